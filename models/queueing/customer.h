@@ -1,0 +1,34 @@
+// What travels between queueing components: a customer (a request) and the links it follows.
+#pragma once
+
+#include <cstdint>
+
+#include "scalesim/event.h"
+#include "scalesim/sim_time.h"
+
+namespace scalesim {
+
+struct Customer {
+  std::uint64_t id = 0;     // unique per source: (source LP << 40) | sequence
+  SimTime created = 0;      // when the source emitted it (end-to-end latency starts here)
+  SimTime entered = 0;      // when it arrived at the station now holding it
+  std::uint32_t source = 0; // LP id of the source (its request class)
+  std::uint32_t hops = 0;   // components visited
+};
+static_assert(sizeof(Customer) == 32);
+static_assert(kEventFitsBudget<Customer>, "a queueing event must fit one cache line");
+
+// Event kinds of the queueing components.
+enum QueueEventKind : EventKind {
+  kCustomerArrives = 0,  // a customer reaches a component
+  kServiceDone = 1,      // a station's server finishes (self event)
+  kNextArrival = 2,      // a source's next emission (self event)
+};
+
+// A directed connection with its minimum latency (also the partitioner's edge label).
+struct Link {
+  LpId to = 0;
+  SimTime latency = 0;
+};
+
+}  // namespace scalesim

@@ -1,0 +1,340 @@
+#include "queueing_network.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "scalesim/config/units.h"
+#include "scalesim/result_hash.h"
+
+namespace scalesim {
+namespace {
+
+constexpr double kReportLevel = 0.99;  // confidence level of reported intervals
+
+using NameTable = std::map<std::string, LpId, std::less<>>;
+
+LpId resolve(const ConfigNode& at, const std::string& target, const NameTable& names) {
+  const auto it = names.find(target);
+  if (it != names.end()) return it->second;
+  std::vector<std::string> known;
+  for (const auto& kv : names) known.push_back(kv.first);
+  std::string msg = "no component named '" + target + "'";
+  if (auto near = closest_match(target, known)) msg += "; did you mean '" + *near + "'?";
+  at.fail(msg);
+}
+
+// `to: name` or `to: {component: name, latency: 1ms}`.
+Link parse_link(const ConfigNode& node, const NameTable& names, LpId self) {
+  Link link;
+  if (node.is_scalar()) {
+    link.to = resolve(node, node.as_string(), names);
+  } else {
+    node.expect_keys({"component", "latency"});
+    link.to = resolve(node.at("component"), node.string("component"), names);
+    link.latency = node.duration_or("latency", 0);
+  }
+  if (link.to == self) node.fail("a component may not send to itself");
+  return link;
+}
+
+Distribution parse_arrivals(const ConfigNode& node) {
+  node.expect_keys({"process", "rate", "cv"});
+  const std::string process = node.string("process");
+  const double rate = node.rate("rate");
+  if (!(rate > 0)) node.at("rate").fail("the arrival rate must be greater than zero");
+  const SimTime mean = from_seconds(1.0 / rate);
+  if (mean <= 0) node.at("rate").fail("the arrival rate is above 1/ns");
+  if (process == "poisson") return Distribution::exponential(mean);
+  if (process == "deterministic") return Distribution::deterministic(mean);
+  if (process == "lognormal") {
+    const double cv = node.number("cv");
+    if (!(cv > 0)) node.at("cv").fail("cv must be greater than zero");
+    return Distribution::lognormal(mean, cv);
+  }
+  std::string msg = "unknown arrival process '" + process + "'";
+  if (auto near = closest_match(process, {"poisson", "deterministic", "lognormal"})) {
+    msg += "; did you mean '" + *near + "'?";
+  } else {
+    msg += "; use poisson, deterministic or lognormal";
+  }
+  node.at("process").fail(msg);
+}
+
+QueueingNetwork::Component build_component(const ConfigNode& node, const std::string& type,
+                                           const NameTable& names, LpId self, SimTime warmup) {
+  if (type == "source") {
+    node.expect_keys({"type", "arrivals", "customers", "to"});
+    const std::int64_t limit = node.integer_or("customers", -1);
+    if (node.has("customers") && limit <= 0) node.at("customers").fail("must be at least 1");
+    return Source(parse_arrivals(node.at("arrivals")), parse_link(node.at("to"), names, self),
+                  limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit));
+  }
+  if (type == "station") {
+    node.expect_keys({"type", "servers", "service", "to"});
+    const std::int64_t servers = node.integer_or("servers", 1);
+    if (servers < 1 || servers > 1'000'000) node.at("servers").fail("must be between 1 and 1000000");
+    std::optional<Link> out;
+    if (auto to = node.find("to")) out = parse_link(*to, names, self);
+    return Station(static_cast<std::uint32_t>(servers), Distribution::from_config(node.at("service")),
+                   out, warmup);
+  }
+  if (type == "router") {
+    node.expect_keys({"type", "routes"});
+    const ConfigNode routes = node.at("routes");
+    routes.expect_sequence();
+    if (routes.size() == 0) routes.fail("a router needs at least one route");
+    std::vector<Link> links;
+    std::vector<double> probs;
+    double total = 0;
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const ConfigNode r = routes[i];
+      r.expect_keys({"to", "probability", "latency"});
+      Link link;
+      link.to = resolve(r.at("to"), r.string("to"), names);
+      link.latency = r.duration_or("latency", 0);
+      const double p = r.number("probability");
+      if (!(p >= 0 && p <= 1)) r.at("probability").fail("must lie in [0, 1]");
+      links.push_back(link);
+      probs.push_back(p);
+      total += p;
+    }
+    if (std::fabs(total - 1.0) > 1e-9) {
+      routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
+    }
+    return Router(std::move(links), probs);
+  }
+  if (type == "sink") {
+    node.expect_keys({"type"});
+    return Sink(warmup);
+  }
+  std::string msg = "unknown component type '" + type + "'";
+  if (auto near = closest_match(type, {"source", "station", "router", "sink"})) {
+    msg += "; did you mean '" + *near + "'?";
+  } else {
+    msg += "; use source, station, router or sink";
+  }
+  node.at("type").fail(msg);
+}
+
+}  // namespace
+
+QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
+  root.expect_keys({"name", "description", "seed", "warmup", "end", "components"});
+  QueueingNetwork net;
+  net.settings_.name = root.string_or("name", "network");
+  net.settings_.description = root.string_or("description", "");
+  const std::int64_t seed = root.integer_or("seed", 1);
+  if (seed < 0) root.at("seed").fail("must be a non-negative integer");
+  net.settings_.seed = static_cast<std::uint64_t>(seed);
+  net.settings_.warmup = root.duration_or("warmup", 0);
+  if (auto end = root.find("end")) {
+    end->expect_keys({"time", "events"});
+    if (auto t = end->find("time")) {
+      net.settings_.end.end_time = t->as_duration();
+      if (net.settings_.end.end_time <= 0) t->fail("the end time must be greater than zero");
+    }
+    if (auto e = end->find("events")) {
+      const std::int64_t n = e->as_int();
+      if (n <= 0) e->fail("the event limit must be at least 1");
+      net.settings_.end.max_events = static_cast<std::uint64_t>(n);
+    }
+  }
+
+  const ConfigNode comps = root.at("components");
+  const auto entries = comps.entries();
+  if (entries.empty()) comps.fail("a network needs at least one component");
+  NameTable names;
+  for (const auto& [name, node] : entries) names.emplace(name, static_cast<LpId>(names.size()));
+
+  bool unbounded_source = false;
+  for (const auto& [name, node] : entries) {
+    node.expect_map();
+    const LpId self = static_cast<LpId>(net.components_.size());
+    net.components_.push_back(build_component(node, node.string("type"), names, self, net.settings_.warmup));
+    net.names_.push_back(name);
+    if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
+  }
+  if (unbounded_source && net.settings_.end.end_time == kTimeInfinity &&
+      net.settings_.end.max_events == UINT64_MAX) {
+    root.fail("the run would never end: set end.time or end.events, or a 'customers' limit on every source");
+  }
+  return net;
+}
+
+LpId QueueingNetwork::lp_of(std::string_view name) const {
+  for (LpId i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return i;
+  }
+  throw std::out_of_range("no component named '" + std::string(name) + "'");
+}
+
+NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  SequentialKernel<QueueingNetwork> kernel(net, seed, net.settings().end);
+  kernel.init();
+  NetworkRun run;
+  run.counters = kernel.run();
+  run.processed_per_lp = kernel.processed_per_lp();
+  // Statistics are taken at the end time when one is set, else at the last event.
+  run.end_time = net.settings().end.end_time != kTimeInfinity && !run.counters.stopped_by_event_limit
+                     ? net.settings().end.end_time
+                     : run.counters.last_event_time;
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  ResultHash h;
+  h.add(run.counters.events_processed);
+  h.add(run.counters.events_past_end);
+  h.add(run.end_time);
+  h.add(std::span<const std::uint64_t>(run.processed_per_lp));
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    h.add(net.name_of(lp));
+    std::visit(
+        [&](const auto& c) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(c)>, Station>) {
+            c.hash_into(h, run.end_time);
+          } else {
+            c.hash_into(h);
+          }
+        },
+        net.component(lp));
+  }
+  run.result_hash = h.value();
+  return run;
+}
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
+  std::string s;
+  s += "ScaleSim run: " + net.settings().name + "\n";
+  if (!net.settings().description.empty()) s += "  " + net.settings().description + "\n";
+  s += "  simulated " + format_duration(to_seconds(run.end_time)) + " in " +
+       fmt("%.3f", run.wall_seconds) + " s wall; " + std::to_string(run.counters.events_processed) +
+       " events (" + fmt("%.3g", static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9)) +
+       " events/s)\n";
+  if (net.settings().warmup > 0) {
+    s += "  statistics exclude the warm-up (first " + format_duration(to_seconds(net.settings().warmup)) + ")\n";
+  }
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const std::string& name = net.name_of(lp);
+    std::visit(
+        [&](const auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, Source>) {
+            s += "  source  " + name + ": " + std::to_string(c.emitted()) + " customers, inter-arrival " +
+                 c.interarrival().describe() + "\n";
+          } else if constexpr (std::is_same_v<T, Station>) {
+            const auto ci = c.wait_batches().interval(kReportLevel);
+            s += "  station " + name + " (" + std::to_string(c.servers()) + " x " + c.service().describe() +
+                 "): served " + std::to_string(c.departures()) + ", utilisation " +
+                 fmt("%.1f%%", 100 * c.utilisation(run.end_time)) + ", mean queue " +
+                 fmt("%.3g", c.mean_queue_length(run.end_time)) + "\n";
+            s += "          wait mean " + format_duration(c.wait().mean()) + " (99% CI +-" +
+                 format_duration(ci.half_width) + "), p99 " +
+                 format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
+                 format_duration(c.sojourn().mean()) + ", p99 " +
+                 format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, Router>) {
+            s += "  router  " + name + ":";
+            for (std::size_t i = 0; i < c.routes().size(); ++i) {
+              s += " " + net.name_of(c.routes()[i].to) + "=" + std::to_string(c.sent()[i]);
+            }
+            s += "\n";
+          } else {
+            const auto& hgm = c.histogram();
+            s += "  sink    " + name + ": " + std::to_string(c.measured()) + " measured, latency mean " +
+                 format_duration(c.latency().mean()) + ", p50 " + format_duration(hgm.quantile(0.5) * 1e-9) +
+                 ", p90 " + format_duration(hgm.quantile(0.9) * 1e-9) + ", p99 " +
+                 format_duration(hgm.quantile(0.99) * 1e-9) + ", throughput " + fmt("%.4g/s", c.throughput()) +
+                 "\n";
+          }
+        },
+        net.component(lp));
+  }
+  s += "  result hash " + hex(run.result_hash) + "\n";
+  return s;
+}
+
+void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& run) {
+  out.begin_object();
+  out.value("name", net.settings().name);
+  out.value("version", SCALESIM_VERSION);
+  out.value("events", run.counters.events_processed);
+  out.value("events_past_end", run.counters.events_past_end);
+  out.value("sim_time_s", to_seconds(run.end_time));
+  out.value("wall_s", run.wall_seconds);
+  out.value("events_per_s", static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
+  out.value("warmup_s", to_seconds(net.settings().warmup));
+  out.begin_array("components");
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    out.begin_object();
+    out.value("name", net.name_of(lp));
+    out.value("events", run.processed_per_lp[lp]);
+    std::visit(
+        [&](const auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, Source>) {
+            out.value("type", "source");
+            out.value("emitted", c.emitted());
+          } else if constexpr (std::is_same_v<T, Station>) {
+            const auto ci = c.wait_batches().interval(kReportLevel);
+            out.value("type", "station");
+            out.value("servers", c.servers());
+            out.value("arrivals", c.arrivals());
+            out.value("served", c.departures());
+            out.value("utilisation", c.utilisation(run.end_time));
+            out.value("mean_queue_length", c.mean_queue_length(run.end_time));
+            out.value("mean_wait_s", c.wait().mean());
+            out.value("wait_ci99_half_width_s", ci.half_width);
+            out.value("p99_wait_s", c.wait_histogram().quantile(0.99) * 1e-9);
+            out.value("mean_sojourn_s", c.sojourn().mean());
+            out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
+            out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
+          } else if constexpr (std::is_same_v<T, Router>) {
+            out.value("type", "router");
+            out.begin_array("sent");
+            for (std::size_t i = 0; i < c.routes().size(); ++i) {
+              out.begin_object().value("to", net.name_of(c.routes()[i].to)).value("count", c.sent()[i]).end_object();
+            }
+            out.end_array();
+          } else {
+            const auto& hgm = c.histogram();
+            const auto ci = c.latency_batches().interval(kReportLevel);
+            out.value("type", "sink");
+            out.value("arrived", c.arrived());
+            out.value("measured", c.measured());
+            out.value("mean_latency_s", c.latency().mean());
+            out.value("latency_ci99_half_width_s", ci.half_width);
+            out.value("p50_latency_s", hgm.quantile(0.5) * 1e-9);
+            out.value("p90_latency_s", hgm.quantile(0.9) * 1e-9);
+            out.value("p99_latency_s", hgm.quantile(0.99) * 1e-9);
+            out.value("p999_latency_s", hgm.quantile(0.999) * 1e-9);
+            out.value("throughput_per_s", c.throughput());
+          }
+        },
+        net.component(lp));
+    out.end_object();
+  }
+  out.end_array();
+  out.value("result_hash", hex(run.result_hash));
+  out.end_object();
+}
+
+}  // namespace scalesim

@@ -1,0 +1,82 @@
+// A queueing network built from a YAML config: sources, FIFO stations, probabilistic routers
+// and sinks, one LP each, numbered in the order the config lists them. The model the kernel
+// runs; dispatch to the component is a std::visit (a jump table), not a virtual call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "router.h"
+#include "scalesim/config/config_node.h"
+#include "scalesim/json_writer.h"
+#include "scalesim/kernel.h"
+#include "sink.h"
+#include "source.h"
+#include "station.h"
+
+namespace scalesim {
+
+struct NetworkSettings {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  SimTime warmup = 0;
+  EndCondition end;
+};
+
+class QueueingNetwork {
+ public:
+  using Payload = Customer;
+  using Component = std::variant<Source, Station, Router, Sink>;
+
+  // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
+  static QueueingNetwork from_config(const ConfigNode& root);
+
+  std::uint32_t lp_count() const { return static_cast<std::uint32_t>(components_.size()); }
+
+  template <class Ctx>
+  void init(Ctx& ctx) {
+    std::visit([&](auto& c) { c.init(ctx); }, components_[ctx.self()]);
+  }
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& ev) {
+    std::visit([&](auto& c) { c.handle(ctx, ev); }, components_[ev.dst]);
+  }
+
+  const NetworkSettings& settings() const { return settings_; }
+  NetworkSettings& settings() { return settings_; }
+  const std::string& name_of(LpId lp) const { return names_[lp]; }
+  const Component& component(LpId lp) const { return components_[lp]; }
+  // REQUIRES: a component of that name and type exists.
+  template <class T>
+  const T& get(std::string_view name) const {
+    return std::get<T>(components_[lp_of(name)]);
+  }
+  LpId lp_of(std::string_view name) const;
+
+ private:
+  NetworkSettings settings_;
+  std::vector<std::string> names_;
+  std::vector<Component> components_;
+};
+
+// The outcome of one run of a network.
+struct NetworkRun {
+  KernelCounters counters;
+  std::vector<std::uint64_t> processed_per_lp;
+  SimTime end_time = 0;  // simulated time at which statistics were taken
+  double wall_seconds = 0.0;
+  std::uint64_t result_hash = 0;
+};
+
+// Runs the network to its end condition with the given seed.
+NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed);
+
+// Reports: a human summary, and the --json object (summary metrics plus result_hash).
+std::string summary_text(const QueueingNetwork& net, const NetworkRun& run);
+void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& run);
+
+}  // namespace scalesim

@@ -1,0 +1,48 @@
+// Probabilistic router: sends each customer to one of its routes with fixed probabilities.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "customer.h"
+#include "scalesim/event.h"
+#include "scalesim/result_hash.h"
+
+namespace scalesim {
+
+class Router {
+ public:
+  // REQUIRES: routes non-empty, probabilities same length, summing to 1.
+  Router(std::vector<Link> routes, const std::vector<double>& probabilities) : routes_(std::move(routes)) {
+    double total = 0.0;
+    for (double p : probabilities) cumulative_.push_back(total += p);
+    cumulative_.back() = 1.0;
+    sent_.assign(routes_.size(), 0);
+  }
+
+  template <class Ctx>
+  void init(Ctx&) {}
+
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& ev) {
+    const double u = ctx.rng().uniform();
+    std::size_t i = 0;
+    while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
+    Customer c = ev.payload;
+    ++c.hops;
+    ++sent_[i];
+    ctx.schedule(routes_[i].to, routes_[i].latency, kCustomerArrives, c);
+  }
+
+  const std::vector<Link>& routes() const { return routes_; }
+  const std::vector<std::uint64_t>& sent() const { return sent_; }
+  double probability(std::size_t i) const { return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0); }
+  void hash_into(ResultHash& h) const { h.add(std::span<const std::uint64_t>(sent_)); }
+
+ private:
+  std::vector<Link> routes_;
+  std::vector<double> cumulative_;
+  std::vector<std::uint64_t> sent_;
+};
+
+}  // namespace scalesim

@@ -1,0 +1,44 @@
+// Source: emits customers with i.i.d. inter-arrival times (a renewal process): Poisson,
+// deterministic or lognormal. Stops after `limit` customers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "customer.h"
+#include "distribution.h"
+#include "scalesim/event.h"
+#include "scalesim/result_hash.h"
+
+namespace scalesim {
+
+class Source {
+ public:
+  Source(Distribution interarrival, Link out, std::uint64_t limit)
+      : interarrival_(std::move(interarrival)), out_(out), limit_(limit) {}
+
+  template <class Ctx>
+  void init(Ctx& ctx) {
+    if (limit_ > 0) ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
+  }
+
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& /*ev*/) {
+    const Customer c{(std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), 0, ctx.self(), 0};
+    ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);
+    if (++emitted_ < limit_) ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
+  }
+
+  std::uint64_t emitted() const { return emitted_; }
+  const Distribution& interarrival() const { return interarrival_; }
+  const Link& out() const { return out_; }
+  void hash_into(ResultHash& h) const { h.add(emitted_); }
+
+ private:
+  Distribution interarrival_;
+  Link out_;
+  std::uint64_t limit_;
+  std::uint64_t emitted_ = 0;
+};
+
+}  // namespace scalesim

@@ -1,0 +1,127 @@
+// Station: a FIFO queue in front of c identical servers (the G/G/c building block). A customer
+// who finds a free server starts at once; otherwise it waits in arrival order. Statistics cover
+// customers arriving at or after the warm-up time, and time-weighted averages start there too.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "customer.h"
+#include "distribution.h"
+#include "scalesim/event.h"
+#include "scalesim/result_hash.h"
+#include "scalesim/ring_buffer.h"
+#include "scalesim/stats/confidence.h"
+#include "scalesim/stats/latency_histogram.h"
+#include "scalesim/stats/time_weighted.h"
+#include "scalesim/stats/welford.h"
+
+namespace scalesim {
+
+class Station {
+ public:
+  Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup)
+      : servers_(servers),
+        service_(std::move(service)),
+        out_(out),
+        warmup_(warmup),
+        busy_(warmup),
+        queued_(warmup) {}
+
+  template <class Ctx>
+  void init(Ctx&) {}
+
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& ev) {
+    if (ev.kind == kCustomerArrives) {
+      Customer c = ev.payload;
+      c.entered = ctx.now();
+      ++c.hops;
+      ++arrivals_;
+      if (in_service_ < servers_) {
+        start_service(ctx, c);
+      } else {
+        waiting_.push_back(c);
+        queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+      }
+      return;
+    }
+    // kServiceDone: the payload is the customer who finished.
+    const Customer& done = ev.payload;
+    --in_service_;
+    busy_.set(ctx.now(), static_cast<double>(in_service_));
+    ++departures_;
+    if (done.entered >= warmup_) {
+      const SimTime sojourn = ctx.now() - done.entered;
+      sojourn_.add(to_seconds(sojourn));
+      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+    }
+    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, done);
+    if (!waiting_.empty()) {
+      const Customer next = waiting_.pop_front();
+      queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+      start_service(ctx, next);
+    }
+  }
+
+  std::uint32_t servers() const { return servers_; }
+  const Distribution& service() const { return service_; }
+  const std::optional<Link>& out() const { return out_; }
+  std::uint64_t arrivals() const { return arrivals_; }
+  std::uint64_t departures() const { return departures_; }
+  // Waiting time in queue (arrival to start of service), in seconds.
+  const Welford& wait() const { return wait_; }
+  const BatchMeans& wait_batches() const { return wait_batches_; }
+  const LatencyHistogram& wait_histogram() const { return wait_histogram_; }
+  // Sojourn time (arrival to end of service), in seconds.
+  const Welford& sojourn() const { return sojourn_; }
+  const LatencyHistogram& sojourn_histogram() const { return sojourn_histogram_; }
+  // Busy servers / c, averaged over time since warm-up.
+  double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers_); }
+  double mean_queue_length(SimTime now) const { return queued_.mean(now); }
+  std::size_t peak_queue_length() const { return static_cast<std::size_t>(queued_.peak()); }
+
+  void hash_into(ResultHash& h, SimTime now) const {
+    h.add(arrivals_);
+    h.add(departures_);
+    h.add(wait_.count());
+    h.add(wait_.mean());
+    h.add(wait_.variance());
+    h.add(sojourn_.mean());
+    h.add(wait_histogram_.counts());
+    h.add(sojourn_histogram_.counts());
+    h.add(utilisation(now));
+    h.add(mean_queue_length(now));
+  }
+
+ private:
+  template <class Ctx>
+  void start_service(Ctx& ctx, const Customer& c) {
+    if (c.entered >= warmup_) {
+      const SimTime wait = ctx.now() - c.entered;
+      wait_.add(to_seconds(wait));
+      wait_batches_.add(to_seconds(wait));
+      wait_histogram_.add(static_cast<std::uint64_t>(wait));
+    }
+    ++in_service_;
+    busy_.set(ctx.now(), static_cast<double>(in_service_));
+    ctx.schedule(ctx.self(), service_.sample(ctx.rng()), kServiceDone, c);
+  }
+
+  std::uint32_t servers_;
+  Distribution service_;
+  std::optional<Link> out_;
+  SimTime warmup_;
+  std::uint32_t in_service_ = 0;
+  RingBuffer<Customer> waiting_;
+  std::uint64_t arrivals_ = 0, departures_ = 0;
+  Welford wait_;
+  BatchMeans wait_batches_;
+  LatencyHistogram wait_histogram_;
+  Welford sojourn_;
+  LatencyHistogram sojourn_histogram_;
+  TimeWeighted busy_;
+  TimeWeighted queued_;
+};
+
+}  // namespace scalesim

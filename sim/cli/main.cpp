@@ -1,0 +1,40 @@
+// scalesim: the command line, a thin layer over scalesim_core and scalesim_models.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: scalesim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG.yaml [--seed N] [-o OUT] [--json]   simulate a queueing network from a config\n"
+    "  phold [--nlp N --start-events K --mean M --lookahead L --remote R --end T] [--json]\n"
+    "                                                  the PHOLD benchmark (ROSS's flag names)\n"
+    "\n"
+    "  scalesim <command> --help    options of a command\n"
+    "  scalesim --version           version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? scalesim::cli::kExitUsage : scalesim::cli::kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::printf("scalesim %s\n", SCALESIM_VERSION);
+    return scalesim::cli::kExitOk;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "run") return scalesim::cli::run_command(args);
+  if (command == "phold") return scalesim::cli::phold_command(args);
+  std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return scalesim::cli::kExitUsage;
+}

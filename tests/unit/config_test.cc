@@ -1,0 +1,125 @@
+// Configuration mistakes give one clear message with file:line:column and the key.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "queueing/queueing_network.h"
+
+namespace scalesim {
+namespace {
+
+std::string error_for(const std::string& yaml) {
+  try {
+    QueueingNetwork::from_config(ConfigNode::load_string(yaml, "net.yaml"));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+constexpr const char* kGood = R"(name: ok
+components:
+  src:
+    type: source
+    arrivals: {process: poisson, rate: 10/s}
+    customers: 100
+    to: q
+  q:
+    type: station
+    service: {distribution: exponential, mean: 10ms}
+    to: out
+  out:
+    type: sink
+)";
+
+TEST(Config, GoodNetworkBuildsInDocumentOrder) {
+  const auto net = QueueingNetwork::from_config(ConfigNode::load_string(kGood));
+  ASSERT_EQ(net.lp_count(), 3u);
+  EXPECT_EQ(net.name_of(0), "src");
+  EXPECT_EQ(net.name_of(2), "out");
+  EXPECT_EQ(net.get<Station>("q").servers(), 1u);
+}
+
+TEST(Config, SyntaxErrorHasLineAndColumn) {
+  const std::string e = error_for("name: x\ncomponents:\n  a: [1, 2\n");
+  EXPECT_NE(e.find("net.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("YAML syntax error"), std::string::npos) << e;
+}
+
+TEST(Config, UnknownKeySuggestsTheClosest) {
+  std::string y = kGood;
+  y.replace(y.find("servic"), 7, "sevice");
+  const std::string e = error_for(y);
+  EXPECT_NE(e.find("net.yaml:10:5: 'components.q.sevice': unknown key 'sevice'; did you mean 'service'?"),
+            std::string::npos)
+      << e;
+}
+
+TEST(Config, MissingComponentReferenceIsNamed) {
+  std::string y = kGood;
+  y.replace(y.find("to: out"), 7, "to: ou");
+  const std::string e = error_for(y);
+  EXPECT_NE(e.find("net.yaml:11:9: 'components.q.to': no component named 'ou'; did you mean 'out'?"),
+            std::string::npos)
+      << e;
+}
+
+TEST(Config, WrongUnitsAndTypesAreRejected) {
+  std::string y = kGood;
+  y.replace(y.find("10ms"), 4, "10");
+  EXPECT_NE(error_for(y).find("has no unit"), std::string::npos) << error_for(y);
+  y = kGood;
+  y.replace(y.find("10/s"), 4, "10/s/s");
+  EXPECT_NE(error_for(y).find("unknown rate unit"), std::string::npos);
+  y = kGood;
+  y.replace(y.find("customers: 100"), 14, "customers: many");
+  EXPECT_NE(error_for(y).find("'components.src.customers': expected a number"), std::string::npos)
+      << error_for(y);
+  y = kGood;
+  y.replace(y.find("type: station"), 13, "type: staton");
+  EXPECT_NE(error_for(y).find("unknown component type 'staton'; did you mean 'station'?"), std::string::npos);
+  y = kGood;
+  y.replace(y.find("exponential"), 11, "gaussian");
+  EXPECT_NE(error_for(y).find("unknown distribution 'gaussian'"), std::string::npos);
+}
+
+TEST(Config, NonPositiveValuesAreRejected) {
+  std::string y = kGood;
+  y.replace(y.find("mean: 10ms"), 10, "mean: 0ms");
+  EXPECT_NE(error_for(y).find("mean must be greater than zero"), std::string::npos) << error_for(y);
+  y = kGood;
+  y.replace(y.find("customers: 100"), 14, "customers: 0");
+  EXPECT_NE(error_for(y).find("must be at least 1"), std::string::npos);
+}
+
+TEST(Config, RouterProbabilitiesMustSumToOne) {
+  const std::string e = error_for(R"(components:
+  s: {type: source, arrivals: {process: poisson, rate: 1/s}, customers: 5, to: r}
+  r:
+    type: router
+    routes:
+      - {to: k, probability: 0.5}
+      - {to: k, probability: 0.4}
+  k: {type: sink}
+)");
+  EXPECT_NE(e.find("net.yaml:6:7: 'components.r.routes': route probabilities sum to 0.9"), std::string::npos)
+      << e;
+}
+
+TEST(Config, NeverEndingRunIsRejected) {
+  std::string y = kGood;
+  y.replace(y.find("    customers: 100\n"), 19, "");
+  EXPECT_NE(error_for(y).find("the run would never end"), std::string::npos) << error_for(y);
+}
+
+TEST(Config, MissingFileIsReported) {
+  try {
+    ConfigNode::load_file("/nonexistent/net.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/net.yaml: cannot open"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -46,7 +46,7 @@ PholdOutcome run_phold(const PholdParams& p, std::uint64_t seed) {
 int phold_command(const std::vector<std::string>& args) {
   PholdParams p;
   std::uint64_t seed = 1;
-  std::string queue = "heap";
+  std::string queue = "calendar";
   po::options_description opts("scalesim phold options");
   opts.add_options()
       ("help,h", "this help")

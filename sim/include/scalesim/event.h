@@ -39,11 +39,14 @@ struct QueuedKey {
 };
 static_assert(sizeof(QueuedKey) == 24, "QueuedKey is sized for the heap's cache-line budget");
 
-// Branch order follows the likelihood: times almost always differ.
+// Times almost always differ, so the common case is one comparison the compiler can turn into
+// a conditional move (heaps pick the least of d children: a branch there mispredicts half the
+// time); ties take the rarely-taken branch.
 inline constexpr bool key_less(const QueuedKey& a, const QueuedKey& b) {
-  if (a.time != b.time) return a.time < b.time;
-  if (a.src != b.src) return a.src < b.src;
-  return a.seq < b.seq;
+  if (a.time == b.time) [[unlikely]] {
+    return a.src != b.src ? a.src < b.src : a.seq < b.seq;
+  }
+  return a.time < b.time;
 }
 
 // An event as a handler sees it. Payload is the model's own small value type.

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "event_queue/calendar_queue.h"
 #include "event_queue/dary_heap.h"
 #include "event_queue/event_pool.h"
 #include "scalesim/event.h"
@@ -40,7 +41,7 @@ struct KernelCounters {
   bool stopped_by_event_limit = false;
 };
 
-template <class Model, class Queue = DaryHeap<4>>
+template <class Model, class Queue = CalendarQueue>
 class SequentialKernel {
  public:
   using Payload = typename Model::Payload;

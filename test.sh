@@ -7,3 +7,9 @@ jobs=$(nproc)
 cmake --preset default -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs" "$@"
+
+# MPI, HDF5, CUDA and OpenMP can each be switched off: build without all of them and run the
+# unit and integration tests there too.
+cmake --preset minimal -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build --preset minimal -j "$jobs"
+ctest --preset minimal -j "$jobs" -L 'unit|integration'

@@ -38,7 +38,7 @@ for set in a b c; do
   args=$(args_of $set)
   ours=() theirs=() events=
   for ((i = 0; i < runs; i++)); do
-    json=$($bin phold $args $common --json)
+    json=$($bin phold $args $common --threads 1 --json)
     events=$(sed -E 's/.*"events":([0-9]+).*/\1/' <<<"$json")
     ours+=("$(sed -E 's/.*"events_per_s":([0-9.e+]+).*/\1/' <<<"$json")")
     if [[ -n $peer ]]; then

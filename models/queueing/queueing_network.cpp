@@ -16,6 +16,19 @@ constexpr double kReportLevel = 0.99;  // confidence level of reported intervals
 
 using NameTable = std::map<std::string, LpId, std::less<>>;
 
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+
 LpId resolve(const ConfigNode& at, const std::string& target, const NameTable& names) {
   const auto it = names.find(target);
   if (it != names.end()) return it->second;
@@ -171,19 +184,7 @@ LpId QueueingNetwork::lp_of(std::string_view name) const {
   throw std::out_of_range("no component named '" + std::string(name) + "'");
 }
 
-NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
-  const auto start = std::chrono::steady_clock::now();
-  SequentialKernel<QueueingNetwork> kernel(net, seed, net.settings().end);
-  kernel.init();
-  NetworkRun run;
-  run.counters = kernel.run();
-  run.processed_per_lp = kernel.processed_per_lp();
-  // Statistics are taken at the end time when one is set, else at the last event.
-  run.end_time = net.settings().end.end_time != kTimeInfinity && !run.counters.stopped_by_event_limit
-                     ? net.settings().end.end_time
-                     : run.counters.last_event_time;
-  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
+std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) {
   ResultHash h;
   h.add(run.counters.events_processed);
   h.add(run.counters.events_past_end);
@@ -201,25 +202,269 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
         },
         net.component(lp));
   }
-  run.result_hash = h.value();
+  return h.value();
+}
+
+SimTime statistics_time(const QueueingNetwork& net, const KernelCounters& c) {
+  // Statistics are taken at the end time when one is set, else at the last event.
+  return net.settings().end.end_time != kTimeInfinity && !c.stopped_by_event_limit ? net.settings().end.end_time
+                                                                                  : c.last_event_time;
+}
+
+NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  SequentialKernel<QueueingNetwork> kernel(net, seed, net.settings().end);
+  kernel.init();
+  NetworkRun run;
+  run.counters = kernel.run();
+  run.processed_per_lp = kernel.processed_per_lp();
+  run.end_time = statistics_time(net, run.counters);
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.result_hash = result_hash_of(net, run);
   return run;
+}
+
+NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transport,
+                    const ParallelOptions& options) {
+  if (transport.size() == 1 && options.threads == 1) return simulate(net, seed);
+  const auto start = std::chrono::steady_clock::now();
+  const auto parts = static_cast<std::uint32_t>(transport.size() * options.threads);
+  const Partition partition = partition_lps(net.lp_graph(), parts, options.partition);
+  ParallelKernel<QueueingNetwork> kernel(net, seed, net.settings().end, partition, transport, options.threads);
+  kernel.run();
+  NetworkRun run;
+  run.counters = kernel.counters();
+  run.processed_per_lp = kernel.processed_per_lp();
+  run.end_time = statistics_time(net, run.counters);
+  run.ranks = transport.size();
+  run.threads = options.threads;
+  run.partition_report = partition.report();
+
+  // Move every LP's reported state to rank 0, in LP order.
+  ByteWriter mine;
+  if (transport.rank() != 0) {
+    for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+      if (!kernel.owned_here(lp)) continue;
+      mine.put(lp);
+      net.save_lp(lp, mine);
+    }
+  }
+  const auto states = transport.gather(mine.bytes(), 0);
+  ByteWriter stats;
+  stats.put(kernel.rank_stats());
+  const auto all_stats = transport.gather(stats.bytes(), 0);
+  if (transport.rank() == 0) {
+    for (const auto& bytes : states) {
+      ByteReader r(bytes.data(), bytes.size());
+      while (!r.done()) {
+        const auto lp = r.get<LpId>();
+        net.load_lp(lp, r);
+      }
+    }
+    for (const auto& bytes : all_stats) {
+      ByteReader r(bytes.data(), bytes.size());
+      run.rank_stats.push_back(r.get<ParallelStats>());
+    }
+  }
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.result_hash = result_hash_of(net, run);
+  return run;
+}
+
+LpGraph QueueingNetwork::lp_graph() const {
+  LpGraph g;
+  g.lp_count = lp_count();
+  g.lp_names = names_;
+  // Traffic equations: inflow per LP from source rates through stations and routers. Passes
+  // repeat so feed-forward networks of any depth settle (cycles converge towards the solution).
+  std::vector<double> inflow(lp_count(), 0.0);
+  for (std::uint32_t pass = 0; pass <= lp_count(); ++pass) {
+    std::vector<double> next(lp_count(), 0.0);
+    for (LpId lp = 0; lp < lp_count(); ++lp) {
+      std::visit(
+          [&](const auto& c) {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, Source>) {
+              next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
+            } else if constexpr (std::is_same_v<T, Station>) {
+              if (c.out()) next[c.out()->to] += inflow[lp];
+            } else if constexpr (std::is_same_v<T, Router>) {
+              for (std::size_t i = 0; i < c.routes().size(); ++i) next[c.routes()[i].to] += inflow[lp] * c.probability(i);
+            }
+          },
+          components_[lp]);
+    }
+    inflow.swap(next);
+  }
+  g.lp_load.resize(lp_count());
+  for (LpId lp = 0; lp < lp_count(); ++lp) {
+    std::visit(
+        [&](const auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, Source>) {
+            const double rate = 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
+            g.lp_load[lp] = rate;
+            g.edges.push_back({lp, c.out().to, c.out().latency, rate});
+          } else if constexpr (std::is_same_v<T, Station>) {
+            g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
+            if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, Router>) {
+            g.lp_load[lp] = inflow[lp];
+            for (std::size_t i = 0; i < c.routes().size(); ++i) {
+              g.edges.push_back({lp, c.routes()[i].to, c.routes()[i].latency, inflow[lp] * c.probability(i)});
+            }
+          } else {
+            g.lp_load[lp] = inflow[lp];
+          }
+        },
+        components_[lp]);
+  }
+  return g;
+}
+
+void QueueingNetwork::save_lp(LpId lp, ByteWriter& w) const {
+  std::visit([&](const auto& c) { c.save(w); }, components_[lp]);
+}
+void QueueingNetwork::load_lp(LpId lp, ByteReader& r) {
+  std::visit([&](auto& c) { c.load(r); }, components_[lp]);
 }
 
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
+// The headline metrics of one run, in a fixed order.
+std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
+  std::vector<std::pair<std::string, double>> m;
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const std::string& name = net.name_of(lp);
+    if (const auto* st = std::get_if<Station>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_wait_s", st->wait().mean());
+      m.emplace_back(name + ".utilisation", st->utilisation(run.end_time));
+    } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_latency_s", k->latency().mean());
+      m.emplace_back(name + ".p99_latency_s", k->histogram().quantile(0.99) * 1e-9);
+      m.emplace_back(name + ".throughput_per_s", k->throughput());
+    }
+  }
+  return m;
 }
 
 }  // namespace
+
+EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed, int replications,
+                                Transport& transport, int threads) {
+  const auto start = std::chrono::steady_clock::now();
+  const int workers = transport.size() * threads;
+  std::vector<int> mine;
+  for (int i = 0; i < replications; ++i) {
+    if (i % transport.size() == transport.rank()) mine.push_back(i);  // ranks split statically
+  }
+  std::vector<std::vector<double>> values(mine.size());
+  std::vector<std::uint64_t> hashes(mine.size());
+  std::vector<std::string> names;
+  std::vector<std::exception_ptr> errors(mine.size());
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+  for (std::size_t j = 0; j < mine.size(); ++j) {
+    try {
+      QueueingNetwork net = base;
+      const NetworkRun run = simulate(net, seed + static_cast<std::uint64_t>(mine[j]));
+      for (const auto& [name, v] : headline_metrics(net, run)) values[j].push_back(v);
+      hashes[j] = run.result_hash;
+    } catch (...) {
+      errors[j] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  ByteWriter w;
+  for (std::size_t j = 0; j < mine.size(); ++j) {
+    w.put(mine[j]);
+    w.put(hashes[j]);
+    w.put_vector(values[j]);
+  }
+  const auto all = transport.gather(w.bytes(), 0);
+  EnsembleResult e;
+  e.name = base.settings().name;
+  e.seed = seed;
+  e.replications = replications;
+  e.ranks = transport.size();
+  e.threads = threads;
+  (void)workers;
+  if (transport.rank() == 0) {
+    QueueingNetwork probe = base;
+    for (const auto& [name, v] : headline_metrics(probe, NetworkRun{})) e.metric_names.push_back(name);
+    e.values.resize(static_cast<std::size_t>(replications));
+    e.hashes.resize(static_cast<std::size_t>(replications));
+    for (const auto& bytes : all) {
+      ByteReader r(bytes.data(), bytes.size());
+      while (!r.done()) {
+        const auto i = static_cast<std::size_t>(r.get<int>());
+        e.hashes[i] = r.get<std::uint64_t>();
+        e.values[i] = r.get_vector<double>();
+      }
+    }
+    ResultHash h;
+    h.add(std::span<const std::uint64_t>(e.hashes));
+    e.result_hash = h.value();
+  }
+  e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return e;
+}
+
+std::string summary_text(const EnsembleResult& e) {
+  std::string s = "ScaleSim ensemble: " + e.name + ", " + std::to_string(e.replications) +
+                  " replications (seeds " + std::to_string(e.seed) + ".." +
+                  std::to_string(e.seed + static_cast<std::uint64_t>(e.replications) - 1) + ") on " +
+                  std::to_string(e.ranks) + " ranks x " + std::to_string(e.threads) + " threads, " +
+                  fmt("%.3f", e.wall_seconds) + " s wall\n";
+  for (std::size_t m = 0; m < e.metric_names.size(); ++m) {
+    Welford w;
+    for (const auto& rep : e.values) w.add(rep[m]);
+    const auto ci = t_interval(w, kReportLevel);
+    s += "  " + e.metric_names[m] + ": " + fmt("%.6g", ci.mean) + " +- " + fmt("%.3g", ci.half_width) +
+         " (99% CI across replications)\n";
+  }
+  s += "  result hash " + hex(e.result_hash) + "\n";
+  return s;
+}
+
+void write_json(JsonWriter& out, const EnsembleResult& e) {
+  out.begin_object();
+  out.value("name", e.name);
+  out.value("version", SCALESIM_VERSION);
+  out.value("replications", e.replications);
+  out.value("seed", e.seed);
+  out.value("ranks", e.ranks);
+  out.value("threads", e.threads);
+  out.value("wall_s", e.wall_seconds);
+  out.begin_array("metrics");
+  for (std::size_t m = 0; m < e.metric_names.size(); ++m) {
+    Welford w;
+    for (const auto& rep : e.values) w.add(rep[m]);
+    const auto ci = t_interval(w, kReportLevel);
+    out.begin_object();
+    out.value("name", e.metric_names[m]);
+    out.value("mean", ci.mean);
+    out.value("ci99_half_width", ci.half_width);
+    out.begin_array("values");
+    for (const auto& rep : e.values) out.value("", rep[m]);
+    out.end_array();
+    out.end_object();
+  }
+  out.end_array();
+  out.value("result_hash", hex(e.result_hash));
+  out.end_object();
+}
+
+std::string stats_text(const NetworkRun& run) {
+  std::string s = "parallel run: " + std::to_string(run.ranks) + " ranks x " + std::to_string(run.threads) +
+                  " threads\n  " + run.partition_report + "\n";
+  s += parallel_stats_table(run.rank_stats);
+  return s;
+}
+
 
 std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
   std::string s;
@@ -276,6 +521,8 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
   out.begin_object();
   out.value("name", net.settings().name);
   out.value("version", SCALESIM_VERSION);
+  out.value("ranks", run.ranks);
+  out.value("threads", run.threads);
   out.value("events", run.counters.events_processed);
   out.value("events_past_end", run.counters.events_past_end);
   out.value("sim_time_s", to_seconds(run.end_time));
@@ -327,6 +574,18 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p99_latency_s", hgm.quantile(0.99) * 1e-9);
             out.value("p999_latency_s", hgm.quantile(0.999) * 1e-9);
             out.value("throughput_per_s", c.throughput());
+            out.begin_object("latency_histogram");
+            out.begin_array("bucket_lower_ns");
+            for (std::size_t i = 0; i < hgm.counts().size(); ++i) {
+              if (hgm.counts()[i] != 0) out.value("", LatencyHistogram::bucket_lower(i));
+            }
+            out.end_array();
+            out.begin_array("count");
+            for (auto n : hgm.counts()) {
+              if (n != 0) out.value("", n);
+            }
+            out.end_array();
+            out.end_object();
           }
         },
         net.component(lp));

@@ -13,6 +13,9 @@
 #include "scalesim/config/config_node.h"
 #include "scalesim/json_writer.h"
 #include "scalesim/kernel.h"
+#include "scalesim/parallel/parallel_kernel.h"
+#include "scalesim/parallel/partition.h"
+#include "scalesim/parallel/transport.h"
 #include "sink.h"
 #include "source.h"
 #include "station.h"
@@ -57,6 +60,13 @@ class QueueingNetwork {
   }
   LpId lp_of(std::string_view name) const;
 
+  // Who sends to whom, with link latencies and expected traffic (from the traffic equations:
+  // source rates pushed through routers' probabilities), for the partitioner.
+  LpGraph lp_graph() const;
+  // An LP's reported state, to move it to the rank that writes results.
+  void save_lp(LpId lp, ByteWriter& w) const;
+  void load_lp(LpId lp, ByteReader& r);
+
  private:
   NetworkSettings settings_;
   std::vector<std::string> names_;
@@ -70,10 +80,45 @@ struct NetworkRun {
   SimTime end_time = 0;  // simulated time at which statistics were taken
   double wall_seconds = 0.0;
   std::uint64_t result_hash = 0;
+  int ranks = 1;
+  int threads = 1;
+  std::string partition_report;          // parallel runs: the partition, cut and lookahead
+  std::vector<ParallelStats> rank_stats;  // parallel runs, on rank 0: one entry per rank
 };
 
-// Runs the network to its end condition with the given seed.
+struct ParallelOptions {
+  int threads = 1;
+  PartitionMethod partition = PartitionMethod::kMetis;
+};
+
+// Runs the network to its end condition with the given seed, sequentially.
 NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed);
+// Runs it over every rank of `transport` x `options.threads` threads (the sequential kernel when
+// that is one). Results are identical to the sequential run; they are complete on rank 0.
+NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transport,
+                    const ParallelOptions& options);
+// Ensemble mode: K independent replications (replication i uses seed + i, so any one can be
+// rerun alone), spread over ranks x threads with no synchronisation; per-metric means and 99%
+// Student-t intervals across replications. Complete on rank 0.
+struct EnsembleResult {
+  std::string name;
+  std::uint64_t seed = 0;
+  int replications = 0;
+  int ranks = 1;
+  int threads = 1;
+  double wall_seconds = 0.0;
+  std::vector<std::string> metric_names;
+  std::vector<std::vector<double>> values;  // [replication][metric]
+  std::vector<std::uint64_t> hashes;        // result hash of each replication
+  std::uint64_t result_hash = 0;            // over the replication hashes, in order
+};
+EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed, int replications,
+                                Transport& transport, int threads);
+std::string summary_text(const EnsembleResult& e);
+void write_json(JsonWriter& out, const EnsembleResult& e);
+
+// Per-rank counters as text, for --stats.
+std::string stats_text(const NetworkRun& run);
 
 // Reports: a human summary, and the --json object (summary metrics plus result_hash).
 std::string summary_text(const QueueingNetwork& net, const NetworkRun& run);

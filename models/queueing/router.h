@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "customer.h"
+#include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
 
@@ -37,6 +38,8 @@ class Router {
   const std::vector<Link>& routes() const { return routes_; }
   const std::vector<std::uint64_t>& sent() const { return sent_; }
   double probability(std::size_t i) const { return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0); }
+  void save(ByteWriter& w) const { w.put_vector(sent_); }
+  void load(ByteReader& r) { sent_ = r.get_vector<std::uint64_t>(); }
   void hash_into(ResultHash& h) const { h.add(std::span<const std::uint64_t>(sent_)); }
 
  private:

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "customer.h"
+#include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
 #include "scalesim/stats/confidence.h"
@@ -39,6 +40,24 @@ class Sink {
   // Measured customers per second between the first and last measured arrival.
   double throughput() const {
     return last_ > first_ ? static_cast<double>(measured() - 1) / to_seconds(last_ - first_) : 0.0;
+  }
+
+  // Reported state, moved to the rank that writes results.
+  void save(ByteWriter& w) const {
+    w.put(arrived_);
+    latency_.save(w);
+    latency_batches_.save(w);
+    histogram_.save(w);
+    w.put(first_);
+    w.put(last_);
+  }
+  void load(ByteReader& r) {
+    arrived_ = r.get<std::uint64_t>();
+    latency_.load(r);
+    latency_batches_.load(r);
+    histogram_.load(r);
+    first_ = r.get<SimTime>();
+    last_ = r.get<SimTime>();
   }
 
   void hash_into(ResultHash& h) const {

@@ -7,6 +7,7 @@
 
 #include "customer.h"
 #include "distribution.h"
+#include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
 
@@ -32,6 +33,9 @@ class Source {
   std::uint64_t emitted() const { return emitted_; }
   const Distribution& interarrival() const { return interarrival_; }
   const Link& out() const { return out_; }
+  // Reported state, moved to the rank that writes results.
+  void save(ByteWriter& w) const { w.put(emitted_); }
+  void load(ByteReader& r) { emitted_ = r.get<std::uint64_t>(); }
   void hash_into(ResultHash& h) const { h.add(emitted_); }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "customer.h"
 #include "distribution.h"
+#include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
 #include "scalesim/ring_buffer.h"
@@ -80,6 +81,31 @@ class Station {
   double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers_); }
   double mean_queue_length(SimTime now) const { return queued_.mean(now); }
   std::size_t peak_queue_length() const { return static_cast<std::size_t>(queued_.peak()); }
+
+  // Reported state, moved to the rank that writes results (the customers still waiting or in
+  // service are not part of any report and stay where they are).
+  void save(ByteWriter& w) const {
+    w.put(arrivals_);
+    w.put(departures_);
+    wait_.save(w);
+    wait_batches_.save(w);
+    wait_histogram_.save(w);
+    sojourn_.save(w);
+    sojourn_histogram_.save(w);
+    busy_.save(w);
+    queued_.save(w);
+  }
+  void load(ByteReader& r) {
+    arrivals_ = r.get<std::uint64_t>();
+    departures_ = r.get<std::uint64_t>();
+    wait_.load(r);
+    wait_batches_.load(r);
+    wait_histogram_.load(r);
+    sojourn_.load(r);
+    sojourn_histogram_.load(r);
+    busy_.load(r);
+    queued_.load(r);
+  }
 
   void hash_into(ResultHash& h, SimTime now) const {
     h.add(arrivals_);

@@ -5,9 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "scalesim/parallel/transport.h"
+
 namespace scalesim::cli {
 
-int phold_command(const std::vector<std::string>& args);
-int run_command(const std::vector<std::string>& args);
+// Only rank 0 prints results; every rank prints its own errors' first line only if rank 0
+// cannot (errors that all ranks hit identically are printed once, by rank 0).
+int phold_command(const std::vector<std::string>& args, Transport& transport);
+int run_command(const std::vector<std::string>& args, Transport& transport);
+
+// --threads: the option if given, else OMP_NUM_THREADS (through OpenMP), else 1.
+int resolve_threads(int option);
 
 }  // namespace scalesim::cli

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "scalesim/parallel/transport.h"
 
 namespace {
 
@@ -13,8 +14,12 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run CONFIG.yaml [--seed N] [-o OUT] [--json]   simulate a queueing network from a config\n"
+    "      [--threads T] [--partition metis|block] [--stats] [--replications K]\n"
     "  phold [--nlp N --start-events K --mean M --lookahead L --remote R --end T] [--json]\n"
-    "                                                  the PHOLD benchmark (ROSS's flag names)\n"
+    "      [--threads T] [--partition metis|block] [--stats]   PHOLD (ROSS's flag names)\n"
+    "\n"
+    "Parallel: mpirun -n R scalesim ... --threads T (or OMP_NUM_THREADS); results are\n"
+    "bit-identical for any R and T.\n"
     "\n"
     "  scalesim <command> --help    options of a command\n"
     "  scalesim --version           version\n";
@@ -33,8 +38,12 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
-  if (command == "run") return scalesim::cli::run_command(args);
-  if (command == "phold") return scalesim::cli::phold_command(args);
+  if (command == "run" || command == "phold") {
+    scalesim::MpiSession mpi(&argc, &argv);  // MPI only for the commands that simulate
+    scalesim::Transport transport;
+    return command == "run" ? scalesim::cli::run_command(args, transport)
+                            : scalesim::cli::phold_command(args, transport);
+  }
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return scalesim::cli::kExitUsage;
 }

@@ -13,16 +13,26 @@ namespace scalesim::cli {
 
 namespace po = boost::program_options;
 
-int run_command(const std::vector<std::string>& args) {
+int run_command(const std::vector<std::string>& args, Transport& transport) {
+  const bool root = transport.rank() == 0;
   std::string config_path;
   std::string output;
+  std::string partition = "metis";
   std::uint64_t seed = 0;
+  int threads = 0;
+  int replications = 0;
   po::options_description opts("scalesim run CONFIG.yaml options");
   opts.add_options()
       ("help,h", "this help")
       ("config", po::value(&config_path), "the network's YAML config")
       ("seed", po::value(&seed), "random seed (overrides the config's 'seed')")
       ("output,o", po::value(&output), "also write the JSON results to this file (atomically)")
+      ("threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")
+      ("partition", po::value(&partition)->default_value(partition), "metis or block")
+      ("replications", po::value(&replications),
+       "ensemble mode: K independent replications (seeds seed..seed+K-1) over ranks x threads, "
+       "merged with 99% confidence intervals")
+      ("stats", "print per-rank counters of a parallel run")
       ("json", "print one JSON object (summary metrics and result_hash) instead of text");
   po::positional_options_description pos;
   pos.add("config", 1);
@@ -31,34 +41,52 @@ int run_command(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::fprintf(stderr, "scalesim run: %s\n", e.what());
+    if (root) std::fprintf(stderr, "scalesim run: %s\n", e.what());
     return kExitUsage;
   }
   if (vm.count("help")) {
-    std::cout << "usage: scalesim run CONFIG.yaml [--seed N] [-o OUT.json] [--json]\n" << opts << "\n";
+    if (root) std::cout << "usage: scalesim run CONFIG.yaml [options]\n" << opts << "\n";
     return kExitOk;
   }
   if (config_path.empty()) {
-    std::fprintf(stderr, "scalesim run: give a config file, e.g. scalesim run configs/examples/mmc.yaml\n");
+    if (root) std::fprintf(stderr, "scalesim run: give a config file, e.g. scalesim run configs/examples/mmc.yaml\n");
+    return kExitUsage;
+  }
+  threads = vm.count("threads") ? threads : resolve_threads(0);
+  if (threads < 1 || (vm.count("replications") && replications < 1)) {
+    if (root) std::fprintf(stderr, "scalesim run: --threads and --replications must be at least 1\n");
     return kExitUsage;
   }
   try {
     QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_file(config_path));
     if (vm.count("seed")) net.settings().seed = seed;
-    const NetworkRun run = simulate(net, net.settings().seed);
     JsonWriter j;
-    write_json(j, net, run);
-    if (!output.empty()) write_file_atomically(output, j.str() + "\n");
-    if (vm.count("json")) {
-      std::printf("%s\n", j.str().c_str());
+    std::string text;
+    if (vm.count("replications")) {
+      const EnsembleResult e = run_replications(net, net.settings().seed, replications, transport, threads);
+      write_json(j, e);
+      text = summary_text(e);
     } else {
-      std::fputs(summary_text(net, run).c_str(), stdout);
+      ParallelOptions options;
+      options.threads = threads;
+      options.partition = parse_partition_method(partition);
+      const NetworkRun run = simulate(net, net.settings().seed, transport, options);
+      write_json(j, net, run);
+      text = summary_text(net, run);
+      if (vm.count("stats") && root && !run.rank_stats.empty()) std::fputs(stats_text(run).c_str(), stderr);
     }
+    if (!root) return kExitOk;
+    if (!output.empty()) write_file_atomically(output, j.str() + "\n");
+    std::fputs(vm.count("json") ? (j.str() + "\n").c_str() : text.c_str(), stdout);
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "scalesim run: %s\n", e.what());
+    if (root) std::fprintf(stderr, "scalesim run: %s\n", e.what());
     return kExitConfig;
+  } catch (const std::invalid_argument& e) {
+    if (root) std::fprintf(stderr, "scalesim run: %s\n", e.what());
+    return kExitUsage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scalesim run: %s\n", e.what());
+    std::fprintf(stderr, "scalesim run (rank %d): %s\n", transport.rank(), e.what());
+    if (transport.size() > 1) transport.abort(kExitRuntime, e.what());
     return kExitRuntime;
   }
   return kExitOk;

@@ -3,6 +3,8 @@
 // memory stays bounded and the batches stay long enough to be nearly independent).
 #pragma once
 
+#include "scalesim/byte_buffer.h"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -49,6 +51,21 @@ class BatchMeans {
   std::size_t batch_count() const { return sums_.size(); }
   // Interval from the complete batches (the partial last batch is left out).
   ConfidenceInterval interval(double level) const;
+
+  void save(ByteWriter& w) const {
+    w.put(target_);
+    w.put_vector(sums_);
+    w.put(batch_size_);
+    w.put(in_current_);
+    w.put(current_);
+  }
+  void load(ByteReader& r) {
+    target_ = r.get<std::size_t>();
+    sums_ = r.get_vector<double>();
+    batch_size_ = r.get<std::uint64_t>();
+    in_current_ = r.get<std::uint64_t>();
+    current_ = r.get<double>();
+  }
 
  private:
   void halve();

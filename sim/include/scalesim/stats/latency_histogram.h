@@ -5,6 +5,8 @@
 // merging histograms (across LPs, threads, ranks) is exact and order-independent.
 #pragma once
 
+#include "scalesim/byte_buffer.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -81,6 +83,19 @@ class LatencyHistogram {
   }
 
   std::span<const std::uint64_t> counts() const { return counts_; }
+
+  void save(ByteWriter& w) const {
+    w.put_vector(counts_);
+    w.put(total_);
+    w.put(min_);
+    w.put(max_);
+  }
+  void load(ByteReader& r) {
+    counts_ = r.get_vector<std::uint64_t>();
+    total_ = r.get<std::uint64_t>();
+    min_ = r.get<std::uint64_t>();
+    max_ = r.get<std::uint64_t>();
+  }
 
   friend bool operator==(const LatencyHistogram&, const LatencyHistogram&) = default;
 

@@ -2,6 +2,8 @@
 // Only time at or after `start` counts, so a warm-up period is excluded by construction.
 #pragma once
 
+#include "scalesim/byte_buffer.h"
+
 #include <algorithm>
 
 #include "scalesim/sim_time.h"
@@ -31,6 +33,18 @@ class TimeWeighted {
     const double area = area_ + value_ * static_cast<double>(t - open);
     const SimTime span = t - start_;
     return span > 0 ? area / static_cast<double>(span) : value_;
+  }
+
+  void save(ByteWriter& w) const {
+    for (SimTime t : {start_, last_}) w.put(t);
+    for (double d : {value_, area_, peak_}) w.put(d);
+  }
+  void load(ByteReader& r) {
+    start_ = r.get<SimTime>();
+    last_ = r.get<SimTime>();
+    value_ = r.get<double>();
+    area_ = r.get<double>();
+    peak_ = r.get<double>();
   }
 
  private:

@@ -2,6 +2,8 @@
 // fixed order (LP id, then rank), so merged results are identical for any partitioning.
 #pragma once
 
+#include "scalesim/byte_buffer.h"
+
 #include <cmath>
 #include <cstdint>
 
@@ -34,6 +36,18 @@ class Welford {
   // Sample variance (n - 1 in the denominator); 0 with fewer than two samples.
   double variance() const { return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : 0.0; }
   double stddev() const { return std::sqrt(variance()); }
+
+  // State transfer between ranks (exact: the bits travel).
+  void save(ByteWriter& w) const {
+    w.put(n_);
+    w.put(mean_);
+    w.put(m2_);
+  }
+  void load(ByteReader& r) {
+    n_ = r.get<std::uint64_t>();
+    mean_ = r.get<double>();
+    m2_ = r.get<double>();
+  }
 
  private:
   std::uint64_t n_ = 0;

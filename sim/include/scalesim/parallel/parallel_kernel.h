@@ -1,0 +1,377 @@
+// The parallel kernel: conservative YAWNS windows over MPI ranks x OpenMP threads.
+//
+// Each (rank, thread) owns one part of the LP partition with its own pending-event set. A
+// window processes every event with time < T + L (L = lookahead: the minimum latency of any
+// edge the partition cuts, so nothing sent in the window can land inside it elsewhere). Events
+// for other threads go to per-thread outboxes, events for other ranks to per-rank outboxes;
+// at the window's end they are exchanged (one MPI_Alltoall carrying message sizes and each
+// rank's next-event time, one MPI_Alltoallv carrying the events, skipped when empty), merged
+// into the owners' queues, and the next T is the global minimum: empty stretches of time are
+// skipped, not stepped.
+//
+// Determinism: queues order events by EventKey (time, src LP, src sequence), which does not
+// depend on placement, and every event due in a window is in its owner's queue before the
+// window starts. So every LP sees exactly the event sequence of the sequential kernel, and
+// draws from its own (seed, LP) stream: results are bit-identical for any ranks x threads.
+//
+// Thread safety: workers touch only their own queue, pool, outboxes and LPs (the model's state
+// for an LP belongs to the worker owning it). Shared state (T, the received batch) is written
+// by the master thread between barriers. MPI is called from the master thread only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <cstdint>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "event_queue/calendar_queue.h"
+#include "event_queue/event_pool.h"
+#include "scalesim/byte_buffer.h"
+#include "scalesim/event.h"
+#include "scalesim/kernel.h"
+#include "scalesim/parallel/parallel_stats.h"
+#include "scalesim/parallel/partition.h"
+#include "scalesim/parallel/transport.h"
+#include "scalesim/random.h"
+
+namespace scalesim {
+
+// Threads per rank when --threads is not given: OMP_NUM_THREADS if set, else 1 (a run is never
+// silently parallel).
+inline int default_thread_count() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (env == nullptr || *env == '\0') return 1;
+  const int n = std::atoi(env);
+  return n > 0 ? n : 1;
+}
+
+template <class Model, class Queue = CalendarQueue>
+class ParallelKernel {
+ public:
+  using Payload = typename Model::Payload;
+  using EventType = Event<Payload>;
+  static_assert(kEventFitsBudget<Payload>, "events must be trivially copyable and <= 64 bytes");
+
+ private:
+  struct Body {
+    LpId dst;
+    EventKind kind;
+    Payload payload;
+  };
+  struct alignas(64) Worker {
+    std::uint32_t part = 0;
+    Queue queue;
+    EventPool<Body> pool;
+    SimTime now = 0;
+    std::vector<LpId> lps;
+    std::vector<std::vector<EventType>> to_thread;  // [thread of this rank]
+    std::vector<std::vector<EventType>> to_rank;    // [rank]
+    std::vector<EventType> inbox;                   // received from other ranks this window
+    SimTime sent_min = kTimeInfinity;
+    KernelCounters counters;
+    std::uint64_t window_events = 0;
+    std::exception_ptr error;
+  };
+
+ public:
+  class Context {
+   public:
+    SimTime now() const { return worker_->now; }
+    LpId self() const { return self_; }
+    LpRandom& rng() { return kernel_->rng_[self_]; }
+    std::uint32_t lp_count() const { return static_cast<std::uint32_t>(kernel_->rng_.size()); }
+    void schedule(LpId dst, SimTime delay, EventKind kind, const Payload& payload = {}) {
+      kernel_->schedule(*worker_, self_, dst, worker_->now + delay, kind, payload);
+    }
+
+   private:
+    friend class ParallelKernel;
+    Context(ParallelKernel* k, Worker* w, LpId self) : kernel_(k), worker_(w), self_(self) {}
+    ParallelKernel* kernel_;
+    Worker* worker_;
+    LpId self_;
+  };
+
+  // REQUIRES: partition.parts == transport.size() * threads; every rank passes the same
+  // partition. End conditions: end_time only (an event-count limit has no placement-independent
+  // meaning across ranks).
+  ParallelKernel(Model& model, std::uint64_t seed, EndCondition end, const Partition& partition,
+                 Transport& transport, int threads)
+      : model_(model), end_(end), partition_(partition), transport_(transport),
+        threads_(static_cast<std::uint32_t>(threads)) {
+    const std::uint32_t n = model.lp_count();
+    if (partition.parts != static_cast<std::uint32_t>(transport.size()) * threads_) {
+      throw std::invalid_argument("partition has " + std::to_string(partition.parts) +
+                                  " parts for " + std::to_string(transport.size()) + " ranks x " +
+                                  std::to_string(threads) + " threads");
+    }
+    if (end.max_events != UINT64_MAX) {
+      throw std::invalid_argument(
+          "an event-count end condition needs one rank and one thread; use an end time");
+    }
+#ifndef _OPENMP
+    if (threads_ != 1) throw std::invalid_argument("built without OpenMP: --threads must be 1");
+#endif
+    rng_.reserve(n);
+    for (LpId lp = 0; lp < n; ++lp) rng_.emplace_back(seed, lp);
+    next_seq_.assign(n, 0);
+    processed_.assign(n, 0);
+    workers_.resize(threads_);
+    const auto rank = static_cast<std::uint32_t>(transport.rank());
+    for (std::uint32_t t = 0; t < threads_; ++t) {
+      Worker& w = workers_[t];
+      w.part = rank * threads_ + t;
+      w.to_thread.resize(threads_);
+      w.to_rank.resize(static_cast<std::size_t>(transport.size()));
+    }
+    for (LpId lp = 0; lp < n; ++lp) {
+      const std::uint32_t part = partition.part_of[lp];
+      if (part / threads_ == rank) workers_[part % threads_].lps.push_back(lp);
+    }
+    lookahead_ = partition.lookahead;
+  }
+
+  // Initialises every LP and runs windows until no event is left before the end time.
+  void run() {
+    const auto wall_start = std::chrono::steady_clock::now();
+    std::atomic<bool> failed{false};
+#ifdef _OPENMP
+#pragma omp parallel num_threads(static_cast<int>(threads_))
+#endif
+    {
+#ifdef _OPENMP
+      Worker& w = workers_[static_cast<std::size_t>(omp_get_thread_num())];
+      const bool master = omp_get_thread_num() == 0;
+#else
+      Worker& w = workers_[0];
+      const bool master = true;
+#endif
+      guarded(w, failed, [&] {
+        for (LpId lp : w.lps) {
+          Context ctx(this, &w, lp);
+          model_.init(ctx);
+        }
+      });
+      for (;;) {
+        barrier();
+        if (failed.load()) break;
+        if (master) exchange();
+        barrier();
+        const auto merge_start = std::chrono::steady_clock::now();
+        merge(w);
+        barrier();
+        if (master) stats_.merge_s += seconds_since(merge_start);
+        for (auto& box : w.to_thread) box.clear();
+        w.sent_min = kTimeInfinity;
+        const SimTime t = next_time_;
+        if (t == kTimeInfinity || t >= end_.end_time) break;
+        const SimTime window_end =
+            lookahead_ == kTimeInfinity || t > end_.end_time - lookahead_ ? end_.end_time : t + lookahead_;
+        const auto compute_start = std::chrono::steady_clock::now();
+        if (master) {
+          window_end_ = window_end;
+          ++stats_.windows;
+        }
+        barrier();
+        guarded(w, failed, [&] { process(w, window_end); });
+        if (master) stats_.compute_s += seconds_since(compute_start);
+      }
+    }
+    if (failed.load()) {
+      for (auto& w : workers_) {
+        if (!w.error) continue;
+        if (transport_.size() == 1) std::rethrow_exception(w.error);
+        try {
+          std::rethrow_exception(w.error);
+        } catch (const std::exception& e) {
+          transport_.abort(4, e.what());
+        }
+      }
+    }
+    finish();
+    wall_s_ = seconds_since(wall_start);
+  }
+
+  // Results, identical on every rank after run().
+  const KernelCounters& counters() const { return counters_; }
+  const std::vector<std::uint64_t>& processed_per_lp() const { return processed_; }
+  // This rank's counters.
+  const ParallelStats& rank_stats() const { return stats_; }
+  bool owned_here(LpId lp) const {
+    return partition_.part_of[lp] / threads_ == static_cast<std::uint32_t>(transport_.rank());
+  }
+  double wall_seconds() const { return wall_s_; }
+
+ private:
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  static void barrier() {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+  }
+
+  template <class F>
+  void guarded(Worker& w, std::atomic<bool>& failed, F&& f) {
+    try {
+      f();
+    } catch (...) {
+      w.error = std::current_exception();
+      failed.store(true);
+    }
+  }
+
+  void process(Worker& w, SimTime window_end) {
+    w.window_events = 0;
+    while (!w.queue.empty() && w.queue.top().time < window_end) {
+      const QueuedKey q = w.queue.pop();
+      const Body body = w.pool[q.slot];
+      w.pool.release(q.slot);
+      w.now = q.time;
+      const EventType ev{q.key(), body.dst, body.kind, body.payload};
+      Context ctx(this, &w, body.dst);
+      model_.handle(ctx, ev);
+      ++processed_[body.dst];
+      ++w.window_events;
+    }
+    w.counters.events_processed += w.window_events;
+    if (w.window_events > 0) w.counters.last_event_time = w.now;
+  }
+
+  void push_local(Worker& w, const EventType& ev) {
+    const std::uint32_t slot = w.pool.acquire(Body{ev.dst, ev.kind, ev.payload});
+    w.queue.push(QueuedKey{ev.key.time, ev.key.src, slot, ev.key.seq});
+    ++w.counters.events_scheduled;
+  }
+
+  void schedule(Worker& w, LpId src, LpId dst, SimTime time, EventKind kind, const Payload& payload) {
+    if (time < w.now || dst >= rng_.size()) [[unlikely]] {
+      throw std::logic_error("LP " + std::to_string(src) + " scheduled an event for LP " +
+                             std::to_string(dst) + " at t=" + std::to_string(time) + " ns (now " +
+                             std::to_string(w.now) + " ns): events may not go to the past or to an unknown LP");
+    }
+    const std::uint64_t seq = next_seq_[src]++;
+    if (time >= end_.end_time) {
+      ++w.counters.events_past_end;
+      return;
+    }
+    const EventType ev{EventKey{time, src, seq}, dst, kind, payload};
+    const std::uint32_t part = partition_.part_of[dst];
+    if (part == w.part) {
+      push_local(w, ev);
+      return;
+    }
+    if (time < window_end_) [[unlikely]] {
+      throw std::logic_error("lookahead violation: LP " + std::to_string(src) + " sent an event to LP " +
+                             std::to_string(dst) + " (another partition) for t=" + std::to_string(time) +
+                             " ns, inside the current window ending at " + std::to_string(window_end_) +
+                             " ns; the link between them must have a latency of at least the lookahead (" +
+                             std::to_string(lookahead_) + " ns)");
+    }
+    if (time < w.sent_min) w.sent_min = time;
+    const std::uint32_t rank = part / threads_;
+    if (rank == static_cast<std::uint32_t>(transport_.rank())) {
+      w.to_thread[part % threads_].push_back(ev);
+    } else {
+      w.to_rank[rank].push_back(ev);
+    }
+  }
+
+  // Master thread: ship other ranks' events, learn the global next-event time.
+  void exchange() {
+    const auto start = std::chrono::steady_clock::now();
+    const auto ranks = static_cast<std::size_t>(transport_.size());
+    SimTime local_min = kTimeInfinity;
+    std::uint64_t window_events = 0;
+    outbox_.resize(ranks);
+    for (auto& box : outbox_) box.clear();
+    for (auto& w : workers_) {
+      if (!w.queue.empty()) local_min = std::min(local_min, w.queue.top().time);
+      local_min = std::min(local_min, w.sent_min);
+      window_events += w.window_events;
+      for (std::size_t r = 0; r < ranks; ++r) {
+        auto& events = w.to_rank[r];
+        if (events.empty()) continue;
+        stats_.remote_events += events.size();
+        auto& box = outbox_[r];
+        const std::size_t at = box.size();
+        box.resize(at + events.size() * sizeof(EventType));
+        std::memcpy(box.data() + at, events.data(), events.size() * sizeof(EventType));
+        events.clear();
+      }
+      for (const auto& box : w.to_thread) stats_.cross_thread_events += box.size();
+    }
+    if (stats_.windows > 0 && window_events == 0) ++stats_.idle_windows;
+    next_time_ = transport_.exchange(outbox_, inbox_bytes_, local_min);
+    // Hand received events to the worker owning each destination.
+    const std::size_t count = inbox_bytes_.size() / sizeof(EventType);
+    for (auto& w : workers_) w.inbox.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      EventType ev;
+      std::memcpy(&ev, inbox_bytes_.data() + i * sizeof(EventType), sizeof(EventType));
+      workers_[partition_.part_of[ev.dst] % threads_].inbox.push_back(ev);
+    }
+    stats_.exchange_s += seconds_since(start);
+  }
+
+  // Every worker: insert what other threads and ranks sent it.
+  void merge(Worker& w) {
+    const std::uint32_t me = w.part % threads_;
+    for (auto& other : workers_) {
+      for (const auto& ev : other.to_thread[me]) push_local(w, ev);
+    }
+    for (const auto& ev : w.inbox) push_local(w, ev);
+  }
+
+  void finish() {
+    KernelCounters c;
+    for (const auto& w : workers_) {
+      c.events_processed += w.counters.events_processed;
+      c.events_scheduled += w.counters.events_scheduled;
+      c.events_past_end += w.counters.events_past_end;
+      c.last_event_time = std::max(c.last_event_time, w.counters.last_event_time);
+    }
+    stats_.events = c.events_processed;
+    stats_.bytes_sent = transport_.bytes_sent();
+    std::vector<std::uint64_t> sums{c.events_processed, c.events_scheduled, c.events_past_end};
+    transport_.allreduce_sum(sums);
+    transport_.allreduce_sum(processed_);
+    c.events_processed = sums[0];
+    c.events_scheduled = sums[1];
+    c.events_past_end = sums[2];
+    c.last_event_time = -transport_.allreduce_min(-c.last_event_time);
+    counters_ = c;
+  }
+
+  Model& model_;
+  EndCondition end_;
+  const Partition& partition_;
+  Transport& transport_;
+  std::uint32_t threads_;
+  SimTime lookahead_ = kTimeInfinity;
+  std::vector<LpRandom> rng_;
+  std::vector<std::uint64_t> next_seq_;
+  std::vector<std::uint64_t> processed_;
+  std::vector<Worker> workers_;
+  // Written by the master thread between barriers, read by all.
+  SimTime next_time_ = 0;
+  SimTime window_end_ = 0;
+  std::vector<std::vector<std::byte>> outbox_;
+  std::vector<std::byte> inbox_bytes_;
+  ParallelStats stats_;
+  KernelCounters counters_;
+  double wall_s_ = 0.0;
+};
+
+}  // namespace scalesim

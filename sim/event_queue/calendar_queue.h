@@ -2,7 +2,10 @@
 // implementation for the simulation event set problem", CACM 31(10), 1988).
 //
 // Buckets of fixed width in time form a "year"; an event goes to bucket (time / width) mod
-// buckets, kept sorted so its minimum is at the back. pop() scans forward from the bucket that
+// buckets. Each bucket is a small binary min-heap rather than Brown's sorted list: buckets
+// normally hold one to three events, where the two cost the same, but models with many events
+// at exactly the same time (PHOLD with lookahead = mean, batch arrivals) put hundreds in one
+// bucket, where a sorted insert is linear and a heap stays logarithmic. pop() scans forward from the bucket that
 // held the last minimum. The number of buckets doubles/halves with the population (Brown's 2x
 // and 1/2 thresholds) and the width is re-estimated from the spacing of the earliest events at
 // each resize; a steady-state population never resizes, so the queue also re-estimates when the
@@ -41,14 +44,15 @@ class CalendarQueue {
   // REQUIRES: !empty(). Moves the cursor to the minimum's bucket (hence not const).
   const QueuedKey& top() {
     locate();
-    return buckets_[cursor_].back();
+    return buckets_[cursor_].front();
   }
 
   // Removes and returns the minimum. REQUIRES: !empty().
   QueuedKey pop() {
     locate();
     auto& bucket = buckets_[cursor_];
-    const QueuedKey min = bucket.back();
+    const QueuedKey min = bucket.front();
+    std::pop_heap(bucket.begin(), bucket.end(), later);
     bucket.pop_back();
     --size_;
     if (++pops_ >= 2 * buckets_.size()) check_tuning();
@@ -74,16 +78,13 @@ class CalendarQueue {
     cursor_start_ = (t / width_) * width_;
   }
 
+  static bool later(const QueuedKey& a, const QueuedKey& b) { return key_less(b, a); }
+
   void insert(const QueuedKey& e) {
     auto& b = buckets_[bucket_of(e.time)];
     b.push_back(e);
-    std::size_t i = b.size() - 1;
-    while (i > 0 && key_less(b[i - 1], e)) {  // descending order: minimum at the back
-      b[i] = b[i - 1];
-      --i;
-      ++insert_steps_;
-    }
-    b[i] = e;
+    std::push_heap(b.begin(), b.end(), later);  // min-heap: the bucket's minimum at the front
+    if (b.size() > kMaxStepsPerOp) ++insert_steps_;  // crowded bucket: the width may be too large
   }
 
   // Advances the cursor to the bucket holding the minimum.
@@ -91,7 +92,7 @@ class CalendarQueue {
     const std::size_t n = buckets_.size();
     for (std::size_t scanned = 0; scanned < n; ++scanned) {
       const auto& b = buckets_[cursor_];
-      if (!b.empty() && b.back().time < cursor_start_ + width_) return;
+      if (!b.empty() && b.front().time < cursor_start_ + width_) return;
       cursor_ = (cursor_ + 1) & (n - 1);
       cursor_start_ += width_;
       ++scan_steps_;
@@ -99,13 +100,14 @@ class CalendarQueue {
     // A whole year without an event due: jump straight to the global minimum.
     SimTime earliest = kTimeInfinity;
     for (const auto& b : buckets_) {
-      if (!b.empty() && b.back().time < earliest) earliest = b.back().time;
+      if (!b.empty() && b.front().time < earliest) earliest = b.front().time;
     }
     seek(earliest);
   }
 
   void check_tuning() {
-    const bool slow = scan_steps_ > kMaxStepsPerOp * pops_ || insert_steps_ > kMaxStepsPerOp * pushes_;
+    // Re-estimate when pops scan many empty buckets, or most inserts land in crowded ones.
+    const bool slow = scan_steps_ > kMaxStepsPerOp * pops_ || 2 * insert_steps_ > pushes_;
     pops_ = pushes_ = scan_steps_ = insert_steps_ = 0;
     if (slow && size_ > kSample) resize(buckets_.size());
   }

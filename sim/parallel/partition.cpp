@@ -85,7 +85,7 @@ std::vector<std::uint32_t> Partition::lps_per_part() const {
 std::string Partition::report() const {
   std::string s = "partition: " + method + ", " + std::to_string(parts) + " parts, LPs per part:";
   for (auto n : lps_per_part()) s += " " + std::to_string(n);
-  s += "; cut edges " + std::to_string(cut_edges);
+  s += total_traffic > 0 || cut_edges > 0 ? "; cut edges " + std::to_string(cut_edges) : "; all-to-all links";
   if (total_traffic > 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, " (%.1f%% of traffic)", 100.0 * cut_traffic / total_traffic);

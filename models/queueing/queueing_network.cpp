@@ -77,13 +77,15 @@ Distribution parse_arrivals(const ConfigNode& node) {
 }
 
 QueueingNetwork::Component build_component(const ConfigNode& node, const std::string& type,
-                                           const NameTable& names, LpId self, SimTime warmup) {
+                                           const NameTable& names, LpId self, const NetworkSettings& settings) {
+  const SimTime warmup = settings.warmup;
+  const SimTime interval = settings.output_interval;
   if (type == "source") {
     node.expect_keys({"type", "arrivals", "customers", "to"});
     const std::int64_t limit = node.integer_or("customers", -1);
     if (node.has("customers") && limit <= 0) node.at("customers").fail("must be at least 1");
     return Source(parse_arrivals(node.at("arrivals")), parse_link(node.at("to"), names, self),
-                  limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit));
+                  limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit), interval);
   }
   if (type == "station") {
     node.expect_keys({"type", "servers", "service", "to"});
@@ -92,7 +94,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     std::optional<Link> out;
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
     return Station(static_cast<std::uint32_t>(servers), Distribution::from_config(node.at("service")),
-                   out, warmup);
+                   out, warmup, interval);
   }
   if (type == "router") {
     node.expect_keys({"type", "routes"});
@@ -117,11 +119,11 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (std::fabs(total - 1.0) > 1e-9) {
       routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
     }
-    return Router(std::move(links), probs);
+    return Router(std::move(links), probs, interval);
   }
   if (type == "sink") {
     node.expect_keys({"type"});
-    return Sink(warmup);
+    return Sink(warmup, interval, settings.request_sample);
   }
   std::string msg = "unknown component type '" + type + "'";
   if (auto near = closest_match(type, {"source", "station", "router", "sink"})) {
@@ -135,7 +137,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
 }  // namespace
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
-  root.expect_keys({"name", "description", "seed", "warmup", "end", "components"});
+  root.expect_keys({"name", "description", "seed", "warmup", "end", "output", "components"});
   QueueingNetwork net;
   net.settings_.name = root.string_or("name", "network");
   net.settings_.description = root.string_or("description", "");
@@ -156,6 +158,21 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     }
   }
 
+  if (auto out = root.find("output")) {
+    out->expect_keys({"interval", "requests"});
+    if (auto i = out->find("interval")) {
+      net.settings_.output_interval = i->as_duration();
+      if (net.settings_.output_interval <= 0) i->fail("the time-series interval must be greater than zero");
+    }
+    if (auto r = out->find("requests")) {
+      r->expect_keys({"sample"});
+      const double f = r->number_or("sample", 1.0);
+      if (!(f >= 0.0 && f <= 1.0)) r->at("sample").fail("the sampling fraction must lie in [0, 1]");
+      net.settings_.request_sample = f;
+    }
+  }
+  net.settings_.config_text = root.emit();
+  net.settings_.config_source = root.origin();
   const ConfigNode comps = root.at("components");
   const auto entries = comps.entries();
   if (entries.empty()) comps.fail("a network needs at least one component");
@@ -166,7 +183,7 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   for (const auto& [name, node] : entries) {
     node.expect_map();
     const LpId self = static_cast<LpId>(net.components_.size());
-    net.components_.push_back(build_component(node, node.string("type"), names, self, net.settings_.warmup));
+    net.components_.push_back(build_component(node, node.string("type"), names, self, net.settings_));
     net.names_.push_back(name);
     if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
   }
@@ -199,6 +216,9 @@ std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) 
           } else {
             c.hash_into(h);
           }
+          for (const auto& row : c.series().rows()) {
+            for (double v : {row.t_s, row.utilisation, row.queue_length, row.throughput_per_s}) h.add(v);
+          }
         },
         net.component(lp));
   }
@@ -207,8 +227,9 @@ std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) 
 
 SimTime statistics_time(const QueueingNetwork& net, const KernelCounters& c) {
   // Statistics are taken at the end time when one is set, else at the last event.
-  return net.settings().end.end_time != kTimeInfinity && !c.stopped_by_event_limit ? net.settings().end.end_time
-                                                                                  : c.last_event_time;
+  return net.settings().end.end_time != kTimeInfinity && !c.stopped_by_event_limit && !c.interrupted
+             ? net.settings().end.end_time
+             : c.last_event_time;
 }
 
 NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
@@ -219,6 +240,8 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
   run.counters = kernel.run();
   run.processed_per_lp = kernel.processed_per_lp();
   run.end_time = statistics_time(net, run.counters);
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) net.finish_lp(lp, run.end_time);
+  run.owned.assign(net.lp_count(), 1);
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.result_hash = result_hash_of(net, run);
   return run;
@@ -240,31 +263,28 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transpo
   run.threads = options.threads;
   run.partition_report = partition.report();
 
-  // Move every LP's reported state to rank 0, in LP order.
+  // Close each LP's time series where it lives, then give every rank every LP's reported state
+  // (small: counters, histograms, series), so all ranks hold complete, identical results.
   ByteWriter mine;
-  if (transport.rank() != 0) {
-    for (LpId lp = 0; lp < net.lp_count(); ++lp) {
-      if (!kernel.owned_here(lp)) continue;
-      mine.put(lp);
-      net.save_lp(lp, mine);
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    if (!kernel.owned_here(lp)) continue;
+    net.finish_lp(lp, run.end_time);
+    mine.put(lp);
+    net.save_lp(lp, mine);
+  }
+  for (const auto& bytes : transport.allgather(mine.bytes())) {
+    ByteReader r(bytes.data(), bytes.size());
+    while (!r.done()) {
+      const auto lp = r.get<LpId>();
+      net.load_lp(lp, r);
     }
   }
-  const auto states = transport.gather(mine.bytes(), 0);
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) run.owned.push_back(kernel.owned_here(lp) ? 1 : 0);
   ByteWriter stats;
   stats.put(kernel.rank_stats());
-  const auto all_stats = transport.gather(stats.bytes(), 0);
-  if (transport.rank() == 0) {
-    for (const auto& bytes : states) {
-      ByteReader r(bytes.data(), bytes.size());
-      while (!r.done()) {
-        const auto lp = r.get<LpId>();
-        net.load_lp(lp, r);
-      }
-    }
-    for (const auto& bytes : all_stats) {
-      ByteReader r(bytes.data(), bytes.size());
-      run.rank_stats.push_back(r.get<ParallelStats>());
-    }
+  for (const auto& bytes : transport.gather(stats.bytes(), 0)) {
+    ByteReader r(bytes.data(), bytes.size());
+    run.rank_stats.push_back(r.get<ParallelStats>());
   }
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.result_hash = result_hash_of(net, run);
@@ -320,6 +340,10 @@ LpGraph QueueingNetwork::lp_graph() const {
         components_[lp]);
   }
   return g;
+}
+
+void QueueingNetwork::finish_lp(LpId lp, SimTime end) {
+  std::visit([&](auto& c) { c.finish(end); }, components_[lp]);
 }
 
 void QueueingNetwork::save_lp(LpId lp, ByteWriter& w) const {
@@ -529,6 +553,7 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
   out.value("wall_s", run.wall_seconds);
   out.value("events_per_s", static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
   out.value("warmup_s", to_seconds(net.settings().warmup));
+  out.value("status", run.counters.interrupted ? "interrupted" : "complete");
   out.begin_array("components");
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     out.begin_object();

@@ -28,6 +28,10 @@ struct NetworkSettings {
   std::uint64_t seed = 1;
   SimTime warmup = 0;
   EndCondition end;
+  SimTime output_interval = kSecond;  // time-series interval (config output.interval)
+  double request_sample = 1.0;        // fraction of request records kept (output.requests.sample)
+  std::string config_text;            // the configuration as resolved (overrides applied)
+  std::string config_source;          // where it came from
 };
 
 class QueueingNetwork {
@@ -65,6 +69,8 @@ class QueueingNetwork {
   LpGraph lp_graph() const;
   // An LP's reported state, to move it to the rank that writes results.
   void save_lp(LpId lp, ByteWriter& w) const;
+  // Closes the LP's time series at the end of the run.
+  void finish_lp(LpId lp, SimTime end);
   void load_lp(LpId lp, ByteReader& r);
 
  private:
@@ -82,6 +88,7 @@ struct NetworkRun {
   std::uint64_t result_hash = 0;
   int ranks = 1;
   int threads = 1;
+  std::vector<std::uint8_t> owned;       // per LP: 1 if this rank owns it (its request records are here)
   std::string partition_report;          // parallel runs: the partition, cut and lookahead
   std::vector<ParallelStats> rank_stats;  // parallel runs, on rank 0: one entry per rank
 };

@@ -8,13 +8,15 @@
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
+#include "scalesim/stats/time_series.h"
 
 namespace scalesim {
 
 class Router {
  public:
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
-  Router(std::vector<Link> routes, const std::vector<double>& probabilities) : routes_(std::move(routes)) {
+  Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0)
+      : routes_(std::move(routes)), series_(interval) {
     double total = 0.0;
     for (double p : probabilities) cumulative_.push_back(total += p);
     cumulative_.back() = 1.0;
@@ -29,23 +31,32 @@ class Router {
     const double u = ctx.rng().uniform();
     std::size_t i = 0;
     while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
-    Customer c = ev.payload;
-    ++c.hops;
     ++sent_[i];
-    ctx.schedule(routes_[i].to, routes_[i].latency, kCustomerArrives, c);
+    series_.advance(ctx.now(), 0, 0);
+    series_.count();
+    ctx.schedule(routes_[i].to, routes_[i].latency, kCustomerArrives, ev.payload);
   }
 
   const std::vector<Link>& routes() const { return routes_; }
   const std::vector<std::uint64_t>& sent() const { return sent_; }
   double probability(std::size_t i) const { return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0); }
-  void save(ByteWriter& w) const { w.put_vector(sent_); }
-  void load(ByteReader& r) { sent_ = r.get_vector<std::uint64_t>(); }
+  void save(ByteWriter& w) const {
+    w.put_vector(sent_);
+    series_.save(w);
+  }
+  void load(ByteReader& r) {
+    sent_ = r.get_vector<std::uint64_t>();
+    series_.load(r);
+  }
+  void finish(SimTime end) { series_.finish(end, 0, 0); }
+  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const { h.add(std::span<const std::uint64_t>(sent_)); }
 
  private:
   std::vector<Link> routes_;
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;
+  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -1,7 +1,10 @@
-// Sink: where customers leave the system; records end-to-end latency (creation to arrival).
+// Sink: where customers leave the system. Records end-to-end latency (creation to arrival),
+// overall and per request class (source), a time series of arrivals, and per-request records
+// for the results file (optionally a deterministic sample of them).
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "customer.h"
 #include "scalesim/byte_buffer.h"
@@ -9,13 +12,38 @@
 #include "scalesim/result_hash.h"
 #include "scalesim/stats/confidence.h"
 #include "scalesim/stats/latency_histogram.h"
+#include "scalesim/stats/time_series.h"
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
 
+// One completed request, as /requests stores it.
+struct RequestRecord {
+  std::uint64_t id;
+  SimTime arrival;     // emitted by its source
+  SimTime completion;  // reached the sink
+  std::uint32_t source;
+  std::uint32_t served_by;  // last station, or kNoLp
+};
+
+// Latency of one request class at a sink.
+struct ClassLatency {
+  std::uint32_t source = 0;
+  Welford latency;
+  LatencyHistogram histogram;
+  SimTime first = 0, last = 0;
+
+  double throughput() const {
+    return last > first ? static_cast<double>(latency.count() - 1) / to_seconds(last - first) : 0.0;
+  }
+};
+
 class Sink {
  public:
-  explicit Sink(SimTime warmup) : warmup_(warmup) {}
+  // sample: fraction of requests whose records are kept (decided by a hash of the request id, so
+  // the same ones at any rank and thread count); 0 keeps none.
+  explicit Sink(SimTime warmup, SimTime interval = 0, double sample = 1.0)
+      : warmup_(warmup), series_(interval), sample_(sample) {}
 
   template <class Ctx>
   void init(Ctx&) {}
@@ -23,13 +51,22 @@ class Sink {
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
     ++arrived_;
-    if (ev.payload.created < warmup_) return;  // warm-up customers are not measured
-    const SimTime latency = ctx.now() - ev.payload.created;
+    series_.advance(ctx.now(), 0, 0);
+    series_.count();
+    const Customer& c = ev.payload;
+    if (c.created < warmup_) return;  // warm-up customers are not measured
+    const SimTime latency = ctx.now() - c.created;
     latency_.add(to_seconds(latency));
     latency_batches_.add(to_seconds(latency));
     histogram_.add(static_cast<std::uint64_t>(latency));
     if (measured() == 1) first_ = ctx.now();
     last_ = ctx.now();
+    ClassLatency& cls = class_of(c.source);
+    cls.latency.add(to_seconds(latency));
+    cls.histogram.add(static_cast<std::uint64_t>(latency));
+    if (cls.latency.count() == 1) cls.first = ctx.now();
+    cls.last = ctx.now();
+    if (keep(c.id)) records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
   }
 
   std::uint64_t arrived() const { return arrived_; }
@@ -37,12 +74,18 @@ class Sink {
   const Welford& latency() const { return latency_; }
   const BatchMeans& latency_batches() const { return latency_batches_; }
   const LatencyHistogram& histogram() const { return histogram_; }
+  const std::vector<ClassLatency>& classes() const { return classes_; }
+  const std::vector<RequestRecord>& records() const { return records_; }
+  double sample_fraction() const { return sample_; }
+  const TimeSeriesRecorder& series() const { return series_; }
+  void finish(SimTime end) { series_.finish(end, 0, 0); }
   // Measured customers per second between the first and last measured arrival.
   double throughput() const {
     return last_ > first_ ? static_cast<double>(measured() - 1) / to_seconds(last_ - first_) : 0.0;
   }
 
-  // Reported state, moved to the rank that writes results.
+  // Reported state, moved between ranks. Request records stay with the rank that made them
+  // (each rank writes its own slice of /requests).
   void save(ByteWriter& w) const {
     w.put(arrived_);
     latency_.save(w);
@@ -50,6 +93,15 @@ class Sink {
     histogram_.save(w);
     w.put(first_);
     w.put(last_);
+    series_.save(w);
+    w.put(classes_.size());
+    for (const auto& c : classes_) {
+      w.put(c.source);
+      c.latency.save(w);
+      c.histogram.save(w);
+      w.put(c.first);
+      w.put(c.last);
+    }
   }
   void load(ByteReader& r) {
     arrived_ = r.get<std::uint64_t>();
@@ -58,6 +110,15 @@ class Sink {
     histogram_.load(r);
     first_ = r.get<SimTime>();
     last_ = r.get<SimTime>();
+    series_.load(r);
+    classes_.resize(r.get<std::size_t>());
+    for (auto& c : classes_) {
+      c.source = r.get<std::uint32_t>();
+      c.latency.load(r);
+      c.histogram.load(r);
+      c.first = r.get<SimTime>();
+      c.last = r.get<SimTime>();
+    }
   }
 
   void hash_into(ResultHash& h) const {
@@ -68,15 +129,40 @@ class Sink {
     h.add(histogram_.counts());
     h.add(first_);
     h.add(last_);
+    for (const auto& c : classes_) {
+      h.add(std::uint64_t{c.source});
+      h.add(c.histogram.counts());
+    }
   }
 
  private:
+  ClassLatency& class_of(std::uint32_t source) {
+    for (auto& c : classes_) {
+      if (c.source == source) return c;  // few classes: a scan is cheapest
+    }
+    classes_.push_back(ClassLatency{source, {}, {}, 0, 0});
+    return classes_.back();
+  }
+
+  bool keep(std::uint64_t id) const {
+    if (sample_ >= 1.0) return true;
+    std::uint64_t z = id + 0x9e3779b97f4a7c15ULL;  // splitmix64 finaliser: a well-mixed hash of the id
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53 < sample_;
+  }
+
   SimTime warmup_;
   std::uint64_t arrived_ = 0;
   Welford latency_;
   BatchMeans latency_batches_;
   LatencyHistogram histogram_;
   SimTime first_ = 0, last_ = 0;
+  TimeSeriesRecorder series_;
+  std::vector<ClassLatency> classes_;
+  double sample_;
+  std::vector<RequestRecord> records_;
 };
 
 }  // namespace scalesim

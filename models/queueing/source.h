@@ -10,13 +10,14 @@
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
+#include "scalesim/stats/time_series.h"
 
 namespace scalesim {
 
 class Source {
  public:
-  Source(Distribution interarrival, Link out, std::uint64_t limit)
-      : interarrival_(std::move(interarrival)), out_(out), limit_(limit) {}
+  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0)
+      : interarrival_(std::move(interarrival)), out_(out), limit_(limit), series_(interval) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {
@@ -25,7 +26,9 @@ class Source {
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& /*ev*/) {
-    const Customer c{(std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), 0, ctx.self(), 0};
+    const Customer c{(std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), 0, ctx.self(), kNoLp};
+    series_.advance(ctx.now(), 0, 0);
+    series_.count();
     ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);
     if (++emitted_ < limit_) ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
   }
@@ -34,8 +37,16 @@ class Source {
   const Distribution& interarrival() const { return interarrival_; }
   const Link& out() const { return out_; }
   // Reported state, moved to the rank that writes results.
-  void save(ByteWriter& w) const { w.put(emitted_); }
-  void load(ByteReader& r) { emitted_ = r.get<std::uint64_t>(); }
+  void save(ByteWriter& w) const {
+    w.put(emitted_);
+    series_.save(w);
+  }
+  void load(ByteReader& r) {
+    emitted_ = r.get<std::uint64_t>();
+    series_.load(r);
+  }
+  void finish(SimTime end) { series_.finish(end, 0, 0); }
+  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const { h.add(emitted_); }
 
  private:
@@ -43,6 +54,7 @@ class Source {
   Link out_;
   std::uint64_t limit_;
   std::uint64_t emitted_ = 0;
+  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -14,6 +14,7 @@
 #include "scalesim/ring_buffer.h"
 #include "scalesim/stats/confidence.h"
 #include "scalesim/stats/latency_histogram.h"
+#include "scalesim/stats/time_series.h"
 #include "scalesim/stats/time_weighted.h"
 #include "scalesim/stats/welford.h"
 
@@ -21,23 +22,25 @@ namespace scalesim {
 
 class Station {
  public:
-  Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup)
+  Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup,
+          SimTime interval = 0)
       : servers_(servers),
         service_(std::move(service)),
         out_(out),
         warmup_(warmup),
         busy_(warmup),
-        queued_(warmup) {}
+        queued_(warmup),
+        series_(interval, servers) {}
 
   template <class Ctx>
   void init(Ctx&) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
+    series_.advance(ctx.now(), static_cast<double>(in_service_), static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
       Customer c = ev.payload;
       c.entered = ctx.now();
-      ++c.hops;
       ++arrivals_;
       if (in_service_ < servers_) {
         start_service(ctx, c);
@@ -48,7 +51,9 @@ class Station {
       return;
     }
     // kServiceDone: the payload is the customer who finished.
-    const Customer& done = ev.payload;
+    Customer done = ev.payload;
+    done.served_by = ctx.self();
+    series_.count();
     --in_service_;
     busy_.set(ctx.now(), static_cast<double>(in_service_));
     ++departures_;
@@ -94,6 +99,7 @@ class Station {
     sojourn_histogram_.save(w);
     busy_.save(w);
     queued_.save(w);
+    series_.save(w);
   }
   void load(ByteReader& r) {
     arrivals_ = r.get<std::uint64_t>();
@@ -105,7 +111,13 @@ class Station {
     sojourn_histogram_.load(r);
     busy_.load(r);
     queued_.load(r);
+    series_.load(r);
   }
+
+  void finish(SimTime end) {
+    series_.finish(end, static_cast<double>(in_service_), static_cast<double>(waiting_.size()));
+  }
+  const TimeSeriesRecorder& series() const { return series_; }
 
   void hash_into(ResultHash& h, SimTime now) const {
     h.add(arrivals_);
@@ -148,6 +160,7 @@ class Station {
   LatencyHistogram sojourn_histogram_;
   TimeWeighted busy_;
   TimeWeighted queued_;
+  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -1,5 +1,6 @@
 // scalesim run: simulate a queueing network described in YAML.
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -7,11 +8,27 @@
 #include "exit_codes.h"
 #include "queueing/queueing_network.h"
 #include "scalesim/atomic_file.h"
+#include "scalesim/interrupt.h"
 #include "scalesim/json_writer.h"
+#ifdef SCALESIM_HAVE_HDF5
+#include "queueing/network_hdf5.h"
+#endif
 
 namespace scalesim::cli {
 
 namespace po = boost::program_options;
+
+namespace {
+
+bool is_hdf5_name(const std::string& path) {
+  for (const char* ext : {".h5", ".hdf5"}) {
+    const std::string e(ext);
+    if (path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int run_command(const std::vector<std::string>& args, Transport& transport) {
   const bool root = transport.rank() == 0;
@@ -26,7 +43,9 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       ("help,h", "this help")
       ("config", po::value(&config_path), "the network's YAML config")
       ("seed", po::value(&seed), "random seed (overrides the config's 'seed')")
-      ("output,o", po::value(&output), "also write the JSON results to this file (atomically)")
+      ("output,o", po::value(&output),
+       "also write the results to this file: HDF5 when it ends in .h5 or .hdf5 (docs/hdf5-schema.md), "
+       "else JSON; written atomically")
       ("threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")
       ("partition", po::value(&partition)->default_value(partition), "metis or block")
       ("replications", po::value(&replications),
@@ -57,9 +76,17 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     if (root) std::fprintf(stderr, "scalesim run: --threads and --replications must be at least 1\n");
     return kExitUsage;
   }
+#ifndef SCALESIM_HAVE_HDF5
+  if (is_hdf5_name(output)) {
+    if (root) std::fprintf(stderr, "scalesim run: this build has no HDF5 support; write JSON (-o FILE.json)\n");
+    return kExitUsage;
+  }
+#endif
+  install_stop_handlers();
   try {
-    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_file(config_path));
-    if (vm.count("seed")) net.settings().seed = seed;
+    ConfigNode config = ConfigNode::load_file(config_path);
+    if (vm.count("seed")) config.set("seed", std::to_string(seed));
+    QueueingNetwork net = QueueingNetwork::from_config(config);
     JsonWriter j;
     std::string text;
     if (vm.count("replications")) {
@@ -74,6 +101,28 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       write_json(j, net, run);
       text = summary_text(net, run);
       if (vm.count("stats") && root && !run.rank_stats.empty()) std::fputs(stats_text(run).c_str(), stderr);
+      const bool interrupted = run.counters.interrupted;
+#ifdef SCALESIM_HAVE_HDF5
+      if (is_hdf5_name(output)) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::string written =
+            write_results_hdf5(output, net, run, transport, interrupted ? "interrupted" : "complete");
+        if (root) {
+          std::fprintf(stderr, "results: %s (written in %.3f s)\n", written.c_str(),
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        output.clear();
+      }
+#endif
+      if (interrupted) {
+        // Nothing goes under a final JSON name for an unfinished run; HDF5 got its own name.
+        if (root) {
+          std::fputs(vm.count("json") ? (j.str() + "\n").c_str() : text.c_str(), stdout);
+          std::fprintf(stderr, "scalesim run: interrupted by signal %d at t=%.6g s of simulated time\n",
+                       stop_signal(), to_seconds(run.end_time));
+        }
+        return 128 + stop_signal();
+      }
     }
     if (!root) return kExitOk;
     if (!output.empty()) write_file_atomically(output, j.str() + "\n");

@@ -73,6 +73,17 @@ ConfigNode ConfigNode::load_string(const std::string& text, const std::string& o
   }
 }
 
+std::string ConfigNode::emit() const {
+  YAML::Emitter out;
+  out << node_;
+  return out.c_str();
+}
+
+void ConfigNode::set(std::string_view key, const std::string& value) {
+  YAML::Node n = node_;  // a handle to the same document
+  n[std::string(key)] = value;
+}
+
 std::string ConfigNode::location() const { return mark_text(*origin_, node_.Mark()); }
 
 void ConfigNode::fail(const std::string& message) const {

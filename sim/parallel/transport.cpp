@@ -39,7 +39,7 @@ MpiSession::~MpiSession() { MPI_Finalize(); }
 
 struct Transport::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
-  std::vector<std::int64_t> pair_out, pair_in;  // (bytes to that rank, min, bytes to all) per rank
+  std::vector<std::int64_t> pair_out, pair_in;  // (bytes to that rank, min, bytes to all, stop) per rank
   std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
   std::vector<std::byte> send_buffer;
 };
@@ -54,19 +54,20 @@ Transport::~Transport() {
 }
 
 std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox,
-                                 std::vector<std::byte>& inbox, std::int64_t local_min) {
+                                 std::vector<std::byte>& inbox, std::int64_t local_min, bool& stop) {
   auto& m = *impl_;
   const auto n = static_cast<std::size_t>(size_);
-  m.pair_out.resize(3 * n);
-  m.pair_in.resize(3 * n);
+  m.pair_out.resize(4 * n);
+  m.pair_in.resize(4 * n);
   std::int64_t my_total = 0;
   for (std::size_t r = 0; r < n; ++r) my_total += static_cast<std::int64_t>(outbox[r].size());
   for (std::size_t r = 0; r < n; ++r) {
-    m.pair_out[3 * r] = static_cast<std::int64_t>(outbox[r].size());
-    m.pair_out[3 * r + 1] = local_min;
-    m.pair_out[3 * r + 2] = my_total;
+    m.pair_out[4 * r] = static_cast<std::int64_t>(outbox[r].size());
+    m.pair_out[4 * r + 1] = local_min;
+    m.pair_out[4 * r + 2] = my_total;
+    m.pair_out[4 * r + 3] = stop ? 1 : 0;
   }
-  check(MPI_Alltoall(m.pair_out.data(), 3, MPI_INT64_T, m.pair_in.data(), 3, MPI_INT64_T, m.comm),
+  check(MPI_Alltoall(m.pair_out.data(), 4, MPI_INT64_T, m.pair_in.data(), 4, MPI_INT64_T, m.comm),
         "MPI_Alltoall");
   std::int64_t global_min = local_min;
   std::int64_t global_total = 0;
@@ -76,14 +77,15 @@ std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outb
   m.recv_displs.assign(n, 0);
   std::size_t out_total = 0, in_total = 0;
   for (std::size_t r = 0; r < n; ++r) {
-    global_min = std::min(global_min, m.pair_in[3 * r + 1]);
-    global_total += m.pair_in[3 * r + 2];
+    global_min = std::min(global_min, m.pair_in[4 * r + 1]);
+    global_total += m.pair_in[4 * r + 2];
+    stop = stop || m.pair_in[4 * r + 3] != 0;
     m.send_displs[r] = to_int(out_total);
     m.send_counts[r] = to_int(outbox[r].size());
     out_total += outbox[r].size();
     m.recv_displs[r] = to_int(in_total);
-    m.recv_counts[r] = to_int(static_cast<std::size_t>(m.pair_in[3 * r]));
-    in_total += static_cast<std::size_t>(m.pair_in[3 * r]);
+    m.recv_counts[r] = to_int(static_cast<std::size_t>(m.pair_in[4 * r]));
+    in_total += static_cast<std::size_t>(m.pair_in[4 * r]);
   }
   inbox.resize(in_total);
   // Every rank learnt every rank's total, so all agree on skipping an empty second collective.
@@ -137,6 +139,28 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
   }
   return out;
 }
+std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) {
+  const std::int64_t size = static_cast<std::int64_t>(mine.size());
+  std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm), "MPI_Allgather");
+  std::vector<int> counts(sizes.size()), displs(sizes.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    displs[r] = to_int(total);
+    counts[r] = to_int(static_cast<std::size_t>(sizes[r]));
+    total += static_cast<std::size_t>(sizes[r]);
+  }
+  std::vector<std::byte> all(total);
+  check(MPI_Allgatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(), displs.data(),
+                       MPI_BYTE, impl_->comm),
+        "MPI_Allgatherv");
+  std::vector<std::vector<std::byte>> out;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    const auto* begin = all.data() + displs[r];
+    out.emplace_back(begin, begin + counts[r]);
+  }
+  return out;
+}
 void Transport::barrier() { MPI_Barrier(impl_->comm); }
 void Transport::abort(int code, const std::string& message) {
   std::fprintf(stderr, "scalesim (rank %d): %s\n", rank_, message.c_str());
@@ -153,7 +177,7 @@ struct Transport::Impl {};
 Transport::Transport() : impl_(std::make_unique<Impl>()) {}
 Transport::~Transport() = default;
 std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox, std::vector<std::byte>& inbox,
-                                 std::int64_t local_min) {
+                                 std::int64_t local_min, bool&) {
   inbox = outbox[0];
   return local_min;
 }
@@ -161,6 +185,7 @@ std::int64_t Transport::allreduce_min(std::int64_t v) { return v; }
 void Transport::allreduce_sum(std::vector<std::uint64_t>&) {}
 void Transport::allreduce_sum(std::vector<double>&) {}
 std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine, int) { return {mine}; }
+std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) { return {mine}; }
 void Transport::barrier() {}
 void Transport::abort(int code, const std::string& message) {
   std::fprintf(stderr, "scalesim: %s\n", message.c_str());

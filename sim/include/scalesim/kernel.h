@@ -20,6 +20,7 @@
 #include "event_queue/dary_heap.h"
 #include "event_queue/event_pool.h"
 #include "scalesim/event.h"
+#include "scalesim/interrupt.h"
 #include "scalesim/random.h"
 #include "scalesim/sim_time.h"
 
@@ -39,6 +40,7 @@ struct KernelCounters {
   std::uint64_t peak_pending = 0;
   SimTime last_event_time = 0;
   bool stopped_by_event_limit = false;
+  bool interrupted = false;  // stopped early by SIGINT/SIGTERM
 };
 
 template <class Model, class Queue = CalendarQueue>
@@ -93,6 +95,10 @@ class SequentialKernel {
         counters_.stopped_by_event_limit = true;
         break;
       }
+      if ((counters_.events_processed & kStopCheckMask) == 0 && stop_requested()) [[unlikely]] {
+        counters_.interrupted = true;
+        break;
+      }
       const QueuedKey q = queue_.pop();
       const Body body = pool_[q.slot];
       pool_.release(q.slot);
@@ -114,6 +120,8 @@ class SequentialKernel {
   SimTime now() const { return now_; }
 
  private:
+  static constexpr std::uint64_t kStopCheckMask = 4095;  // look at the stop flag every 4096 events
+
   struct Body {
     LpId dst;
     EventKind kind;

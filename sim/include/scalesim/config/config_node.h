@@ -66,6 +66,11 @@ class ConfigNode {
   void expect_map() const;
   void expect_sequence() const;
 
+  // The YAML text of this node (with any set() applied).
+  std::string emit() const;
+  // Replaces a scalar value (command-line overrides such as --seed), keeping the document.
+  void set(std::string_view key, const std::string& value);
+
   // An error located at this node.
   [[noreturn]] void fail(const std::string& message) const;
   std::string location() const;  // "file:line:column"

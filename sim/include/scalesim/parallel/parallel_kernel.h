@@ -37,6 +37,7 @@
 #include "event_queue/event_pool.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
+#include "scalesim/interrupt.h"
 #include "scalesim/kernel.h"
 #include "scalesim/parallel/parallel_stats.h"
 #include "scalesim/parallel/partition.h"
@@ -173,7 +174,7 @@ class ParallelKernel {
         for (auto& box : w.to_thread) box.clear();
         w.sent_min = kTimeInfinity;
         const SimTime t = next_time_;
-        if (t == kTimeInfinity || t >= end_.end_time) break;
+        if (t == kTimeInfinity || t >= end_.end_time || interrupted_) break;
         const SimTime window_end =
             lookahead_ == kTimeInfinity || t > end_.end_time - lookahead_ ? end_.end_time : t + lookahead_;
         const auto compute_start = std::chrono::steady_clock::now();
@@ -313,7 +314,9 @@ class ParallelKernel {
       for (const auto& box : w.to_thread) stats_.cross_thread_events += box.size();
     }
     if (stats_.windows > 0 && window_events == 0) ++stats_.idle_windows;
-    next_time_ = transport_.exchange(outbox_, inbox_bytes_, local_min);
+    bool stop = stop_requested();
+    next_time_ = transport_.exchange(outbox_, inbox_bytes_, local_min, stop);
+    if (stop) interrupted_ = true;
     // Hand received events to the worker owning each destination.
     const std::size_t count = inbox_bytes_.size() / sizeof(EventType);
     for (auto& w : workers_) w.inbox.clear();
@@ -351,6 +354,7 @@ class ParallelKernel {
     c.events_scheduled = sums[1];
     c.events_past_end = sums[2];
     c.last_event_time = -transport_.allreduce_min(-c.last_event_time);
+    c.interrupted = interrupted_;
     counters_ = c;
   }
 
@@ -367,6 +371,7 @@ class ParallelKernel {
   // Written by the master thread between barriers, read by all.
   SimTime next_time_ = 0;
   SimTime window_end_ = 0;
+  bool interrupted_ = false;  // some rank received SIGINT/SIGTERM: stop at this window boundary
   std::vector<std::vector<std::byte>> outbox_;
   std::vector<std::byte> inbox_bytes_;
   ParallelStats stats_;

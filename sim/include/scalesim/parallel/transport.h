@@ -33,15 +33,18 @@ class Transport {
 
   // One window's exchange: sends outbox[r] to rank r, receives what every rank sent here into
   // `inbox` (concatenated in rank order), and returns the minimum of every rank's `local_min`.
-  // The minimum rides on the message-count exchange, so a window costs two collectives.
+  // `stop` in: this rank wants to stop; out: some rank does. The minimum and the stop flag ride
+  // on the message-count exchange, so a window costs two collectives (one if nothing moves).
   std::int64_t exchange(const std::vector<std::vector<std::byte>>& outbox, std::vector<std::byte>& inbox,
-                        std::int64_t local_min);
+                        std::int64_t local_min, bool& stop);
 
   std::int64_t allreduce_min(std::int64_t v);
   void allreduce_sum(std::vector<std::uint64_t>& values);
   void allreduce_sum(std::vector<double>& values);
   // Rank `root` receives every rank's bytes (index = rank); others get an empty vector.
   std::vector<std::vector<std::byte>> gather(const std::vector<std::byte>& mine, int root);
+  // Every rank receives every rank's bytes (index = rank).
+  std::vector<std::vector<std::byte>> allgather(const std::vector<std::byte>& mine);
   void barrier();
   // Ends every rank of the job with `code`, after printing `message` on this one.
   [[noreturn]] void abort(int code, const std::string& message);

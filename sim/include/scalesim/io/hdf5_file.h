@@ -1,0 +1,112 @@
+// A small RAII layer over the HDF5 C API for writing result files: groups, attributes, tables of
+// compound rows, and one large chunked, compressed table written in slices by every rank.
+//
+// Parallel use (HDF5 built with MPI): every rank calls every function in the same order with the
+// same names and attribute values (metadata operations are collective). Small tables are written
+// by rank 0 with collective transfers (the other ranks select nothing); the large table is
+// written by each rank at its own offset.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scalesim {
+
+// Owns one HDF5 identifier and closes it with the right function.
+class H5Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  H5Handle() = default;
+  H5Handle(hid_t id, Closer closer, const std::string& what);
+  ~H5Handle() { reset(); }
+  H5Handle(H5Handle&& o) noexcept : id_(o.id_), closer_(o.closer_) { o.id_ = H5I_INVALID_HID; }
+  H5Handle& operator=(H5Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.id_;
+      closer_ = o.closer_;
+      o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+  }
+  H5Handle(const H5Handle&) = delete;
+  H5Handle& operator=(const H5Handle&) = delete;
+  hid_t get() const { return id_; }
+  void reset();
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+// Describes a C++ row struct field by field; the file type is the packed form.
+class CompoundType {
+ public:
+  explicit CompoundType(std::size_t row_size);
+  CompoundType& add(const char* name, std::size_t offset, hid_t native_type);
+  CompoundType& add_string(const char* name, std::size_t offset, std::size_t length);
+  hid_t memory() const { return memory_.get(); }
+  hid_t file() const;  // packed copy, built on first use
+
+ private:
+  H5Handle memory_;
+  mutable H5Handle file_;
+  std::vector<H5Handle> strings_;
+};
+
+class Hdf5Group {
+ public:
+  Hdf5Group(H5Handle handle, hid_t transfer, int rank) : h_(std::move(handle)), xfer_(transfer), rank_(rank) {}
+  Hdf5Group group(const std::string& name) const;
+
+  void attribute(const std::string& name, const std::string& value) const;
+  void attribute(const std::string& name, std::int64_t value) const;
+  void attribute(const std::string& name, std::uint64_t value) const;
+  void attribute(const std::string& name, double value) const;
+  void attribute(const std::string& name, const std::vector<std::string>& values) const;
+
+  // Rank 0's `text` as a scalar string dataset.
+  void text(const std::string& name, const std::string& text) const;
+  // Rank 0's values as a 1-D uint64 dataset.
+  void array(const std::string& name, const std::vector<std::uint64_t>& values) const;
+  // Rank 0's rows as a 1-D compound dataset (contiguous).
+  void table(const std::string& name, const CompoundType& type, const void* rows, std::size_t count) const;
+  // A 1-D chunked, shuffle+deflate compressed compound dataset of `total` rows, to which this
+  // rank contributes `rows`: the pieces (offset, count), in increasing offset order, laid end
+  // to end (all ranks call it; a rank may contribute nothing). Returns the dataset so
+  // attributes can be attached.
+  struct Piece {
+    std::uint64_t offset;
+    std::uint64_t count;
+  };
+  Hdf5Group sliced_table(const std::string& name, const CompoundType& type, const void* rows,
+                         const std::vector<Piece>& pieces, std::uint64_t total, std::uint64_t chunk_rows,
+                         int deflate_level) const;
+
+  hid_t id() const { return h_.get(); }
+
+ private:
+  H5Handle h_;
+  hid_t xfer_;
+  int rank_;
+};
+
+class Hdf5File {
+ public:
+  // Creates (truncates) `path`. With `parallel`, opens it with the MPI-IO driver on every rank of
+  // the job (collective); otherwise rank 0 alone may call this.
+  Hdf5File(const std::string& path, bool parallel, int rank);
+  Hdf5Group root() const;
+  void close();  // flushes and closes; the file is complete on disk afterwards
+
+ private:
+  H5Handle file_;
+  H5Handle xfer_;
+  int rank_;
+};
+
+}  // namespace scalesim

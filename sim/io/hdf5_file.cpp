@@ -1,0 +1,199 @@
+#include "scalesim/io/hdf5_file.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#ifdef SCALESIM_HDF5_PARALLEL
+#include <mpi.h>
+#endif
+
+namespace scalesim {
+namespace {
+
+void check(herr_t rc, const std::string& what) {
+  if (rc < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+H5Handle scalar_space() { return H5Handle(H5Screate(H5S_SCALAR), H5Sclose, "create a scalar dataspace"); }
+
+H5Handle string_type(std::size_t length) {
+  H5Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "copy the string type");
+  check(H5Tset_size(t.get(), std::max<std::size_t>(length, 1)), "size a string type");
+  check(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), "pad a string type");
+  return t;
+}
+
+}  // namespace
+
+H5Handle::H5Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
+  if (id < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+void H5Handle::reset() {
+  if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+  id_ = H5I_INVALID_HID;
+}
+
+CompoundType::CompoundType(std::size_t row_size)
+    : memory_(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose, "create a compound type") {}
+
+CompoundType& CompoundType::add(const char* name, std::size_t offset, hid_t native_type) {
+  check(H5Tinsert(memory_.get(), name, offset, native_type), std::string("add field ") + name);
+  return *this;
+}
+
+CompoundType& CompoundType::add_string(const char* name, std::size_t offset, std::size_t length) {
+  strings_.push_back(string_type(length));
+  return add(name, offset, strings_.back().get());
+}
+
+hid_t CompoundType::file() const {
+  if (file_.get() < 0) {
+    file_ = H5Handle(H5Tcopy(memory_.get()), H5Tclose, "copy a compound type");
+    check(H5Tpack(file_.get()), "pack a compound type");
+  }
+  return file_.get();
+}
+
+Hdf5File::Hdf5File(const std::string& path, bool parallel, int rank) : rank_(rank) {
+  H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "create file access properties");
+  xfer_ = H5Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "create transfer properties");
+#ifdef SCALESIM_HDF5_PARALLEL
+  if (parallel) {
+    check(H5Pset_fapl_mpio(fapl.get(), MPI_COMM_WORLD, MPI_INFO_NULL), "select the MPI-IO driver");
+    check(H5Pset_all_coll_metadata_ops(fapl.get(), true), "make metadata reads collective");
+    check(H5Pset_coll_metadata_write(fapl.get(), true), "make metadata writes collective");
+    check(H5Pset_dxpl_mpio(xfer_.get(), H5FD_MPIO_COLLECTIVE), "select collective transfers");
+  }
+#else
+  if (parallel) throw std::runtime_error("this build's HDF5 has no MPI support: cannot write one file from many ranks");
+#endif
+  file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+                   "create " + path);
+}
+
+Hdf5Group Hdf5File::root() const {
+  return Hdf5Group(H5Handle(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose, "open the root group"),
+                   xfer_.get(), rank_);
+}
+
+void Hdf5File::close() {
+  if (file_.get() >= 0) check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flush the file");
+  file_.reset();
+}
+
+Hdf5Group Hdf5Group::group(const std::string& name) const {
+  return Hdf5Group(H5Handle(H5Gcreate2(h_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                            "create group " + name),
+                   xfer_, rank_);
+}
+
+void Hdf5Group::attribute(const std::string& name, const std::string& value) const {
+  const H5Handle type = string_type(value.size());
+  const H5Handle space = scalar_space();
+  const H5Handle a(H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                   "create attribute " + name);
+  check(H5Awrite(a.get(), type.get(), value.data()), "write attribute " + name);
+}
+
+namespace {
+template <class T>
+void numeric_attribute(hid_t obj, const std::string& name, hid_t type, const T& value) {
+  const H5Handle space = scalar_space();
+  const H5Handle a(H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                   "create attribute " + name);
+  check(H5Awrite(a.get(), type, &value), "write attribute " + name);
+}
+}  // namespace
+
+void Hdf5Group::attribute(const std::string& name, std::int64_t value) const {
+  numeric_attribute(h_.get(), name, H5T_NATIVE_INT64, value);
+}
+void Hdf5Group::attribute(const std::string& name, std::uint64_t value) const {
+  numeric_attribute(h_.get(), name, H5T_NATIVE_UINT64, value);
+}
+void Hdf5Group::attribute(const std::string& name, double value) const {
+  numeric_attribute(h_.get(), name, H5T_NATIVE_DOUBLE, value);
+}
+
+void Hdf5Group::attribute(const std::string& name, const std::vector<std::string>& values) const {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::vector<char> packed(width * std::max<std::size_t>(values.size(), 1), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), packed.begin() + static_cast<std::ptrdiff_t>(i * width));
+  const H5Handle type = string_type(width);
+  const hsize_t n = values.size();
+  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle a(H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                   "create attribute " + name);
+  check(H5Awrite(a.get(), type.get(), packed.data()), "write attribute " + name);
+}
+
+void Hdf5Group::text(const std::string& name, const std::string& text) const {
+  const H5Handle type = string_type(text.size());
+  const H5Handle space = scalar_space();
+  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, "create dataset " + name);
+  const H5Handle mem = scalar_space();
+  if (rank_ != 0) check(H5Sselect_none(mem.get()), "select nothing");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  if (rank_ != 0) check(H5Sselect_none(file_space.get()), "select nothing");
+  check(H5Dwrite(d.get(), type.get(), mem.get(), file_space.get(), xfer_, text.data()), "write dataset " + name);
+}
+
+void Hdf5Group::table(const std::string& name, const CompoundType& type, const void* rows, std::size_t count) const {
+  const hsize_t n = count;
+  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, "create dataset " + name);
+  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  if (rank_ != 0 || n == 0) {
+    check(H5Sselect_none(mem.get()), "select nothing");
+    check(H5Sselect_none(file_space.get()), "select nothing");
+  }
+  check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows), "write dataset " + name);
+}
+
+void Hdf5Group::array(const std::string& name, const std::vector<std::uint64_t>& values) const {
+  const hsize_t n = values.size();
+  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, "create dataset " + name);
+  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  if (rank_ != 0 || n == 0) {
+    check(H5Sselect_none(mem.get()), "select nothing");
+    check(H5Sselect_none(file_space.get()), "select nothing");
+  }
+  check(H5Dwrite(d.get(), H5T_NATIVE_UINT64, mem.get(), file_space.get(), xfer_, values.data()),
+        "write dataset " + name);
+}
+
+Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& type, const void* rows,
+                                  const std::vector<Piece>& pieces, std::uint64_t total, std::uint64_t chunk_rows,
+                                  int deflate_level) const {
+  const hsize_t dims = total, max_dims = H5S_UNLIMITED, chunk = std::max<std::uint64_t>(chunk_rows, 1);
+  const H5Handle space(H5Screate_simple(1, &dims, &max_dims), H5Sclose, "create a dataspace");
+  const H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "create dataset properties");
+  check(H5Pset_chunk(dcpl.get(), 1, &chunk), "set the chunk size");
+  check(H5Pset_shuffle(dcpl.get()), "add the shuffle filter");
+  check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate_level)), "add the deflate filter");
+  H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+             H5Dclose, "create dataset " + name);
+  hsize_t n = 0;
+  for (const auto& p : pieces) n += p.count;
+  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  check(H5Sselect_none(file_space.get()), "select nothing");
+  if (n == 0) check(H5Sselect_none(mem.get()), "select nothing");
+  for (const auto& p : pieces) {
+    if (p.count == 0) continue;
+    const hsize_t start = p.offset, count = p.count;
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr), "select a slice");
+  }
+  check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows), "write dataset " + name);
+  return Hdf5Group(std::move(d), xfer_, rank_);
+}
+
+}  // namespace scalesim

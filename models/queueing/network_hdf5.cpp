@@ -247,6 +247,7 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
           [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
             const auto& rows = c.series().rows();
+            g.attribute("interval_s", to_seconds(c.series().interval()));
             g.table("timeseries", series_type(), rows.data(), rows.size());
             if constexpr (std::is_same_v<T, Source>) {
               summary.push_back(summary_row(net.name_of(lp), "source", c.emitted()));

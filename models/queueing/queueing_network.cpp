@@ -80,12 +80,13 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
                                            const NameTable& names, LpId self, const NetworkSettings& settings) {
   const SimTime warmup = settings.warmup;
   const SimTime interval = settings.output_interval;
+  const bool adaptive = settings.adaptive_interval;
   if (type == "source") {
     node.expect_keys({"type", "arrivals", "customers", "to"});
     const std::int64_t limit = node.integer_or("customers", -1);
     if (node.has("customers") && limit <= 0) node.at("customers").fail("must be at least 1");
     return Source(parse_arrivals(node.at("arrivals")), parse_link(node.at("to"), names, self),
-                  limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit), interval);
+                  limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit), interval, adaptive);
   }
   if (type == "station") {
     node.expect_keys({"type", "servers", "service", "to"});
@@ -94,7 +95,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     std::optional<Link> out;
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
     return Station(static_cast<std::uint32_t>(servers), Distribution::from_config(node.at("service")),
-                   out, warmup, interval);
+                   out, warmup, interval, adaptive);
   }
   if (type == "router") {
     node.expect_keys({"type", "routes"});
@@ -119,11 +120,11 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (std::fabs(total - 1.0) > 1e-9) {
       routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
     }
-    return Router(std::move(links), probs, interval);
+    return Router(std::move(links), probs, interval, adaptive);
   }
   if (type == "sink") {
     node.expect_keys({"type"});
-    return Sink(warmup, interval, settings.request_sample);
+    return Sink(warmup, interval, adaptive, settings.request_sample);
   }
   std::string msg = "unknown component type '" + type + "'";
   if (auto near = closest_match(type, {"source", "station", "router", "sink"})) {
@@ -162,6 +163,7 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     out->expect_keys({"interval", "requests"});
     if (auto i = out->find("interval")) {
       net.settings_.output_interval = i->as_duration();
+      net.settings_.adaptive_interval = false;
       if (net.settings_.output_interval <= 0) i->fail("the time-series interval must be greater than zero");
     }
     if (auto r = out->find("requests")) {
@@ -192,6 +194,12 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     root.fail("the run would never end: set end.time or end.events, or a 'customers' limit on every source");
   }
   return net;
+}
+
+void QueueingNetwork::record_requests(bool on) {
+  for (auto& c : components_) {
+    if (auto* k = std::get_if<Sink>(&c)) k->record_requests(on);
+  }
 }
 
 LpId QueueingNetwork::lp_of(std::string_view name) const {

@@ -29,6 +29,7 @@ struct NetworkSettings {
   SimTime warmup = 0;
   EndCondition end;
   SimTime output_interval = kSecond;  // time-series interval (config output.interval)
+  bool adaptive_interval = true;      // no explicit interval: start at 1 s, double to bound rows
   double request_sample = 1.0;        // fraction of request records kept (output.requests.sample)
   std::string config_text;            // the configuration as resolved (overrides applied)
   std::string config_source;          // where it came from
@@ -63,6 +64,8 @@ class QueueingNetwork {
     return std::get<T>(components_[lp_of(name)]);
   }
   LpId lp_of(std::string_view name) const;
+  // Sinks keep per-request records (for /requests) only when asked: they cost memory.
+  void record_requests(bool on);
 
   // Who sends to whom, with link latencies and expected traffic (from the traffic equations:
   // source rates pushed through routers' probabilities), for the partitioner.

@@ -15,8 +15,9 @@ namespace scalesim {
 class Router {
  public:
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
-  Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0)
-      : routes_(std::move(routes)), series_(interval) {
+  Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0,
+         bool adaptive = false)
+      : routes_(std::move(routes)), series_(interval, 0, adaptive) {
     double total = 0.0;
     for (double p : probabilities) cumulative_.push_back(total += p);
     cumulative_.back() = 1.0;

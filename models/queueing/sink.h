@@ -42,8 +42,8 @@ class Sink {
  public:
   // sample: fraction of requests whose records are kept (decided by a hash of the request id, so
   // the same ones at any rank and thread count); 0 keeps none.
-  explicit Sink(SimTime warmup, SimTime interval = 0, double sample = 1.0)
-      : warmup_(warmup), series_(interval), sample_(sample) {}
+  explicit Sink(SimTime warmup, SimTime interval = 0, bool adaptive = false, double sample = 1.0)
+      : warmup_(warmup), series_(interval, 0, adaptive), sample_(sample) {}
 
   template <class Ctx>
   void init(Ctx&) {}
@@ -66,7 +66,7 @@ class Sink {
     cls.histogram.add(static_cast<std::uint64_t>(latency));
     if (cls.latency.count() == 1) cls.first = ctx.now();
     cls.last = ctx.now();
-    if (keep(c.id)) records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
+    if (record_requests_ && keep(c.id)) records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
   }
 
   std::uint64_t arrived() const { return arrived_; }
@@ -77,6 +77,8 @@ class Sink {
   const std::vector<ClassLatency>& classes() const { return classes_; }
   const std::vector<RequestRecord>& records() const { return records_; }
   double sample_fraction() const { return sample_; }
+  // Per-request records cost memory (32 bytes each); only runs that write them keep them.
+  void record_requests(bool on) { record_requests_ = on; }
   const TimeSeriesRecorder& series() const { return series_; }
   void finish(SimTime end) { series_.finish(end, 0, 0); }
   // Measured customers per second between the first and last measured arrival.
@@ -162,6 +164,7 @@ class Sink {
   TimeSeriesRecorder series_;
   std::vector<ClassLatency> classes_;
   double sample_;
+  bool record_requests_ = false;
   std::vector<RequestRecord> records_;
 };
 

@@ -16,8 +16,8 @@ namespace scalesim {
 
 class Source {
  public:
-  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0)
-      : interarrival_(std::move(interarrival)), out_(out), limit_(limit), series_(interval) {}
+  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0, bool adaptive = false)
+      : interarrival_(std::move(interarrival)), out_(out), limit_(limit), series_(interval, 0, adaptive) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {

@@ -23,14 +23,14 @@ namespace scalesim {
 class Station {
  public:
   Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup,
-          SimTime interval = 0)
+          SimTime interval = 0, bool adaptive = false)
       : servers_(servers),
         service_(std::move(service)),
         out_(out),
         warmup_(warmup),
         busy_(warmup),
         queued_(warmup),
-        series_(interval, servers) {}
+        series_(interval, servers, adaptive) {}
 
   template <class Ctx>
   void init(Ctx&) {}

@@ -87,6 +87,7 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     ConfigNode config = ConfigNode::load_file(config_path);
     if (vm.count("seed")) config.set("seed", std::to_string(seed));
     QueueingNetwork net = QueueingNetwork::from_config(config);
+    net.record_requests(is_hdf5_name(output));
     JsonWriter j;
     std::string text;
     if (vm.count("replications")) {

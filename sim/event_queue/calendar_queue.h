@@ -52,7 +52,7 @@ class CalendarQueue {
     locate();
     auto& bucket = buckets_[cursor_];
     const QueuedKey min = bucket.front();
-    std::pop_heap(bucket.begin(), bucket.end(), later);
+    std::pop_heap(bucket.begin(), bucket.end(), Later{});
     bucket.pop_back();
     --size_;
     if (++pops_ >= 2 * buckets_.size()) check_tuning();
@@ -69,21 +69,25 @@ class CalendarQueue {
   static constexpr std::size_t kSample = 25;         // Brown's sample of the earliest events
   static constexpr std::uint64_t kMaxStepsPerOp = 4;
 
+  // Widths are powers of two, so finding a bucket is a shift, not a 40-cycle division.
   std::size_t bucket_of(SimTime t) const {
-    return static_cast<std::size_t>(t / width_) & (buckets_.size() - 1);
+    return static_cast<std::size_t>(t >> width_shift_) & (buckets_.size() - 1);
   }
 
   void seek(SimTime t) {
     cursor_ = bucket_of(t);
-    cursor_start_ = (t / width_) * width_;
+    cursor_start_ = (t >> width_shift_) << width_shift_;
   }
 
-  static bool later(const QueuedKey& a, const QueuedKey& b) { return key_less(b, a); }
+  // A function object, not a function pointer, so the heap operations inline the comparison.
+  struct Later {
+    bool operator()(const QueuedKey& a, const QueuedKey& b) const { return key_less(b, a); }
+  };
 
   void insert(const QueuedKey& e) {
     auto& b = buckets_[bucket_of(e.time)];
     b.push_back(e);
-    std::push_heap(b.begin(), b.end(), later);  // min-heap: the bucket's minimum at the front
+    std::push_heap(b.begin(), b.end(), Later{});  // min-heap: the bucket's minimum at the front
     if (b.size() > kMaxStepsPerOp) ++insert_steps_;  // crowded bucket: the width may be too large
   }
 
@@ -109,7 +113,7 @@ class CalendarQueue {
     // Re-estimate when pops scan many empty buckets, or most inserts land in crowded ones.
     const bool slow = scan_steps_ > kMaxStepsPerOp * pops_ || 2 * insert_steps_ > pushes_;
     pops_ = pushes_ = scan_steps_ = insert_steps_ = 0;
-    if (slow && size_ > kSample) resize(buckets_.size());
+    if (slow && size_ >= 2) resize(buckets_.size());
   }
 
   void resize(std::size_t new_buckets) {
@@ -151,13 +155,16 @@ class CalendarQueue {
 
   void rebuild(std::size_t n, SimTime width) {
     buckets_.assign(n, {});
-    width_ = width;
+    width_shift_ = 0;
+    while (width_shift_ < 62 && (SimTime{1} << (width_shift_ + 1)) <= width) ++width_shift_;  // floor(log2)
+    width_ = SimTime{1} << width_shift_;
     cursor_ = 0;
     cursor_start_ = 0;
   }
 
   std::vector<std::vector<QueuedKey>> buckets_;
   SimTime width_ = kInitialWidth;
+  unsigned width_shift_ = 20;
   std::size_t cursor_ = 0;
   SimTime cursor_start_ = 0;  // start time of the cursor bucket's window in the current year
   std::size_t size_ = 0;

@@ -8,6 +8,7 @@
 #include "scalesim/random.h"
 #include "scalesim/stats/confidence.h"
 #include "scalesim/stats/latency_histogram.h"
+#include "scalesim/stats/time_series.h"
 #include "scalesim/stats/time_weighted.h"
 #include "scalesim/stats/welford.h"
 
@@ -158,6 +159,55 @@ TEST(Confidence, BatchMeansCoverCorrelatedSeries) {
   // Binomial(300, 0.95): 285 +- 3.8; accept >= 270 (4 sd). The naive interval is ~6x too narrow.
   EXPECT_GE(covered, 270);
   EXPECT_LT(naive_covered, 150);
+}
+
+}  // namespace
+}  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+// One server busy on [0.5 s, 2.5 s) and two customers waiting on [1 s, 3 s); intervals of 1 s.
+TEST(TimeSeries, RowsAreIntervalAveragesAndCounts) {
+  TimeSeriesRecorder ts(kSecond, /*servers=*/2);
+  ts.advance(kSecond / 2, 0, 0);
+  ts.count();  // an event at 0.5 s, then 1 busy
+  ts.advance(kSecond, 1, 0);  // 2 waiting from 1 s
+  ts.advance(5 * kSecond / 2, 1, 2);
+  ts.count();  // at 2.5 s the server frees
+  ts.advance(3 * kSecond, 0, 2);
+  ts.finish(7 * kSecond / 2, 0, 0);
+  const auto& r = ts.rows();
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_DOUBLE_EQ(r[0].t_s, 1.0);
+  EXPECT_DOUBLE_EQ(r[0].utilisation, 0.5 / 2);  // 0.5 s of one busy server out of 2 servers
+  EXPECT_DOUBLE_EQ(r[0].throughput_per_s, 1.0);
+  EXPECT_DOUBLE_EQ(r[1].utilisation, 1.0 / 2);
+  EXPECT_DOUBLE_EQ(r[1].queue_length, 2.0);
+  EXPECT_DOUBLE_EQ(r[2].utilisation, 0.5 / 2);
+  EXPECT_DOUBLE_EQ(r[2].throughput_per_s, 1.0);
+  EXPECT_DOUBLE_EQ(r[3].t_s, 3.5);  // the last, partial interval
+  EXPECT_DOUBLE_EQ(r[3].queue_length, 0.0);
+}
+
+TEST(TimeSeries, AdaptiveSeriesStaysBoundedAndKeepsTheAverage) {
+  TimeSeriesRecorder ts(kSecond, 1, /*adaptive=*/true);
+  // Busy exactly half of every second for 100,000 s.
+  for (SimTime s = 0; s < 100000; ++s) {
+    ts.advance(s * kSecond, 0, 0);
+    ts.advance(s * kSecond + kSecond / 2, 0, 0);
+    ts.count();
+    ts.advance((s + 1) * kSecond, 1, 0);
+  }
+  ts.finish(100000 * kSecond, 0, 0);
+  const auto& r = ts.rows();
+  EXPECT_GE(r.size(), TimeSeriesRecorder::kMaxRows);
+  EXPECT_LE(r.size(), 2 * TimeSeriesRecorder::kMaxRows + 1);
+  EXPECT_EQ(ts.interval(), 64 * kSecond);  // 100,000 s: 1,563 rows of 64 s (2,048 rows of 32 s were merged)
+  for (const auto& row : r) {
+    EXPECT_DOUBLE_EQ(row.utilisation, 0.5);
+    EXPECT_DOUBLE_EQ(row.throughput_per_s, 1.0);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // count per second, one row per interval [k*dt, (k+1)*dt). Intervals close lazily, when the
 // component next changes state (or at the end), so recording costs one comparison per event.
 // Rows depend only on the LP's own event times: identical for any placement of LPs.
+// With `adaptive`, memory stays bounded for runs of any length: when the series reaches
+// 2 x kMaxRows rows, neighbouring rows merge and the interval doubles (as batch means do).
 #pragma once
 
 #include <algorithm>
@@ -23,9 +25,16 @@ class TimeSeriesRecorder {
     double throughput_per_s;  // counted events per second of the interval
   };
 
+  static constexpr std::size_t kMaxRows = 1024;
+
   // interval <= 0 disables recording; servers == 0 means "no servers, no queue".
-  TimeSeriesRecorder(SimTime interval = 0, std::uint32_t servers = 0)
-      : interval_(interval), servers_(servers), next_end_(interval > 0 ? interval : kTimeInfinity) {}
+  TimeSeriesRecorder(SimTime interval = 0, std::uint32_t servers = 0, bool adaptive = false)
+      : interval_(interval),
+        servers_(servers),
+        adaptive_(adaptive),
+        next_end_(interval > 0 ? interval : kTimeInfinity) {}
+
+  SimTime interval() const { return interval_; }
 
   // Call before a state change at `now`, with the values held until now.
   void advance(SimTime now, double busy, double queued) {
@@ -48,6 +57,7 @@ class TimeSeriesRecorder {
   const std::vector<Row>& rows() const { return rows_; }
 
   void save(ByteWriter& w) const {
+    w.put(interval_);
     w.put_vector(rows_);
     w.put(next_end_);
     w.put(open_);
@@ -57,6 +67,7 @@ class TimeSeriesRecorder {
     w.put(count_);
   }
   void load(ByteReader& r) {
+    interval_ = r.get<SimTime>();
     rows_ = r.get_vector<Row>();
     next_end_ = r.get<SimTime>();
     open_ = r.get<SimTime>();
@@ -84,10 +95,26 @@ class TimeSeriesRecorder {
     open_ = end;
     busy_area_ = queue_area_ = 0.0;
     count_ = 0;
+    if (adaptive_ && rows_.size() == 2 * kMaxRows && end == next_end_) coarsen();
+  }
+
+  // Merges rows pairwise (equal spans: plain means) and doubles the interval. Only on a
+  // boundary, so the open interval starts at a multiple of the new interval.
+  void coarsen() {
+    for (std::size_t i = 0; i < kMaxRows; ++i) {
+      const Row& a = rows_[2 * i];
+      const Row& b = rows_[2 * i + 1];
+      rows_[i] = Row{b.t_s, (a.utilisation + b.utilisation) / 2, (a.queue_length + b.queue_length) / 2,
+                     (a.throughput_per_s + b.throughput_per_s) / 2};
+    }
+    rows_.resize(kMaxRows);
+    interval_ *= 2;
+    next_end_ = open_;  // advance() adds the new interval after close()
   }
 
   SimTime interval_;
   std::uint32_t servers_;
+  bool adaptive_;
   SimTime next_end_;
   SimTime open_ = 0;  // start of the open interval
   SimTime last_ = 0;  // time up to which the areas are accumulated

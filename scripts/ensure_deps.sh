@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake g++ make
   libopenmpi-dev openmpi-bin
-  libhdf5-dev libhdf5-openmpi-dev hdf5-tools
+  libhdf5-dev libhdf5-openmpi-dev hdf5-tools libdeflate-dev
   libboost-program-options-dev libboost-dev
   libyaml-cpp-dev librandom123-dev libmetis-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -159,6 +159,9 @@ void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const Net
   }
   transport.allreduce_sum(counts);
   std::vector<RequestRow> rows;
+  std::uint64_t mine = 0;
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) mine += run.owned[lp] ? counts[lp] : 0;
+  rows.reserve(mine);
   std::vector<Hdf5Group::Piece> pieces;
   std::uint64_t offset = 0;
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {

@@ -60,7 +60,8 @@ class CompoundType {
 
 class Hdf5Group {
  public:
-  Hdf5Group(H5Handle handle, hid_t transfer, int rank) : h_(std::move(handle)), xfer_(transfer), rank_(rank) {}
+  Hdf5Group(H5Handle handle, hid_t transfer, int rank, bool parallel)
+      : h_(std::move(handle)), xfer_(transfer), rank_(rank), parallel_(parallel) {}
   Hdf5Group group(const std::string& name) const;
 
   void attribute(const std::string& name, const std::string& value) const;
@@ -93,6 +94,7 @@ class Hdf5Group {
   H5Handle h_;
   hid_t xfer_;
   int rank_;
+  bool parallel_;
 };
 
 class Hdf5File {
@@ -107,6 +109,7 @@ class Hdf5File {
   H5Handle file_;
   H5Handle xfer_;
   int rank_;
+  bool parallel_;
 };
 
 }  // namespace scalesim

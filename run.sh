@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Quick start, part 1: install what is missing, build, run the default scenario, print a summary.
+# Quick start, part 1: install what is missing, build, run the default scenario, print a summary,
+# write its HDF5 results and a report with plots.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/ensure_deps.sh
@@ -8,6 +9,8 @@ cmake --build --preset default -j "$(nproc)"
 mkdir -p results
 scenario=${SCALESIM_SCENARIO:-configs/examples/tandem_router.yaml}
 echo
-./build/default/sim/cli/scalesim run "$scenario" -o results/default.json
+./build/default/sim/cli/scalesim run "$scenario" -o results/demo.h5
+/usr/bin/python3 analysis/scalesim-report results/demo.h5 -o results/demo-report >/dev/null
 echo
-echo "Results (JSON) written to results/default.json"
+echo "Results: results/demo.h5 (schema: docs/hdf5-schema.md)"
+echo "Report:  results/demo-report/report.md and its plots"

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # reports are made on headless machines; never need a display
 import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
+from matplotlib import ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -115,6 +116,13 @@ def histogram_cdf_ms(histogram):
 def _style_cdf_axes(ax, title):
     """Common look of latency CDFs: log-x in ms, fraction on y, guide lines at p50 and p99."""
     ax.set_xscale("log")
+    # Plain numbers (0.5, 2, 20 ms), with the 2x and 5x ticks labelled when a plot spans few
+    # decades, so a reader can read a latency off the axis.
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(ticker.LogLocator(base=10, subs=(2.0, 5.0)))
+    lo, hi = ax.get_xlim()
+    if hi / max(lo, 1e-300) < 1e4:
+        ax.xaxis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(0.0, 1.02)
     ax.set_xlabel("latency (ms)")
     ax.set_ylabel("cumulative fraction of requests")

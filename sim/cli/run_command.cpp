@@ -90,6 +90,7 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     net.record_requests(is_hdf5_name(output));
     JsonWriter j;
     std::string text;
+    std::string written_note;  // printed after the summary
     if (vm.count("replications")) {
       const EnsembleResult e = run_replications(net, net.settings().seed, replications, transport, threads);
       write_json(j, e);
@@ -108,10 +109,10 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
         const auto t0 = std::chrono::steady_clock::now();
         const std::string written =
             write_results_hdf5(output, net, run, transport, interrupted ? "interrupted" : "complete");
-        if (root) {
-          std::fprintf(stderr, "results: %s (written in %.3f s)\n", written.c_str(),
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        }
+        char line[512];
+        std::snprintf(line, sizeof line, "results: %s (written in %.3f s)\n", written.c_str(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        written_note = line;
         output.clear();
       }
 #endif
@@ -119,6 +120,8 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
         // Nothing goes under a final JSON name for an unfinished run; HDF5 got its own name.
         if (root) {
           std::fputs(vm.count("json") ? (j.str() + "\n").c_str() : text.c_str(), stdout);
+          std::fflush(stdout);
+          std::fputs(written_note.c_str(), stderr);
           std::fprintf(stderr, "scalesim run: interrupted by signal %d at t=%.6g s of simulated time\n",
                        stop_signal(), to_seconds(run.end_time));
         }
@@ -128,6 +131,8 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     if (!root) return kExitOk;
     if (!output.empty()) write_file_atomically(output, j.str() + "\n");
     std::fputs(vm.count("json") ? (j.str() + "\n").c_str() : text.c_str(), stdout);
+    std::fflush(stdout);
+    std::fputs(written_note.c_str(), stderr);
   } catch (const ConfigError& e) {
     if (root) std::fprintf(stderr, "scalesim run: %s\n", e.what());
     return kExitConfig;

@@ -14,7 +14,9 @@
 namespace scalesim {
 namespace {
 
-std::size_t heap_in_use() { return mallinfo2().uordblks + mallinfo2().hblkhd; }
+std::size_t heap_in_use() {
+  return mallinfo2().uordblks + mallinfo2().hblkhd;
+}
 
 template <class Queue>
 void BM_Hold(benchmark::State& state) {
@@ -35,10 +37,30 @@ void BM_Hold(benchmark::State& state) {
   state.counters["bytes_per_event"] = static_cast<double>(bytes) / static_cast<double>(n);
 }
 
-BENCHMARK(BM_Hold<DaryHeap<2>>)->Name("hold/heap2")->Arg(1000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Hold<DaryHeap<4>>)->Name("hold/heap4")->Arg(1000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Hold<DaryHeap<8>>)->Name("hold/heap8")->Arg(1000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Hold<CalendarQueue>)->Name("hold/calendar")->Arg(1000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Hold<DaryHeap<2>>)
+    ->Name("hold/heap2")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Hold<DaryHeap<4>>)
+    ->Name("hold/heap4")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Hold<DaryHeap<8>>)
+    ->Name("hold/heap8")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_Hold<CalendarQueue>)
+    ->Name("hold/calendar")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kNanosecond);
 
 }  // namespace
 }  // namespace scalesim

@@ -15,12 +15,12 @@
 namespace scalesim {
 
 struct PholdParams {
-  std::uint32_t nlp = 1024;         // total LPs (ROSS: LPs per rank; equal on one rank)
-  std::uint32_t start_events = 1;   // initial events per LP
-  double mean = 1.0;                // mean delay between an event and the one it sends
-  double lookahead = 0.1;           // minimum delay
-  double remote = 0.25;             // probability of a uniformly random destination
-  double end = 2000.0;              // end time; events at or after it are not processed
+  std::uint32_t nlp = 1024;        // total LPs (ROSS: LPs per rank; equal on one rank)
+  std::uint32_t start_events = 1;  // initial events per LP
+  double mean = 1.0;               // mean delay between an event and the one it sends
+  double lookahead = 0.1;          // minimum delay
+  double remote = 0.25;            // probability of a uniformly random destination
+  double end = 2000.0;             // end time; events at or after it are not processed
 };
 
 class Phold {

@@ -11,10 +11,10 @@ namespace scalesim {
 inline constexpr std::uint32_t kNoLp = 0xffffffffu;
 
 struct Customer {
-  std::uint64_t id = 0;     // unique per source: (source LP << 40) | sequence
-  SimTime created = 0;      // when the source emitted it (end-to-end latency starts here)
-  SimTime entered = 0;      // when it arrived at the station now holding it
-  std::uint32_t source = 0; // LP id of the source (its request class)
+  std::uint64_t id = 0;             // unique per source: (source LP << 40) | sequence
+  SimTime created = 0;              // when the source emitted it (end-to-end latency starts here)
+  SimTime entered = 0;              // when it arrived at the station now holding it
+  std::uint32_t source = 0;         // LP id of the source (its request class)
   std::uint32_t served_by = kNoLp;  // LP id of the last station that served it
 };
 static_assert(sizeof(Customer) == 32);

@@ -35,10 +35,12 @@ Distribution Distribution::lognormal(SimTime mean, double cv) {
   return d;
 }
 
-Distribution Distribution::empirical(std::vector<SimTime> values, std::vector<double> probabilities) {
+Distribution Distribution::empirical(std::vector<SimTime> values,
+                                     std::vector<double> probabilities) {
   Distribution d;
   d.kind_ = Kind::kEmpirical;
-  if (probabilities.empty()) probabilities.assign(values.size(), 1.0 / static_cast<double>(values.size()));
+  if (probabilities.empty())
+    probabilities.assign(values.size(), 1.0 / static_cast<double>(values.size()));
   double total = 0.0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     total += probabilities[i];
@@ -109,15 +111,19 @@ Distribution Distribution::from_config(const ConfigNode& node) {
   }
   const std::vector<std::string> kinds = {"exponential", "deterministic", "lognormal", "empirical"};
   std::string msg = "unknown distribution '" + kind + "'";
-  if (auto near = closest_match(kind, kinds)) msg += "; did you mean '" + *near + "'?";
-  else msg += "; use exponential, deterministic, lognormal or empirical";
+  if (auto near = closest_match(kind, kinds))
+    msg += "; did you mean '" + *near + "'?";
+  else
+    msg += "; use exponential, deterministic, lognormal or empirical";
   node.at("distribution").fail(msg);
 }
 
 std::string Distribution::describe() const {
   switch (kind_) {
-    case Kind::kExponential: return "exponential(mean " + format_duration(mean_seconds()) + ")";
-    case Kind::kDeterministic: return "deterministic(" + format_duration(mean_seconds()) + ")";
+    case Kind::kExponential:
+      return "exponential(mean " + format_duration(mean_seconds()) + ")";
+    case Kind::kDeterministic:
+      return "deterministic(" + format_duration(mean_seconds()) + ")";
     case Kind::kLognormal: {
       const double cv = std::sqrt(std::expm1(sigma_ * sigma_));
       char buf[32];

@@ -30,10 +30,14 @@ class Distribution {
 
   SimTime sample(LpRandom& rng) const {
     switch (kind_) {
-      case Kind::kExponential: return from_nanoseconds(rng.exponential(mean_ns_));
-      case Kind::kDeterministic: return value_;
-      case Kind::kLognormal: return from_nanoseconds(rng.lognormal(mu_, sigma_));
-      case Kind::kEmpirical: return sample_empirical(rng.uniform());
+      case Kind::kExponential:
+        return from_nanoseconds(rng.exponential(mean_ns_));
+      case Kind::kDeterministic:
+        return value_;
+      case Kind::kLognormal:
+        return from_nanoseconds(rng.lognormal(mu_, sigma_));
+      case Kind::kEmpirical:
+        return sample_empirical(rng.uniform());
     }
     return value_;
   }
@@ -51,9 +55,9 @@ class Distribution {
   double mean_ns_ = 0.0;
   double second_moment_ns2_ = 0.0;
   SimTime value_ = 0;
-  double mu_ = 0.0, sigma_ = 0.0;       // lognormal: parameters of the underlying normal
-  std::vector<SimTime> values_;          // empirical
-  std::vector<double> cumulative_;       // empirical: cumulative probabilities, last = 1
+  double mu_ = 0.0, sigma_ = 0.0;   // lognormal: parameters of the underlying normal
+  std::vector<SimTime> values_;     // empirical
+  std::vector<double> cumulative_;  // empirical: cumulative probabilities, last = 1
 };
 
 }  // namespace scalesim

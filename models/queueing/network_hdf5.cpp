@@ -57,7 +57,8 @@ SummaryRow summary_row(const std::string& name, const std::string& type, std::ui
   copy_name(r.name, sizeof r.name, name);
   copy_name(r.type, sizeof r.type, type);
   r.count = count;
-  r.mean_s = r.p50_s = r.p90_s = r.p99_s = r.p999_s = r.throughput_per_s = r.utilisation = r.cost_usd = kNaN;
+  r.mean_s = r.p50_s = r.p90_s = r.p99_s = r.p999_s = r.throughput_per_s = r.utilisation =
+      r.cost_usd = kNaN;
   r.slo_met = -1;
   return r;
 }
@@ -125,14 +126,19 @@ CompoundType request_type() {
 
 const char* type_name(const QueueingNetwork::Component& c) {
   switch (c.index()) {
-    case 0: return "source";
-    case 1: return "station";
-    case 2: return "router";
-    default: return "sink";
+    case 0:
+      return "source";
+    case 1:
+      return "station";
+    case 2:
+      return "router";
+    default:
+      return "sink";
   }
 }
 
-void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run, Transport& transport) {
+void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run,
+                    Transport& transport) {
   // Indices for the class and path columns.
   std::vector<std::uint16_t> class_index(net.lp_count(), 0), path_index(net.lp_count(), 0);
   std::vector<std::string> class_names, path_names{"-"};
@@ -169,15 +175,16 @@ void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const Net
     if (k != nullptr && run.owned[lp]) {
       pieces.push_back({offset, counts[lp]});
       for (const auto& r : k->records()) {
-        rows.push_back(RequestRow{r.id, class_index[r.source], r.arrival, r.completion, r.completion - r.arrival,
-                                  r.served_by == kNoLp ? std::uint16_t{0} : path_index[r.served_by], 0});
+        rows.push_back(RequestRow{
+            r.id, class_index[r.source], r.arrival, r.completion, r.completion - r.arrival,
+            r.served_by == kNoLp ? std::uint16_t{0} : path_index[r.served_by], 0});
       }
     }
     offset += counts[lp];
   }
-  const Hdf5Group d = root.sliced_table("requests", request_type(), rows.data(), pieces, offset,
-                                        std::min<std::uint64_t>(kChunkRows, std::max<std::uint64_t>(offset, 1)),
-                                        kDeflateLevel);
+  const Hdf5Group d = root.sliced_table(
+      "requests", request_type(), rows.data(), pieces, offset,
+      std::min<std::uint64_t>(kChunkRows, std::max<std::uint64_t>(offset, 1)), kDeflateLevel);
   d.attribute("class_names", class_names);
   d.attribute("path_names", path_names);
   d.attribute("sampling_fraction", sample);
@@ -185,20 +192,22 @@ void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const Net
   d.attribute("completed", completed);
 }
 
-void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run, Transport& transport,
-                    const std::string& status);
+void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run,
+                    Transport& transport, const std::string& status);
 
 }  // namespace
 
 std::string interrupted_name(const std::string& path) {
   const auto dot = path.rfind('.');
   const auto slash = path.rfind('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return path + ".interrupted.h5";
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+    return path + ".interrupted.h5";
   return path.substr(0, dot) + ".interrupted" + path.substr(dot);
 }
 
-std::string write_results_hdf5(const std::string& path, const QueueingNetwork& net, const NetworkRun& run,
-                               Transport& transport, const std::string& status) {
+std::string write_results_hdf5(const std::string& path, const QueueingNetwork& net,
+                               const NetworkRun& run, Transport& transport,
+                               const std::string& status) {
   const std::string partial = path + ".partial";
   const int rank = transport.rank();
   {
@@ -217,8 +226,8 @@ std::string write_results_hdf5(const std::string& path, const QueueingNetwork& n
 
 namespace {
 
-void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run, Transport& transport,
-                    const std::string& status) {
+void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run,
+                    Transport& transport, const std::string& status) {
   {
     root.attribute("schema_version", std::int64_t{kHdf5SchemaVersion});
     root.attribute("scalesim_version", std::string(SCALESIM_VERSION));
@@ -261,8 +270,10 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               SummaryRow r = summary_row(net.name_of(lp), "station", c.departures());
               fill_latency(r, c.sojourn().mean(), c.sojourn_histogram());
               r.utilisation = c.utilisation(run.end_time);
-              const double span = to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
-              r.throughput_per_s = span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
+              const double span =
+                  to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
+              r.throughput_per_s =
+                  span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
             } else if constexpr (std::is_same_v<T, Router>) {
               std::uint64_t routed = 0;

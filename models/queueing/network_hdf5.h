@@ -13,8 +13,9 @@ inline constexpr int kHdf5SchemaVersion = 1;
 // complete). Collective: every rank of `transport` calls it after simulate(); each rank writes
 // the request records of the sinks it owns. `status` is "complete" or "interrupted".
 // Returns the name the file was given.
-std::string write_results_hdf5(const std::string& path, const QueueingNetwork& net, const NetworkRun& run,
-                               Transport& transport, const std::string& status);
+std::string write_results_hdf5(const std::string& path, const QueueingNetwork& net,
+                               const NetworkRun& run, Transport& transport,
+                               const std::string& status);
 
 // The name an interrupted run's file gets: RESULTS.h5 -> RESULTS.interrupted.h5.
 std::string interrupted_name(const std::string& path);

@@ -28,7 +28,6 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-
 LpId resolve(const ConfigNode& at, const std::string& target, const NameTable& names) {
   const auto it = names.find(target);
   if (it != names.end()) return it->second;
@@ -77,7 +76,8 @@ Distribution parse_arrivals(const ConfigNode& node) {
 }
 
 QueueingNetwork::Component build_component(const ConfigNode& node, const std::string& type,
-                                           const NameTable& names, LpId self, const NetworkSettings& settings) {
+                                           const NameTable& names, LpId self,
+                                           const NetworkSettings& settings) {
   const SimTime warmup = settings.warmup;
   const SimTime interval = settings.output_interval;
   const bool adaptive = settings.adaptive_interval;
@@ -91,11 +91,12 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   if (type == "station") {
     node.expect_keys({"type", "servers", "service", "to"});
     const std::int64_t servers = node.integer_or("servers", 1);
-    if (servers < 1 || servers > 1'000'000) node.at("servers").fail("must be between 1 and 1000000");
+    if (servers < 1 || servers > 1'000'000)
+      node.at("servers").fail("must be between 1 and 1000000");
     std::optional<Link> out;
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
-    return Station(static_cast<std::uint32_t>(servers), Distribution::from_config(node.at("service")),
-                   out, warmup, interval, adaptive);
+    return Station(static_cast<std::uint32_t>(servers),
+                   Distribution::from_config(node.at("service")), out, warmup, interval, adaptive);
   }
   if (type == "router") {
     node.expect_keys({"type", "routes"});
@@ -164,7 +165,8 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     if (auto i = out->find("interval")) {
       net.settings_.output_interval = i->as_duration();
       net.settings_.adaptive_interval = false;
-      if (net.settings_.output_interval <= 0) i->fail("the time-series interval must be greater than zero");
+      if (net.settings_.output_interval <= 0)
+        i->fail("the time-series interval must be greater than zero");
     }
     if (auto r = out->find("requests")) {
       r->expect_keys({"sample"});
@@ -185,13 +187,16 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   for (const auto& [name, node] : entries) {
     node.expect_map();
     const LpId self = static_cast<LpId>(net.components_.size());
-    net.components_.push_back(build_component(node, node.string("type"), names, self, net.settings_));
+    net.components_.push_back(
+        build_component(node, node.string("type"), names, self, net.settings_));
     net.names_.push_back(name);
     if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
   }
   if (unbounded_source && net.settings_.end.end_time == kTimeInfinity &&
       net.settings_.end.max_events == UINT64_MAX) {
-    root.fail("the run would never end: set end.time or end.events, or a 'customers' limit on every source");
+    root.fail(
+        "the run would never end: set end.time or end.events, or a 'customers' limit on every "
+        "source");
   }
   return net;
 }
@@ -225,7 +230,8 @@ std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) 
             c.hash_into(h);
           }
           for (const auto& row : c.series().rows()) {
-            for (double v : {row.t_s, row.utilisation, row.queue_length, row.throughput_per_s}) h.add(v);
+            for (double v : {row.t_s, row.utilisation, row.queue_length, row.throughput_per_s})
+              h.add(v);
           }
         },
         net.component(lp));
@@ -250,7 +256,8 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed) {
   run.end_time = statistics_time(net, run.counters);
   for (LpId lp = 0; lp < net.lp_count(); ++lp) net.finish_lp(lp, run.end_time);
   run.owned.assign(net.lp_count(), 1);
-  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.result_hash = result_hash_of(net, run);
   return run;
 }
@@ -261,7 +268,8 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transpo
   const auto start = std::chrono::steady_clock::now();
   const auto parts = static_cast<std::uint32_t>(transport.size() * options.threads);
   const Partition partition = partition_lps(net.lp_graph(), parts, options.partition);
-  ParallelKernel<QueueingNetwork> kernel(net, seed, net.settings().end, partition, transport, options.threads);
+  ParallelKernel<QueueingNetwork> kernel(net, seed, net.settings().end, partition, transport,
+                                         options.threads);
   kernel.run();
   NetworkRun run;
   run.counters = kernel.counters();
@@ -294,7 +302,8 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transpo
     ByteReader r(bytes.data(), bytes.size());
     run.rank_stats.push_back(r.get<ParallelStats>());
   }
-  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.result_hash = result_hash_of(net, run);
   return run;
 }
@@ -317,7 +326,8 @@ LpGraph QueueingNetwork::lp_graph() const {
             } else if constexpr (std::is_same_v<T, Station>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
-              for (std::size_t i = 0; i < c.routes().size(); ++i) next[c.routes()[i].to] += inflow[lp] * c.probability(i);
+              for (std::size_t i = 0; i < c.routes().size(); ++i)
+                next[c.routes()[i].to] += inflow[lp] * c.probability(i);
             }
           },
           components_[lp]);
@@ -339,7 +349,8 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, Router>) {
             g.lp_load[lp] = inflow[lp];
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
-              g.edges.push_back({lp, c.routes()[i].to, c.routes()[i].latency, inflow[lp] * c.probability(i)});
+              g.edges.push_back(
+                  {lp, c.routes()[i].to, c.routes()[i].latency, inflow[lp] * c.probability(i)});
             }
           } else {
             g.lp_load[lp] = inflow[lp];
@@ -364,7 +375,8 @@ void QueueingNetwork::load_lp(LpId lp, ByteReader& r) {
 namespace {
 
 // The headline metrics of one run, in a fixed order.
-std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
+std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwork& net,
+                                                             const NetworkRun& run) {
   std::vector<std::pair<std::string, double>> m;
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     const std::string& name = net.name_of(lp);
@@ -426,7 +438,8 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
   (void)workers;
   if (transport.rank() == 0) {
     QueueingNetwork probe = base;
-    for (const auto& [name, v] : headline_metrics(probe, NetworkRun{})) e.metric_names.push_back(name);
+    for (const auto& [name, v] : headline_metrics(probe, NetworkRun{}))
+      e.metric_names.push_back(name);
     e.values.resize(static_cast<std::size_t>(replications));
     e.hashes.resize(static_cast<std::size_t>(replications));
     for (const auto& bytes : all) {
@@ -448,15 +461,15 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
 std::string summary_text(const EnsembleResult& e) {
   std::string s = "ScaleSim ensemble: " + e.name + ", " + std::to_string(e.replications) +
                   " replications (seeds " + std::to_string(e.seed) + ".." +
-                  std::to_string(e.seed + static_cast<std::uint64_t>(e.replications) - 1) + ") on " +
-                  std::to_string(e.ranks) + " ranks x " + std::to_string(e.threads) + " threads, " +
-                  fmt("%.3f", e.wall_seconds) + " s wall\n";
+                  std::to_string(e.seed + static_cast<std::uint64_t>(e.replications) - 1) +
+                  ") on " + std::to_string(e.ranks) + " ranks x " + std::to_string(e.threads) +
+                  " threads, " + fmt("%.3f", e.wall_seconds) + " s wall\n";
   for (std::size_t m = 0; m < e.metric_names.size(); ++m) {
     Welford w;
     for (const auto& rep : e.values) w.add(rep[m]);
     const auto ci = t_interval(w, kReportLevel);
-    s += "  " + e.metric_names[m] + ": " + fmt("%.6g", ci.mean) + " +- " + fmt("%.3g", ci.half_width) +
-         " (99% CI across replications)\n";
+    s += "  " + e.metric_names[m] + ": " + fmt("%.6g", ci.mean) + " +- " +
+         fmt("%.3g", ci.half_width) + " (99% CI across replications)\n";
   }
   s += "  result hash " + hex(e.result_hash) + "\n";
   return s;
@@ -491,12 +504,11 @@ void write_json(JsonWriter& out, const EnsembleResult& e) {
 }
 
 std::string stats_text(const NetworkRun& run) {
-  std::string s = "parallel run: " + std::to_string(run.ranks) + " ranks x " + std::to_string(run.threads) +
-                  " threads\n  " + run.partition_report + "\n";
+  std::string s = "parallel run: " + std::to_string(run.ranks) + " ranks x " +
+                  std::to_string(run.threads) + " threads\n  " + run.partition_report + "\n";
   s += parallel_stats_table(run.rank_stats);
   return s;
 }
-
 
 std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
   std::string s;
@@ -504,10 +516,13 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
   if (!net.settings().description.empty()) s += "  " + net.settings().description + "\n";
   s += "  simulated " + format_duration(to_seconds(run.end_time)) + " in " +
        fmt("%.3f", run.wall_seconds) + " s wall; " + std::to_string(run.counters.events_processed) +
-       " events (" + fmt("%.3g", static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9)) +
+       " events (" +
+       fmt("%.3g",
+           static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9)) +
        " events/s)\n";
   if (net.settings().warmup > 0) {
-    s += "  statistics exclude the warm-up (first " + format_duration(to_seconds(net.settings().warmup)) + ")\n";
+    s += "  statistics exclude the warm-up (first " +
+         format_duration(to_seconds(net.settings().warmup)) + ")\n";
   }
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     const std::string& name = net.name_of(lp);
@@ -515,14 +530,14 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
         [&](const auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, Source>) {
-            s += "  source  " + name + ": " + std::to_string(c.emitted()) + " customers, inter-arrival " +
-                 c.interarrival().describe() + "\n";
+            s += "  source  " + name + ": " + std::to_string(c.emitted()) +
+                 " customers, inter-arrival " + c.interarrival().describe() + "\n";
           } else if constexpr (std::is_same_v<T, Station>) {
             const auto ci = c.wait_batches().interval(kReportLevel);
-            s += "  station " + name + " (" + std::to_string(c.servers()) + " x " + c.service().describe() +
-                 "): served " + std::to_string(c.departures()) + ", utilisation " +
-                 fmt("%.1f%%", 100 * c.utilisation(run.end_time)) + ", mean queue " +
-                 fmt("%.3g", c.mean_queue_length(run.end_time)) + "\n";
+            s += "  station " + name + " (" + std::to_string(c.servers()) + " x " +
+                 c.service().describe() + "): served " + std::to_string(c.departures()) +
+                 ", utilisation " + fmt("%.1f%%", 100 * c.utilisation(run.end_time)) +
+                 ", mean queue " + fmt("%.3g", c.mean_queue_length(run.end_time)) + "\n";
             s += "          wait mean " + format_duration(c.wait().mean()) + " (99% CI +-" +
                  format_duration(ci.half_width) + "), p99 " +
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
@@ -536,11 +551,12 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
             s += "\n";
           } else {
             const auto& hgm = c.histogram();
-            s += "  sink    " + name + ": " + std::to_string(c.measured()) + " measured, latency mean " +
-                 format_duration(c.latency().mean()) + ", p50 " + format_duration(hgm.quantile(0.5) * 1e-9) +
-                 ", p90 " + format_duration(hgm.quantile(0.9) * 1e-9) + ", p99 " +
-                 format_duration(hgm.quantile(0.99) * 1e-9) + ", throughput " + fmt("%.4g/s", c.throughput()) +
-                 "\n";
+            s += "  sink    " + name + ": " + std::to_string(c.measured()) +
+                 " measured, latency mean " + format_duration(c.latency().mean()) + ", p50 " +
+                 format_duration(hgm.quantile(0.5) * 1e-9) + ", p90 " +
+                 format_duration(hgm.quantile(0.9) * 1e-9) + ", p99 " +
+                 format_duration(hgm.quantile(0.99) * 1e-9) + ", throughput " +
+                 fmt("%.4g/s", c.throughput()) + "\n";
           }
         },
         net.component(lp));
@@ -559,7 +575,8 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
   out.value("events_past_end", run.counters.events_past_end);
   out.value("sim_time_s", to_seconds(run.end_time));
   out.value("wall_s", run.wall_seconds);
-  out.value("events_per_s", static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
+  out.value("events_per_s",
+            static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
   out.value("warmup_s", to_seconds(net.settings().warmup));
   out.value("status", run.counters.interrupted ? "interrupted" : "complete");
   out.begin_array("components");
@@ -591,7 +608,10 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("type", "router");
             out.begin_array("sent");
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
-              out.begin_object().value("to", net.name_of(c.routes()[i].to)).value("count", c.sent()[i]).end_object();
+              out.begin_object()
+                  .value("to", net.name_of(c.routes()[i].to))
+                  .value("count", c.sent()[i])
+                  .end_object();
             }
             out.end_array();
           } else {

@@ -91,8 +91,8 @@ struct NetworkRun {
   std::uint64_t result_hash = 0;
   int ranks = 1;
   int threads = 1;
-  std::vector<std::uint8_t> owned;       // per LP: 1 if this rank owns it (its request records are here)
-  std::string partition_report;          // parallel runs: the partition, cut and lookahead
+  std::vector<std::uint8_t> owned;  // per LP: 1 if this rank owns it (its request records are here)
+  std::string partition_report;     // parallel runs: the partition, cut and lookahead
   std::vector<ParallelStats> rank_stats;  // parallel runs, on rank 0: one entry per rank
 };
 

@@ -40,7 +40,9 @@ class Router {
 
   const std::vector<Link>& routes() const { return routes_; }
   const std::vector<std::uint64_t>& sent() const { return sent_; }
-  double probability(std::size_t i) const { return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0); }
+  double probability(std::size_t i) const {
+    return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0);
+  }
   void save(ByteWriter& w) const {
     w.put_vector(sent_);
     series_.save(w);

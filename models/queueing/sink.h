@@ -66,7 +66,8 @@ class Sink {
     cls.histogram.add(static_cast<std::uint64_t>(latency));
     if (cls.latency.count() == 1) cls.first = ctx.now();
     cls.last = ctx.now();
-    if (record_requests_ && keep(c.id)) records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
+    if (record_requests_ && keep(c.id))
+      records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
   }
 
   std::uint64_t arrived() const { return arrived_; }
@@ -148,7 +149,8 @@ class Sink {
 
   bool keep(std::uint64_t id) const {
     if (sample_ >= 1.0) return true;
-    std::uint64_t z = id + 0x9e3779b97f4a7c15ULL;  // splitmix64 finaliser: a well-mixed hash of the id
+    std::uint64_t z =
+        id + 0x9e3779b97f4a7c15ULL;  // splitmix64 finaliser: a well-mixed hash of the id
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     z ^= z >> 31;

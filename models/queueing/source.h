@@ -16,8 +16,12 @@ namespace scalesim {
 
 class Source {
  public:
-  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0, bool adaptive = false)
-      : interarrival_(std::move(interarrival)), out_(out), limit_(limit), series_(interval, 0, adaptive) {}
+  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0,
+         bool adaptive = false)
+      : interarrival_(std::move(interarrival)),
+        out_(out),
+        limit_(limit),
+        series_(interval, 0, adaptive) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {
@@ -30,7 +34,8 @@ class Source {
     series_.advance(ctx.now(), 0, 0);
     series_.count();
     ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);
-    if (++emitted_ < limit_) ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
+    if (++emitted_ < limit_)
+      ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
   }
 
   std::uint64_t emitted() const { return emitted_; }

@@ -37,7 +37,8 @@ class Station {
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
-    series_.advance(ctx.now(), static_cast<double>(in_service_), static_cast<double>(waiting_.size()));
+    series_.advance(ctx.now(), static_cast<double>(in_service_),
+                    static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
       Customer c = ev.payload;
       c.entered = ctx.now();

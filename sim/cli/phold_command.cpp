@@ -50,8 +50,8 @@ PholdOutcome run_sequential(const PholdParams& p, std::uint64_t seed) {
 }
 
 template <class Queue>
-PholdOutcome run_parallel(const PholdParams& p, std::uint64_t seed, Transport& transport, int threads,
-                          PartitionMethod method) {
+PholdOutcome run_parallel(const PholdParams& p, std::uint64_t seed, Transport& transport,
+                          int threads, PartitionMethod method) {
   Phold model(p);
   LpGraph graph;
   graph.lp_count = p.nlp;
@@ -62,8 +62,8 @@ PholdOutcome run_parallel(const PholdParams& p, std::uint64_t seed, Transport& t
   if (partition.lookahead == 0) {
     throw std::invalid_argument("phold: a parallel run needs --lookahead > 0");
   }
-  ParallelKernel<Phold, Queue> kernel(model, seed, EndCondition{from_seconds(p.end), UINT64_MAX}, partition,
-                                      transport, threads);
+  ParallelKernel<Phold, Queue> kernel(model, seed, EndCondition{from_seconds(p.end), UINT64_MAX},
+                                      partition, transport, threads);
   kernel.run();
   PholdOutcome out;
   out.counters = kernel.counters();
@@ -77,7 +77,9 @@ PholdOutcome run_parallel(const PholdParams& p, std::uint64_t seed, Transport& t
     out.stats.push_back(r.get<ParallelStats>());
   }
   // The rate is the slowest rank's: gather the maximum wall time.
-  out.wall_s = -static_cast<double>(transport.allreduce_min(-static_cast<std::int64_t>(out.wall_s * 1e9))) * 1e-9;
+  out.wall_s =
+      -static_cast<double>(transport.allreduce_min(-static_cast<std::int64_t>(out.wall_s * 1e9))) *
+      1e-9;
   return out;
 }
 
@@ -90,7 +92,9 @@ PholdOutcome run_phold(const PholdParams& p, std::uint64_t seed, Transport& tran
 
 }  // namespace
 
-int resolve_threads(int option) { return option > 0 ? option : default_thread_count(); }
+int resolve_threads(int option) {
+  return option > 0 ? option : default_thread_count();
+}
 
 int phold_command(const std::vector<std::string>& args, Transport& transport) {
   const bool root = transport.rank() == 0;
@@ -100,21 +104,22 @@ int phold_command(const std::vector<std::string>& args, Transport& transport) {
   std::string partition = "metis";
   int threads = 0;
   po::options_description opts("scalesim phold options");
-  opts.add_options()
-      ("help,h", "this help")
-      ("nlp", po::value(&p.nlp)->default_value(p.nlp), "total number of LPs")
-      ("start-events", po::value(&p.start_events)->default_value(p.start_events), "initial events per LP")
-      ("mean", po::value(&p.mean)->default_value(p.mean), "mean delay between events (time units = s)")
-      ("lookahead", po::value(&p.lookahead)->default_value(p.lookahead), "minimum delay")
-      ("remote", po::value(&p.remote)->default_value(p.remote), "probability of a random destination")
-      ("end", po::value(&p.end)->default_value(p.end), "end time")
-      ("seed", po::value(&seed)->default_value(seed), "random seed")
-      ("queue", po::value(&queue)->default_value(queue), "pending-event set: calendar or heap")
-      ("threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")
-      ("partition", po::value(&partition)->default_value(partition), "metis or block")
-      ("stats", "print per-rank counters (events, windows, remote events, bytes, times)")
-      ("per-lp", "with --json: include every LP's event count")
-      ("json", "print one JSON object instead of text");
+  opts.add_options()("help,h", "this help")("nlp", po::value(&p.nlp)->default_value(p.nlp),
+                                            "total number of LPs")(
+      "start-events", po::value(&p.start_events)->default_value(p.start_events),
+      "initial events per LP")("mean", po::value(&p.mean)->default_value(p.mean),
+                               "mean delay between events (time units = s)")(
+      "lookahead", po::value(&p.lookahead)->default_value(p.lookahead), "minimum delay")(
+      "remote", po::value(&p.remote)->default_value(p.remote),
+      "probability of a random destination")("end", po::value(&p.end)->default_value(p.end),
+                                             "end time")(
+      "seed", po::value(&seed)->default_value(seed), "random seed")(
+      "queue", po::value(&queue)->default_value(queue), "pending-event set: calendar or heap")(
+      "threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")(
+      "partition", po::value(&partition)->default_value(partition), "metis or block")(
+      "stats", "print per-rank counters (events, windows, remote events, bytes, times)")(
+      "per-lp", "with --json: include every LP's event count")(
+      "json", "print one JSON object instead of text");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -140,7 +145,9 @@ int phold_command(const std::vector<std::string>& args, Transport& transport) {
     } else if (queue == "calendar") {
       r = run_phold<CalendarQueue>(p, seed, transport, threads, method);
     } else {
-      if (root) std::fprintf(stderr, "scalesim phold: --queue must be heap or calendar, not '%s'\n", queue.c_str());
+      if (root)
+        std::fprintf(stderr, "scalesim phold: --queue must be heap or calendar, not '%s'\n",
+                     queue.c_str());
       return kExitUsage;
     }
   } catch (const std::invalid_argument& e) {
@@ -178,11 +185,14 @@ int phold_command(const std::vector<std::string>& args, Transport& transport) {
     j.value("result_hash", hash).end_object();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::printf("PHOLD: %u LPs, %u start events each, mean %g, lookahead %g, remote %g, end %g (%s)\n",
-                p.nlp, p.start_events, p.mean, p.lookahead, p.remote, p.end, queue.c_str());
+    std::printf(
+        "PHOLD: %u LPs, %u start events each, mean %g, lookahead %g, remote %g, end %g (%s)\n",
+        p.nlp, p.start_events, p.mean, p.lookahead, p.remote, p.end, queue.c_str());
     std::printf("  ranks x threads    %d x %d\n", transport.size(), threads);
-    std::printf("  events processed   %llu\n", static_cast<unsigned long long>(r.counters.events_processed));
-    std::printf("  scheduled past end %llu\n", static_cast<unsigned long long>(r.counters.events_past_end));
+    std::printf("  events processed   %llu\n",
+                static_cast<unsigned long long>(r.counters.events_processed));
+    std::printf("  scheduled past end %llu\n",
+                static_cast<unsigned long long>(r.counters.events_past_end));
     std::printf("  wall time          %.4f s\n", r.wall_s);
     std::printf("  event rate         %.0f events/s\n", rate);
     std::printf("  result hash        %s\n", hash);

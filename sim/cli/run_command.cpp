@@ -23,7 +23,8 @@ namespace {
 bool is_hdf5_name(const std::string& path) {
   for (const char* ext : {".h5", ".hdf5"}) {
     const std::string e(ext);
-    if (path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+    if (path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
+      return true;
   }
   return false;
 }
@@ -39,20 +40,19 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
   int threads = 0;
   int replications = 0;
   po::options_description opts("scalesim run CONFIG.yaml options");
-  opts.add_options()
-      ("help,h", "this help")
-      ("config", po::value(&config_path), "the network's YAML config")
-      ("seed", po::value(&seed), "random seed (overrides the config's 'seed')")
-      ("output,o", po::value(&output),
-       "also write the results to this file: HDF5 when it ends in .h5 or .hdf5 (docs/hdf5-schema.md), "
-       "else JSON; written atomically")
-      ("threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")
-      ("partition", po::value(&partition)->default_value(partition), "metis or block")
-      ("replications", po::value(&replications),
-       "ensemble mode: K independent replications (seeds seed..seed+K-1) over ranks x threads, "
-       "merged with 99% confidence intervals")
-      ("stats", "print per-rank counters of a parallel run")
-      ("json", "print one JSON object (summary metrics and result_hash) instead of text");
+  opts.add_options()("help,h", "this help")("config", po::value(&config_path),
+                                            "the network's YAML config")(
+      "seed", po::value(&seed), "random seed (overrides the config's 'seed')")(
+      "output,o", po::value(&output),
+      "also write the results to this file: HDF5 when it ends in .h5 or .hdf5 "
+      "(docs/hdf5-schema.md), "
+      "else JSON; written atomically")(
+      "threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")(
+      "partition", po::value(&partition)->default_value(partition), "metis or block")(
+      "replications", po::value(&replications),
+      "ensemble mode: K independent replications (seeds seed..seed+K-1) over ranks x threads, "
+      "merged with 99% confidence intervals")("stats", "print per-rank counters of a parallel run")(
+      "json", "print one JSON object (summary metrics and result_hash) instead of text");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
@@ -68,17 +68,23 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     return kExitOk;
   }
   if (config_path.empty()) {
-    if (root) std::fprintf(stderr, "scalesim run: give a config file, e.g. scalesim run configs/examples/mmc.yaml\n");
+    if (root)
+      std::fprintf(
+          stderr,
+          "scalesim run: give a config file, e.g. scalesim run configs/examples/mmc.yaml\n");
     return kExitUsage;
   }
   threads = vm.count("threads") ? threads : resolve_threads(0);
   if (threads < 1 || (vm.count("replications") && replications < 1)) {
-    if (root) std::fprintf(stderr, "scalesim run: --threads and --replications must be at least 1\n");
+    if (root)
+      std::fprintf(stderr, "scalesim run: --threads and --replications must be at least 1\n");
     return kExitUsage;
   }
 #ifndef SCALESIM_HAVE_HDF5
   if (is_hdf5_name(output)) {
-    if (root) std::fprintf(stderr, "scalesim run: this build has no HDF5 support; write JSON (-o FILE.json)\n");
+    if (root)
+      std::fprintf(stderr,
+                   "scalesim run: this build has no HDF5 support; write JSON (-o FILE.json)\n");
     return kExitUsage;
   }
 #endif
@@ -92,7 +98,8 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     std::string text;
     std::string written_note;  // printed after the summary
     if (vm.count("replications")) {
-      const EnsembleResult e = run_replications(net, net.settings().seed, replications, transport, threads);
+      const EnsembleResult e =
+          run_replications(net, net.settings().seed, replications, transport, threads);
       write_json(j, e);
       text = summary_text(e);
     } else {
@@ -102,13 +109,14 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       const NetworkRun run = simulate(net, net.settings().seed, transport, options);
       write_json(j, net, run);
       text = summary_text(net, run);
-      if (vm.count("stats") && root && !run.rank_stats.empty()) std::fputs(stats_text(run).c_str(), stderr);
+      if (vm.count("stats") && root && !run.rank_stats.empty())
+        std::fputs(stats_text(run).c_str(), stderr);
       const bool interrupted = run.counters.interrupted;
 #ifdef SCALESIM_HAVE_HDF5
       if (is_hdf5_name(output)) {
         const auto t0 = std::chrono::steady_clock::now();
-        const std::string written =
-            write_results_hdf5(output, net, run, transport, interrupted ? "interrupted" : "complete");
+        const std::string written = write_results_hdf5(output, net, run, transport,
+                                                       interrupted ? "interrupted" : "complete");
         char line[512];
         std::snprintf(line, sizeof line, "results: %s (written in %.3f s)\n", written.c_str(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -122,7 +130,8 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
           std::fputs(vm.count("json") ? (j.str() + "\n").c_str() : text.c_str(), stdout);
           std::fflush(stdout);
           std::fputs(written_note.c_str(), stderr);
-          std::fprintf(stderr, "scalesim run: interrupted by signal %d at t=%.6g s of simulated time\n",
+          std::fprintf(stderr,
+                       "scalesim run: interrupted by signal %d at t=%.6g s of simulated time\n",
                        stop_signal(), to_seconds(run.end_time));
         }
         return 128 + stop_signal();

@@ -48,8 +48,7 @@ std::optional<std::string> closest_match(std::string_view word,
   return std::nullopt;
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin,
-                       std::string path)
+ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin, std::string path)
     : node_(std::move(node)), origin_(std::move(origin)), path_(std::move(path)) {}
 
 ConfigNode ConfigNode::load_file(const std::string& path) {
@@ -84,7 +83,9 @@ void ConfigNode::set(std::string_view key, const std::string& value) {
   n[std::string(key)] = value;
 }
 
-std::string ConfigNode::location() const { return mark_text(*origin_, node_.Mark()); }
+std::string ConfigNode::location() const {
+  return mark_text(*origin_, node_.Mark());
+}
 
 void ConfigNode::fail(const std::string& message) const {
   const std::string where = path_.empty() ? "" : "'" + path_ + "': ";
@@ -207,7 +208,8 @@ void ConfigNode::expect_keys(std::initializer_list<std::string_view> allowed) co
     const auto key = kv.first.as<std::string>();
     if (std::find(names.begin(), names.end(), key) != names.end()) continue;
     std::string msg = "unknown key '" + key + "'";
-    if (auto near = closest_match(key, names)) msg += "; did you mean '" + *near + "'?";
+    if (auto near = closest_match(key, names))
+      msg += "; did you mean '" + *near + "'?";
     else {
       msg += "; allowed keys are:";
       for (const auto& n : names) msg += " " + n;

@@ -26,7 +26,9 @@ std::pair<double, std::string_view> split_number(std::string_view text, std::str
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || !std::isfinite(value)) {
     throw UnitError("expected a " + std::string(what) + " such as " +
-                    (what == "duration" ? "\"5ms\"" : what == "rate" ? "\"200/s\"" : "\"16GiB\"") +
+                    (what == "duration" ? "\"5ms\""
+                     : what == "rate"   ? "\"200/s\""
+                                        : "\"16GiB\"") +
                     ", got \"" + std::string(text) + "\"");
   }
   return {value, trim(std::string_view(end, static_cast<std::size_t>(s.data() + s.size() - end)))};
@@ -37,7 +39,8 @@ double scaled(std::string_view text, std::string_view what, const UnitScale (&un
               bool allow_bare_zero) {
   const auto [value, unit] = split_number(text, what);
   if (value < 0) {
-    throw UnitError("a " + std::string(what) + " may not be negative: \"" + std::string(text) + "\"");
+    throw UnitError("a " + std::string(what) + " may not be negative: \"" + std::string(text) +
+                    "\"");
   }
   if (unit.empty() && allow_bare_zero && value == 0.0) return 0.0;
   std::string accepted;
@@ -53,19 +56,26 @@ double scaled(std::string_view text, std::string_view what, const UnitScale (&un
                   std::string(text) + "\"; use one of: " + accepted);
 }
 
-constexpr UnitScale kDurations[] = {{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3},
+constexpr UnitScale kDurations[] = {{"ns", 1e-9}, {"us", 1e-6},  {"µs", 1e-6}, {"ms", 1e-3},
                                     {"s", 1.0},   {"min", 60.0}, {"h", 3600.0}};
-constexpr UnitScale kRates[] = {{"/ns", 1e9}, {"/us", 1e6},        {"/ms", 1e3},
+constexpr UnitScale kRates[] = {{"/ns", 1e9}, {"/us", 1e6},         {"/ms", 1e3},
                                 {"/s", 1.0},  {"/min", 1.0 / 60.0}, {"/h", 1.0 / 3600.0}};
-constexpr UnitScale kBytes[] = {{"B", 1.0},           {"kB", 1e3},           {"KB", 1e3},
-                                {"MB", 1e6},          {"GB", 1e9},           {"TB", 1e12},
-                                {"KiB", 1024.0},      {"MiB", 1048576.0},    {"GiB", 1073741824.0},
+constexpr UnitScale kBytes[] = {{"B", 1.0},
+                                {"kB", 1e3},
+                                {"KB", 1e3},
+                                {"MB", 1e6},
+                                {"GB", 1e9},
+                                {"TB", 1e12},
+                                {"KiB", 1024.0},
+                                {"MiB", 1048576.0},
+                                {"GiB", 1073741824.0},
                                 {"TiB", 1099511627776.0}};
 constexpr UnitScale kBandwidths[] = {
-    {"B/s", 1.0},         {"kB/s", 1e3},           {"KB/s", 1e3},         {"MB/s", 1e6},
-    {"GB/s", 1e9},        {"TB/s", 1e12},          {"KiB/s", 1024.0},     {"MiB/s", 1048576.0},
-    {"GiB/s", 1073741824.0}, {"bps", 1.0 / 8},     {"kbps", 1e3 / 8},     {"Mbps", 1e6 / 8},
-    {"Gbps", 1e9 / 8},    {"Tbps", 1e12 / 8}};
+    {"B/s", 1.0},      {"kB/s", 1e3},        {"KB/s", 1e3},
+    {"MB/s", 1e6},     {"GB/s", 1e9},        {"TB/s", 1e12},
+    {"KiB/s", 1024.0}, {"MiB/s", 1048576.0}, {"GiB/s", 1073741824.0},
+    {"bps", 1.0 / 8},  {"kbps", 1e3 / 8},    {"Mbps", 1e6 / 8},
+    {"Gbps", 1e9 / 8}, {"Tbps", 1e12 / 8}};
 
 }  // namespace
 
@@ -77,8 +87,12 @@ SimTime parse_duration(std::string_view text) {
   return from_seconds(seconds);
 }
 
-double parse_rate(std::string_view text) { return scaled(text, "rate", kRates, false); }
-double parse_bytes(std::string_view text) { return scaled(text, "size", kBytes, false); }
+double parse_rate(std::string_view text) {
+  return scaled(text, "rate", kRates, false);
+}
+double parse_bytes(std::string_view text) {
+  return scaled(text, "size", kBytes, false);
+}
 double parse_bandwidth(std::string_view text) {
   return scaled(text, "bandwidth", kBandwidths, false);
 }

@@ -7,7 +7,9 @@ namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;  // see interrupt.h for why this is global
 
-extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal = signal;
+}
 
 }  // namespace
 
@@ -19,8 +21,14 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool stop_requested() { return g_stop_signal != 0; }
-int stop_signal() { return g_stop_signal; }
-void request_stop_for_testing(int signal) { g_stop_signal = signal; }
+bool stop_requested() {
+  return g_stop_signal != 0;
+}
+int stop_signal() {
+  return g_stop_signal;
+}
+void request_stop_for_testing(int signal) {
+  g_stop_signal = signal;
+}
 
 }  // namespace scalesim

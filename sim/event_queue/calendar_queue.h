@@ -5,11 +5,11 @@
 // buckets. Each bucket is a small binary min-heap rather than Brown's sorted list: buckets
 // normally hold one to three events, where the two cost the same, but models with many events
 // at exactly the same time (PHOLD with lookahead = mean, batch arrivals) put hundreds in one
-// bucket, where a sorted insert is linear and a heap stays logarithmic. pop() scans forward from the bucket that
-// held the last minimum. The number of buckets doubles/halves with the population (Brown's 2x
-// and 1/2 thresholds) and the width is re-estimated from the spacing of the earliest events at
-// each resize; a steady-state population never resizes, so the queue also re-estimates when the
-// observed scan or insertion work per operation drifts above a few steps.
+// bucket, where a sorted insert is linear and a heap stays logarithmic. pop() scans forward from
+// the bucket that held the last minimum. The number of buckets doubles/halves with the population
+// (Brown's 2x and 1/2 thresholds) and the width is re-estimated from the spacing of the earliest
+// events at each resize; a steady-state population never resizes, so the queue also re-estimates
+// when the observed scan or insertion work per operation drifts above a few steps.
 //
 // Thread safety: none; each thread owns its pending-event set.
 #pragma once
@@ -87,7 +87,7 @@ class CalendarQueue {
   void insert(const QueuedKey& e) {
     auto& b = buckets_[bucket_of(e.time)];
     b.push_back(e);
-    std::push_heap(b.begin(), b.end(), Later{});  // min-heap: the bucket's minimum at the front
+    std::push_heap(b.begin(), b.end(), Later{});     // min-heap: the bucket's minimum at the front
     if (b.size() > kMaxStepsPerOp) ++insert_steps_;  // crowded bucket: the width may be too large
   }
 
@@ -137,7 +137,8 @@ class CalendarQueue {
     std::vector<SimTime> times;
     times.reserve(all.size());
     for (const auto& e : all) times.push_back(e.time);
-    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k - 1), times.end());
+    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k - 1),
+                     times.end());
     std::sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k));
     const double mean = static_cast<double>(times[k - 1] - times[0]) / static_cast<double>(k - 1);
     double sum = 0;
@@ -156,7 +157,8 @@ class CalendarQueue {
   void rebuild(std::size_t n, SimTime width) {
     buckets_.assign(n, {});
     width_shift_ = 0;
-    while (width_shift_ < 62 && (SimTime{1} << (width_shift_ + 1)) <= width) ++width_shift_;  // floor(log2)
+    while (width_shift_ < 62 && (SimTime{1} << (width_shift_ + 1)) <= width)
+      ++width_shift_;  // floor(log2)
     width_ = SimTime{1} << width_shift_;
     cursor_ = 0;
     cursor_start_ = 0;

@@ -24,7 +24,9 @@ void check(herr_t rc, const std::string& what) {
   if (rc < 0) throw std::runtime_error("HDF5: cannot " + what);
 }
 
-H5Handle scalar_space() { return H5Handle(H5Screate(H5S_SCALAR), H5Sclose, "create a scalar dataspace"); }
+H5Handle scalar_space() {
+  return H5Handle(H5Screate(H5S_SCALAR), H5Sclose, "create a scalar dataspace");
+}
 
 H5Handle string_type(std::size_t length) {
   H5Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "copy the string type");
@@ -52,14 +54,16 @@ void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::
     const std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
         libdeflate_alloc_compressor(level), libdeflate_free_compressor);
     std::vector<std::byte> shuffled(chunk_bytes);
-    std::vector<std::byte> scratch(compressor ? libdeflate_zlib_compress_bound(compressor.get(), chunk_bytes) : 0);
+    std::vector<std::byte> scratch(
+        compressor ? libdeflate_zlib_compress_bound(compressor.get(), chunk_bytes) : 0);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (std::uint64_t c = 0; c < chunks; ++c) {
       const std::uint64_t first = c * chunk_rows;
       const std::uint64_t n = std::min(chunk_rows, total - first);
-      if (n < chunk_rows) std::fill(shuffled.begin(), shuffled.end(), std::byte{0});  // past the end
+      if (n < chunk_rows)
+        std::fill(shuffled.begin(), shuffled.end(), std::byte{0});  // past the end
       const std::byte* in = rows + first * element;
       // The shuffle filter's byte transposition: byte b of row r goes to b * rows + r. In
       // blocks of rows small enough to stay in L1, each output stream written in order.
@@ -74,8 +78,8 @@ void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::
       }
       // Compress into a reused scratch buffer (sized once), keep only the bytes produced.
       const std::size_t size =
-          compressor ? libdeflate_zlib_compress(compressor.get(), shuffled.data(), chunk_bytes, scratch.data(),
-                                                scratch.size())
+          compressor ? libdeflate_zlib_compress(compressor.get(), shuffled.data(), chunk_bytes,
+                                                scratch.data(), scratch.size())
                      : 0;
       if (size == 0) failed.store(true);
       compressed[c].assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size));
@@ -84,7 +88,8 @@ void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::
   if (failed) throw std::runtime_error("HDF5: cannot compress a chunk of results");
   for (std::uint64_t c = 0; c < chunks; ++c) {
     const hsize_t offset = c * chunk_rows;
-    check(H5Dwrite_chunk(dataset, xfer, 0, &offset, compressed[c].size(), compressed[c].data()), "write a chunk");
+    check(H5Dwrite_chunk(dataset, xfer, 0, &offset, compressed[c].size(), compressed[c].data()),
+          "write a chunk");
   }
 }
 #endif
@@ -121,7 +126,8 @@ hid_t CompoundType::file() const {
   return file_.get();
 }
 
-Hdf5File::Hdf5File(const std::string& path, bool parallel, int rank) : rank_(rank), parallel_(parallel) {
+Hdf5File::Hdf5File(const std::string& path, bool parallel, int rank)
+    : rank_(rank), parallel_(parallel) {
   H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "create file access properties");
   xfer_ = H5Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "create transfer properties");
 #ifdef SCALESIM_HDF5_PARALLEL
@@ -132,15 +138,18 @@ Hdf5File::Hdf5File(const std::string& path, bool parallel, int rank) : rank_(ran
     check(H5Pset_dxpl_mpio(xfer_.get(), H5FD_MPIO_COLLECTIVE), "select collective transfers");
   }
 #else
-  if (parallel) throw std::runtime_error("this build's HDF5 has no MPI support: cannot write one file from many ranks");
+  if (parallel)
+    throw std::runtime_error(
+        "this build's HDF5 has no MPI support: cannot write one file from many ranks");
 #endif
   file_ = H5Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
                    "create " + path);
 }
 
 Hdf5Group Hdf5File::root() const {
-  return Hdf5Group(H5Handle(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose, "open the root group"),
-                   xfer_.get(), rank_, parallel_);
+  return Hdf5Group(
+      H5Handle(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose, "open the root group"),
+      xfer_.get(), rank_, parallel_);
 }
 
 void Hdf5File::close() {
@@ -149,16 +158,18 @@ void Hdf5File::close() {
 }
 
 Hdf5Group Hdf5Group::group(const std::string& name) const {
-  return Hdf5Group(H5Handle(H5Gcreate2(h_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                            "create group " + name),
-                   xfer_, rank_, parallel_);
+  return Hdf5Group(
+      H5Handle(H5Gcreate2(h_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+               "create group " + name),
+      xfer_, rank_, parallel_);
 }
 
 void Hdf5Group::attribute(const std::string& name, const std::string& value) const {
   const H5Handle type = string_type(value.size());
   const H5Handle space = scalar_space();
-  const H5Handle a(H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                   "create attribute " + name);
+  const H5Handle a(
+      H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose, "create attribute " + name);
   check(H5Awrite(a.get(), type.get(), value.data()), "write attribute " + name);
 }
 
@@ -166,8 +177,8 @@ namespace {
 template <class T>
 void numeric_attribute(hid_t obj, const std::string& name, hid_t type, const T& value) {
   const H5Handle space = scalar_space();
-  const H5Handle a(H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                   "create attribute " + name);
+  const H5Handle a(H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                   H5Aclose, "create attribute " + name);
   check(H5Awrite(a.get(), type, &value), "write attribute " + name);
 }
 }  // namespace
@@ -186,77 +197,83 @@ void Hdf5Group::attribute(const std::string& name, const std::vector<std::string
   std::size_t width = 1;
   for (const auto& v : values) width = std::max(width, v.size());
   std::vector<char> packed(width * std::max<std::size_t>(values.size(), 1), '\0');
-  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), packed.begin() + static_cast<std::ptrdiff_t>(i * width));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(),
+              packed.begin() + static_cast<std::ptrdiff_t>(i * width));
   const H5Handle type = string_type(width);
   const hsize_t n = values.size();
   const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  const H5Handle a(H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                   "create attribute " + name);
+  const H5Handle a(
+      H5Acreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose, "create attribute " + name);
   check(H5Awrite(a.get(), type.get(), packed.data()), "write attribute " + name);
 }
 
 void Hdf5Group::text(const std::string& name, const std::string& text) const {
   const H5Handle type = string_type(text.size());
   const H5Handle space = scalar_space();
-  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT),
                    H5Dclose, "create dataset " + name);
   const H5Handle mem = scalar_space();
   if (rank_ != 0) check(H5Sselect_none(mem.get()), "select nothing");
   H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
   if (rank_ != 0) check(H5Sselect_none(file_space.get()), "select nothing");
-  check(H5Dwrite(d.get(), type.get(), mem.get(), file_space.get(), xfer_, text.data()), "write dataset " + name);
-}
-
-void Hdf5Group::table(const std::string& name, const CompoundType& type, const void* rows, std::size_t count) const {
-  const hsize_t n = count;
-  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                   H5Dclose, "create dataset " + name);
-  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
-  if (rank_ != 0 || n == 0) {
-    check(H5Sselect_none(mem.get()), "select nothing");
-    check(H5Sselect_none(file_space.get()), "select nothing");
-  }
-  check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows), "write dataset " + name);
-}
-
-void Hdf5Group::array(const std::string& name, const std::vector<std::uint64_t>& values) const {
-  const hsize_t n = values.size();
-  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                   H5Dclose, "create dataset " + name);
-  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
-  if (rank_ != 0 || n == 0) {
-    check(H5Sselect_none(mem.get()), "select nothing");
-    check(H5Sselect_none(file_space.get()), "select nothing");
-  }
-  check(H5Dwrite(d.get(), H5T_NATIVE_UINT64, mem.get(), file_space.get(), xfer_, values.data()),
+  check(H5Dwrite(d.get(), type.get(), mem.get(), file_space.get(), xfer_, text.data()),
         "write dataset " + name);
 }
 
-Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& type, const void* rows,
-                                  const std::vector<Piece>& pieces, std::uint64_t total, std::uint64_t chunk_rows,
+void Hdf5Group::table(const std::string& name, const CompoundType& type, const void* rows,
+                      std::size_t count) const {
+  write_by_root(name, type.file(), type.memory(), rows, count);
+}
+
+void Hdf5Group::array(const std::string& name, const std::vector<std::uint64_t>& values) const {
+  write_by_root(name, H5T_STD_U64LE, H5T_NATIVE_UINT64, values.data(), values.size());
+}
+
+void Hdf5Group::write_by_root(const std::string& name, hid_t file_type, hid_t memory_type,
+                              const void* data, std::size_t count) const {
+  const hsize_t n = count;
+  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, "create dataset " + name);
+  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  if (rank_ != 0 || n == 0) {  // rank 0 holds the data; the others take part in the collective call
+    check(H5Sselect_none(mem.get()), "select nothing");
+    check(H5Sselect_none(file_space.get()), "select nothing");
+  }
+  check(H5Dwrite(d.get(), memory_type, mem.get(), file_space.get(), xfer_, data),
+        "write dataset " + name);
+}
+
+Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& type,
+                                  const void* rows, const std::vector<Piece>& pieces,
+                                  std::uint64_t total, std::uint64_t chunk_rows,
                                   int deflate_level) const {
-  const hsize_t dims = total, max_dims = H5S_UNLIMITED, chunk = std::max<std::uint64_t>(chunk_rows, 1);
+  const hsize_t dims = total, max_dims = H5S_UNLIMITED,
+                chunk = std::max<std::uint64_t>(chunk_rows, 1);
   const H5Handle space(H5Screate_simple(1, &dims, &max_dims), H5Sclose, "create a dataspace");
   const H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "create dataset properties");
   check(H5Pset_chunk(dcpl.get(), 1, &chunk), "set the chunk size");
   check(H5Pset_shuffle(dcpl.get()), "add the shuffle filter");
   check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate_level)), "add the deflate filter");
-  H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, dcpl.get(),
+                        H5P_DEFAULT),
              H5Dclose, "create dataset " + name);
 #ifdef SCALESIM_HAVE_LIBDEFLATE
   // One writer, rows in memory exactly as in the file: compress in parallel ourselves.
   const std::size_t element = H5Tget_size(type.file());
-  if (!parallel_ && H5Tget_size(type.memory()) == element && H5Tequal(type.memory(), type.file()) > 0) {
+  if (!parallel_ && H5Tget_size(type.memory()) == element &&
+      H5Tequal(type.memory(), type.file()) > 0) {
     std::uint64_t n_rows = 0;
     for (const auto& p : pieces) n_rows += p.count;
     if (n_rows != total) throw std::logic_error("a single writer must supply every row");
     if (total > 0) {
-      write_chunks_direct(d.get(), xfer_, static_cast<const std::byte*>(rows), element, total, chunk,
-                          deflate_level);
+      write_chunks_direct(d.get(), xfer_, static_cast<const std::byte*>(rows), element, total,
+                          chunk, deflate_level);
     }
     return Hdf5Group(std::move(d), xfer_, rank_, parallel_);
   }
@@ -270,9 +287,11 @@ Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& t
   for (const auto& p : pieces) {
     if (p.count == 0) continue;
     const hsize_t start = p.offset, count = p.count;
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr), "select a slice");
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr),
+          "select a slice");
   }
-  check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows), "write dataset " + name);
+  check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows),
+        "write dataset " + name);
   return Hdf5Group(std::move(d), xfer_, rank_, parallel_);
 }
 

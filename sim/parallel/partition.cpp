@@ -20,7 +20,9 @@ constexpr std::uint32_t kMinVerticesPerPartForMetis = 8;
 // Union-find over LPs, for contracting edges that may not be cut.
 class DisjointSets {
  public:
-  explicit DisjointSets(std::uint32_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0u); }
+  explicit DisjointSets(std::uint32_t n) : parent_(n) {
+    std::iota(parent_.begin(), parent_.end(), 0u);
+  }
   std::uint32_t find(std::uint32_t x) {
     while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
     return x;
@@ -44,7 +46,8 @@ void finish(const LpGraph& g, Partition& p) {
     if (p.parts > 1 && g.lp_count > 1) {
       // Some LP pair sits in different parts as soon as two parts are non-empty.
       const auto counts = p.lps_per_part();
-      const auto nonempty = std::count_if(counts.begin(), counts.end(), [](auto c) { return c > 0; });
+      const auto nonempty =
+          std::count_if(counts.begin(), counts.end(), [](auto c) { return c > 0; });
       if (nonempty > 1) p.lookahead = g.all_to_all_latency;
     }
     return;
@@ -85,7 +88,8 @@ std::vector<std::uint32_t> Partition::lps_per_part() const {
 std::string Partition::report() const {
   std::string s = "partition: " + method + ", " + std::to_string(parts) + " parts, LPs per part:";
   for (auto n : lps_per_part()) s += " " + std::to_string(n);
-  s += total_traffic > 0 || cut_edges > 0 ? "; cut edges " + std::to_string(cut_edges) : "; all-to-all links";
+  s += total_traffic > 0 || cut_edges > 0 ? "; cut edges " + std::to_string(cut_edges)
+                                          : "; all-to-all links";
   if (total_traffic > 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, " (%.1f%% of traffic)", 100.0 * cut_traffic / total_traffic);
@@ -105,14 +109,16 @@ Partition partition_lps(const LpGraph& g, std::uint32_t parts, PartitionMethod m
   const auto block = [&] {
     p.method = "block";
     for (LpId lp = 0; lp < g.lp_count; ++lp) {
-      p.part_of[lp] = static_cast<std::uint32_t>(std::uint64_t{lp} * parts / std::max(g.lp_count, 1u));
+      p.part_of[lp] =
+          static_cast<std::uint32_t>(std::uint64_t{lp} * parts / std::max(g.lp_count, 1u));
     }
   };
   if (parts == 1 || g.lp_count == 0) {
     p.method = "single";
   } else if (method == PartitionMethod::kBlock || g.all_to_all) {
     block();
-    if (g.all_to_all && method == PartitionMethod::kMetis) p.method = "block (uniform all-to-all traffic)";
+    if (g.all_to_all && method == PartitionMethod::kMetis)
+      p.method = "block (uniform all-to-all traffic)";
   } else {
     // Contract edges below the floor into super-vertices that move as one.
     SimTime floor = lookahead_floor;
@@ -135,7 +141,8 @@ Partition partition_lps(const LpGraph& g, std::uint32_t parts, PartitionMethod m
     }
     std::vector<std::uint32_t> super_part(n_super, 0);
     std::vector<double> load(n_super, 0.0);
-    for (LpId lp = 0; lp < g.lp_count; ++lp) load[super[lp]] += g.lp_load.empty() ? 1.0 : g.lp_load[lp];
+    for (LpId lp = 0; lp < g.lp_count; ++lp)
+      load[super[lp]] += g.lp_load.empty() ? 1.0 : g.lp_load[lp];
 #ifdef SCALESIM_HAVE_METIS
     // METIS balances poorly on graphs of a few vertices per part (it may leave parts empty);
     // below that size the greedy balance further down does better.
@@ -172,10 +179,13 @@ Partition partition_lps(const LpGraph& g, std::uint32_t parts, PartitionMethod m
       idx_t options[METIS_NOPTIONS];
       METIS_SetDefaultOptions(options);
       options[METIS_OPTION_SEED] = 1;  // same partition on every rank and every run
-      const int rc = METIS_PartGraphKway(&nv, &ncon, xadj.data(), adjncy.data(), vwgt.data(), nullptr,
-                                         adjwgt.data(), &np, nullptr, nullptr, options, &objval, out.data());
-      if (rc != METIS_OK) throw std::runtime_error("METIS_PartGraphKway failed with code " + std::to_string(rc));
-      for (std::uint32_t v = 0; v < n_super; ++v) super_part[v] = static_cast<std::uint32_t>(out[v]);
+      const int rc =
+          METIS_PartGraphKway(&nv, &ncon, xadj.data(), adjncy.data(), vwgt.data(), nullptr,
+                              adjwgt.data(), &np, nullptr, nullptr, options, &objval, out.data());
+      if (rc != METIS_OK)
+        throw std::runtime_error("METIS_PartGraphKway failed with code " + std::to_string(rc));
+      for (std::uint32_t v = 0; v < n_super; ++v)
+        super_part[v] = static_cast<std::uint32_t>(out[v]);
     } else
 #endif
     {
@@ -184,7 +194,8 @@ Partition partition_lps(const LpGraph& g, std::uint32_t parts, PartitionMethod m
       p.method = "greedy balance";
       std::vector<std::uint32_t> order(n_super);
       std::iota(order.begin(), order.end(), 0u);
-      std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return load[a] > load[b]; });
+      std::stable_sort(order.begin(), order.end(),
+                       [&](auto a, auto b) { return load[a] > load[b]; });
       std::vector<double> part_load(parts, 0.0);
       for (auto v : order) {
         const auto best = static_cast<std::uint32_t>(

@@ -35,11 +35,14 @@ MpiSession::MpiSession(int* argc, char*** argv) {
     MPI_Abort(MPI_COMM_WORLD, 4);
   }
 }
-MpiSession::~MpiSession() { MPI_Finalize(); }
+MpiSession::~MpiSession() {
+  MPI_Finalize();
+}
 
 struct Transport::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
-  std::vector<std::int64_t> pair_out, pair_in;  // (bytes to that rank, min, bytes to all, stop) per rank
+  std::vector<std::int64_t> pair_out,
+      pair_in;  // (bytes to that rank, min, bytes to all, stop) per rank
   std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
   std::vector<std::byte> send_buffer;
 };
@@ -54,7 +57,8 @@ Transport::~Transport() {
 }
 
 std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox,
-                                 std::vector<std::byte>& inbox, std::int64_t local_min, bool& stop) {
+                                 std::vector<std::byte>& inbox, std::int64_t local_min,
+                                 bool& stop) {
   auto& m = *impl_;
   const auto n = static_cast<std::size_t>(size_);
   m.pair_out.resize(4 * n);
@@ -109,17 +113,21 @@ std::int64_t Transport::allreduce_min(std::int64_t v) {
   return out;
 }
 void Transport::allreduce_sum(std::vector<std::uint64_t>& values) {
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_UINT64_T, MPI_SUM, impl_->comm),
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_UINT64_T, MPI_SUM,
+                      impl_->comm),
         "MPI_Allreduce");
 }
 void Transport::allreduce_sum(std::vector<double>& values) {
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_DOUBLE, MPI_SUM, impl_->comm),
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_DOUBLE, MPI_SUM,
+                      impl_->comm),
         "MPI_Allreduce");
 }
-std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine, int root) {
+std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine,
+                                                      int root) {
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
-  check(MPI_Gather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, root, impl_->comm), "MPI_Gather");
+  check(MPI_Gather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, root, impl_->comm),
+        "MPI_Gather");
   std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
   std::size_t total = 0;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -128,8 +136,8 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
     total += static_cast<std::size_t>(sizes[r]);
   }
   std::vector<std::byte> all(rank_ == root ? total : 0);
-  check(MPI_Gatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(), displs.data(),
-                    MPI_BYTE, root, impl_->comm),
+  check(MPI_Gatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(),
+                    displs.data(), MPI_BYTE, root, impl_->comm),
         "MPI_Gatherv");
   std::vector<std::vector<std::byte>> out;
   if (rank_ != root) return out;
@@ -142,7 +150,8 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
 std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) {
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
-  check(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm), "MPI_Allgather");
+  check(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm),
+        "MPI_Allgather");
   std::vector<int> counts(sizes.size()), displs(sizes.size());
   std::size_t total = 0;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -151,8 +160,8 @@ std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::
     total += static_cast<std::size_t>(sizes[r]);
   }
   std::vector<std::byte> all(total);
-  check(MPI_Allgatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(), displs.data(),
-                       MPI_BYTE, impl_->comm),
+  check(MPI_Allgatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(),
+                       displs.data(), MPI_BYTE, impl_->comm),
         "MPI_Allgatherv");
   std::vector<std::vector<std::byte>> out;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -161,7 +170,9 @@ std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::
   }
   return out;
 }
-void Transport::barrier() { MPI_Barrier(impl_->comm); }
+void Transport::barrier() {
+  MPI_Barrier(impl_->comm);
+}
 void Transport::abort(int code, const std::string& message) {
   std::fprintf(stderr, "scalesim (rank %d): %s\n", rank_, message.c_str());
   std::fflush(stderr);
@@ -176,16 +187,22 @@ MpiSession::~MpiSession() = default;
 struct Transport::Impl {};
 Transport::Transport() : impl_(std::make_unique<Impl>()) {}
 Transport::~Transport() = default;
-std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox, std::vector<std::byte>& inbox,
-                                 std::int64_t local_min, bool&) {
+std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox,
+                                 std::vector<std::byte>& inbox, std::int64_t local_min, bool&) {
   inbox = outbox[0];
   return local_min;
 }
-std::int64_t Transport::allreduce_min(std::int64_t v) { return v; }
+std::int64_t Transport::allreduce_min(std::int64_t v) {
+  return v;
+}
 void Transport::allreduce_sum(std::vector<std::uint64_t>&) {}
 void Transport::allreduce_sum(std::vector<double>&) {}
-std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine, int) { return {mine}; }
-std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) { return {mine}; }
+std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine, int) {
+  return {mine};
+}
+std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) {
+  return {mine};
+}
 void Transport::barrier() {}
 void Transport::abort(int code, const std::string& message) {
   std::fprintf(stderr, "scalesim: %s\n", message.c_str());

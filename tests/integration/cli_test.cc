@@ -50,7 +50,8 @@ TEST(Cli, HelpAndVersion) {
 
 TEST(Cli, PholdJsonHasRateAndIsDeterministic) {
   const std::string args = "phold --nlp 64 --start-events 2 --end 50 --json";
-  const auto a = sh(args), b = sh(args), c = sh(args + " --queue calendar"), d = sh(args + " --seed 2");
+  const auto a = sh(args), b = sh(args), c = sh(args + " --queue calendar"),
+             d = sh(args + " --seed 2");
   ASSERT_EQ(a.code, 0) << a.out;
   EXPECT_GT(std::stod(field(a.out, "events")), 0);
   EXPECT_GT(std::stod(field(a.out, "events_per_s")), 0);
@@ -87,8 +88,9 @@ TEST(Cli, BadConfigExitsThreeWithLocationAndWritesNothing) {
   const auto dir = std::filesystem::temp_directory_path() / "scalesim_cli_test";
   std::filesystem::create_directories(dir);
   const auto cfg = dir / "bad.yaml";
-  std::ofstream(cfg) << "components:\n  s:\n    type: source\n    arrivals: {process: poisson, rate: 5}\n"
-                        "    to: k\n  k: {type: sink}\n";
+  std::ofstream(cfg)
+      << "components:\n  s:\n    type: source\n    arrivals: {process: poisson, rate: 5}\n"
+         "    to: k\n  k: {type: sink}\n";
   const auto out = dir / "bad.json";
   std::filesystem::remove(out);
   const auto r = sh("run " + cfg.string() + " -o " + out.string());

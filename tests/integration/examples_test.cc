@@ -18,7 +18,8 @@ TEST(Examples, EveryExampleConfigRunsAndConservesCustomers) {
     if (entry.path().extension() != ".yaml") continue;
     ++seen;
     SCOPED_TRACE(entry.path().string());
-    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_file(entry.path().string()));
+    QueueingNetwork net =
+        QueueingNetwork::from_config(ConfigNode::load_file(entry.path().string()));
     const NetworkRun run = simulate(net, net.settings().seed);
     EXPECT_GT(run.counters.events_processed, 0u);
     std::uint64_t emitted = 0, absorbed = 0, in_system = 0;

@@ -50,8 +50,9 @@ TEST(Config, UnknownKeySuggestsTheClosest) {
   std::string y = kGood;
   y.replace(y.find("servic"), 7, "sevice");
   const std::string e = error_for(y);
-  EXPECT_NE(e.find("net.yaml:10:5: 'components.q.sevice': unknown key 'sevice'; did you mean 'service'?"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("net.yaml:10:5: 'components.q.sevice': unknown key 'sevice'; did you mean 'service'?"),
+      std::string::npos)
       << e;
 }
 
@@ -59,8 +60,9 @@ TEST(Config, MissingComponentReferenceIsNamed) {
   std::string y = kGood;
   y.replace(y.find("to: out"), 7, "to: ou");
   const std::string e = error_for(y);
-  EXPECT_NE(e.find("net.yaml:11:9: 'components.q.to': no component named 'ou'; did you mean 'out'?"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("net.yaml:11:9: 'components.q.to': no component named 'ou'; did you mean 'out'?"),
+      std::string::npos)
       << e;
 }
 
@@ -77,7 +79,8 @@ TEST(Config, WrongUnitsAndTypesAreRejected) {
       << error_for(y);
   y = kGood;
   y.replace(y.find("type: station"), 13, "type: staton");
-  EXPECT_NE(error_for(y).find("unknown component type 'staton'; did you mean 'station'?"), std::string::npos);
+  EXPECT_NE(error_for(y).find("unknown component type 'staton'; did you mean 'station'?"),
+            std::string::npos);
   y = kGood;
   y.replace(y.find("exponential"), 11, "gaussian");
   EXPECT_NE(error_for(y).find("unknown distribution 'gaussian'"), std::string::npos);
@@ -102,7 +105,8 @@ TEST(Config, RouterProbabilitiesMustSumToOne) {
       - {to: k, probability: 0.4}
   k: {type: sink}
 )");
-  EXPECT_NE(e.find("net.yaml:6:7: 'components.r.routes': route probabilities sum to 0.9"), std::string::npos)
+  EXPECT_NE(e.find("net.yaml:6:7: 'components.r.routes': route probabilities sum to 0.9"),
+            std::string::npos)
       << e;
 }
 

@@ -47,7 +47,7 @@ TYPED_TEST(EventQueueTest, MatchesSortedShadowUnderHoldWithTies) {
     const int pushes = step < 150000 ? static_cast<int>(gen() % 3) : 0;  // then drain
     for (int k = 0; k < pushes; ++k) {
       // a quarter of new events at the current time (zero delay), some far in the future
-      const SimTime delay = gen() % 4 == 0 ? 0
+      const SimTime delay = gen() % 4 == 0    ? 0
                             : gen() % 50 == 0 ? static_cast<SimTime>(gen() % 10'000'000)
                                               : static_cast<SimTime>(gap(gen));
       const QueuedKey e = make(now + delay);

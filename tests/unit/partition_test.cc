@@ -47,7 +47,8 @@ TEST(Partition, BlockCuttingAZeroLatencyEdgeNamesIt) {
     partition_lps(h, 2, PartitionMethod::kBlock);
     FAIL() << "block partition cut queue -> server";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("'queue' -> 'server' of latency 0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'queue' -> 'server' of latency 0"), std::string::npos)
+        << e.what();
   }
   const Partition m = partition_lps(h, 2, PartitionMethod::kMetis);
   EXPECT_EQ(m.part_of[1], m.part_of[2]);

@@ -59,7 +59,9 @@ TEST(LpRandom, ExponentialMeanAndVariance) {
   }
   const double m = sum / kDraws, v = sum2 / kDraws - m * m;
   EXPECT_NEAR(m, mean, 5 * mean / std::sqrt(kDraws));
-  EXPECT_NEAR(v, mean * mean, 5 * mean * mean * std::sqrt(8.0 / kDraws));  // Var(s^2) ~ (mu4 - sigma^4)/n = 8 m^4 / n
+  EXPECT_NEAR(
+      v, mean * mean,
+      5 * mean * mean * std::sqrt(8.0 / kDraws));  // Var(s^2) ~ (mu4 - sigma^4)/n = 8 m^4 / n
 }
 
 TEST(LpRandom, NormalAndLognormalMoments) {

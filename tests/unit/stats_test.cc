@@ -84,13 +84,15 @@ TEST(LatencyHistogram, QuantilesWithinOnePercentOfExactSampleQuantiles) {
   std::vector<std::uint64_t> xs;
   LatencyHistogram h;
   for (int i = 0; i < 200000; ++i) {
-    const auto v = static_cast<std::uint64_t>(r.lognormal(std::log(2e6), 1.2));  // ~2 ms, heavy tail
+    const auto v =
+        static_cast<std::uint64_t>(r.lognormal(std::log(2e6), 1.2));  // ~2 ms, heavy tail
     xs.push_back(v);
     h.add(v);
   }
   std::sort(xs.begin(), xs.end());
   for (double q : {0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.9999, 1.0}) {
-    const std::size_t rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(xs.size()))));
+    const std::size_t rank = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(xs.size()))));
     const double exact = static_cast<double>(xs[rank - 1]);
     EXPECT_LE(std::fabs(h.quantile(q) - exact) / exact, 0.01) << "q=" << q;
   }
@@ -171,7 +173,7 @@ namespace {
 TEST(TimeSeries, RowsAreIntervalAveragesAndCounts) {
   TimeSeriesRecorder ts(kSecond, /*servers=*/2);
   ts.advance(kSecond / 2, 0, 0);
-  ts.count();  // an event at 0.5 s, then 1 busy
+  ts.count();                 // an event at 0.5 s, then 1 busy
   ts.advance(kSecond, 1, 0);  // 2 waiting from 1 s
   ts.advance(5 * kSecond / 2, 1, 2);
   ts.count();  // at 2.5 s the server frees
@@ -203,7 +205,8 @@ TEST(TimeSeries, AdaptiveSeriesStaysBoundedAndKeepsTheAverage) {
   const auto& r = ts.rows();
   EXPECT_GE(r.size(), TimeSeriesRecorder::kMaxRows);
   EXPECT_LE(r.size(), 2 * TimeSeriesRecorder::kMaxRows + 1);
-  EXPECT_EQ(ts.interval(), 64 * kSecond);  // 100,000 s: 1,563 rows of 64 s (2,048 rows of 32 s were merged)
+  EXPECT_EQ(ts.interval(),
+            64 * kSecond);  // 100,000 s: 1,563 rows of 64 s (2,048 rows of 32 s were merged)
   for (const auto& row : r) {
     EXPECT_DOUBLE_EQ(row.utilisation, 0.5);
     EXPECT_DOUBLE_EQ(row.throughput_per_s, 1.0);

@@ -26,9 +26,11 @@ struct Check {
 
 void expect_matches(const Check& c) {
   const double rel = std::fabs(c.ci.mean - c.exact) / c.exact;
-  std::printf("  %-34s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu batches/replications)  rel.err %.3f%%\n",
-              c.what.c_str(), c.exact, c.ci.mean, c.ci.lower(), c.ci.upper(),
-              static_cast<unsigned long long>(c.ci.samples), 100 * rel);
+  std::printf(
+      "  %-34s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu batches/replications)  "
+      "rel.err %.3f%%\n",
+      c.what.c_str(), c.exact, c.ci.mean, c.ci.lower(), c.ci.upper(),
+      static_cast<unsigned long long>(c.ci.samples), 100 * rel);
   EXPECT_TRUE(c.ci.contains(c.exact)) << c.what << ": exact " << c.exact << " outside the 99% CI ["
                                       << c.ci.lower() << ", " << c.ci.upper() << "]";
   EXPECT_LT(rel, kRelTol) << c.what;
@@ -37,14 +39,17 @@ void expect_matches(const Check& c) {
 // One source -> stations in series -> sink; service time of station i given as a YAML
 // distribution; arrival rate lambda per second.
 QueueingNetwork tandem(double lambda, std::uint64_t customers, double warmup_s,
-                       const std::vector<std::pair<int, std::string>>& stations, std::uint64_t seed) {
-  std::string y = "seed: " + std::to_string(seed) + "\nwarmup: " + std::to_string(warmup_s) +
-                  "s\ncomponents:\n  src:\n    type: source\n    arrivals: {process: poisson, rate: " +
-                  std::to_string(lambda) + "/s}\n    customers: " + std::to_string(customers) +
-                  "\n    to: s0\n";
+                       const std::vector<std::pair<int, std::string>>& stations,
+                       std::uint64_t seed) {
+  std::string y =
+      "seed: " + std::to_string(seed) + "\nwarmup: " + std::to_string(warmup_s) +
+      "s\ncomponents:\n  src:\n    type: source\n    arrivals: {process: poisson, rate: " +
+      std::to_string(lambda) + "/s}\n    customers: " + std::to_string(customers) +
+      "\n    to: s0\n";
   for (std::size_t i = 0; i < stations.size(); ++i) {
-    y += "  s" + std::to_string(i) + ":\n    type: station\n    servers: " +
-         std::to_string(stations[i].first) + "\n    service: " + stations[i].second + "\n    to: " +
+    y += "  s" + std::to_string(i) +
+         ":\n    type: station\n    servers: " + std::to_string(stations[i].first) +
+         "\n    service: " + stations[i].second + "\n    to: " +
          (i + 1 < stations.size() ? "s" + std::to_string(i + 1) : std::string("out")) + "\n";
   }
   y += "  out: {type: sink}\n";
@@ -65,12 +70,14 @@ TEST(Validation, MM1AtHalfLoad) {
   auto net = tandem(0.5, 2'000'000, 2e5, {{1, "{distribution: exponential, mean: 1s}"}}, 101);
   const auto run = simulate(net, net.settings().seed);
   const auto& s = net.get<Station>("s0");
-  expect_matches({"M/M/1 rho=0.5 mean wait (s)", 0.5 / (1 - 0.5), s.wait_batches().interval(kLevel)});
+  expect_matches(
+      {"M/M/1 rho=0.5 mean wait (s)", 0.5 / (1 - 0.5), s.wait_batches().interval(kLevel)});
   // Sojourn ~ Exp(mu - lambda): p99 = ln(100) / (mu - lambda).
   const double exact_p99 = std::log(100.0) / 0.5;
   const double p99 = s.sojourn_histogram().quantile(0.99) * 1e-9;
-  std::printf("  %-34s Expectation %.6g  Actual %.6g  rel.err %.3f%%\n", "M/M/1 rho=0.5 p99 sojourn (s)",
-              exact_p99, p99, 100 * std::fabs(p99 - exact_p99) / exact_p99);
+  std::printf("  %-34s Expectation %.6g  Actual %.6g  rel.err %.3f%%\n",
+              "M/M/1 rho=0.5 p99 sojourn (s)", exact_p99, p99,
+              100 * std::fabs(p99 - exact_p99) / exact_p99);
   EXPECT_LT(std::fabs(p99 - exact_p99) / exact_p99, kRelTol);
   EXPECT_NEAR(s.utilisation(run.end_time), 0.5, 0.005);
 }
@@ -79,7 +86,8 @@ TEST(Validation, MM1AtNinetyPercentLoad) {
   auto net = tandem(0.9, 20'000'000, 2e5, {{1, "{distribution: exponential, mean: 1s}"}}, 202);
   const auto run = simulate(net, net.settings().seed);
   const auto& s = net.get<Station>("s0");
-  expect_matches({"M/M/1 rho=0.9 mean wait (s)", 0.9 / (1 - 0.9), s.wait_batches().interval(kLevel)});
+  expect_matches(
+      {"M/M/1 rho=0.9 mean wait (s)", 0.9 / (1 - 0.9), s.wait_batches().interval(kLevel)});
   EXPECT_NEAR(s.utilisation(run.end_time), 0.9, 0.005);
   // Little's law on the queue: L_q = lambda * W_q.
   EXPECT_NEAR(s.mean_queue_length(run.end_time) / (0.9 * s.wait().mean()), 1.0, 0.01);
@@ -105,12 +113,14 @@ TEST(Validation, MD1) {
   auto net = tandem(lambda, 4'000'000, 2e5, {{1, "{distribution: deterministic, value: 1s}"}}, 404);
   simulate(net, net.settings().seed);
   const double exact = lambda * d * d / (2 * (1 - lambda * d));
-  expect_matches({"M/D/1 rho=0.7 mean wait (s)", exact, net.get<Station>("s0").wait_batches().interval(kLevel)});
+  expect_matches({"M/D/1 rho=0.7 mean wait (s)", exact,
+                  net.get<Station>("s0").wait_batches().interval(kLevel)});
 }
 
 TEST(Validation, MG1LognormalPollaczekKhinchine) {
   const double lambda = 0.7, mean = 1.0, cv = 1.5;  // rho = 0.7, E[S^2] = mean^2 (1 + cv^2)
-  auto net = tandem(lambda, 8'000'000, 2e5, {{1, "{distribution: lognormal, mean: 1s, cv: 1.5}"}}, 505);
+  auto net =
+      tandem(lambda, 8'000'000, 2e5, {{1, "{distribution: lognormal, mean: 1s, cv: 1.5}"}}, 505);
   simulate(net, net.settings().seed);
   const double exact = lambda * mean * mean * (1 + cv * cv) / (2 * (1 - lambda * mean));
   expect_matches({"M/G/1 lognormal cv=1.5 mean wait (s)", exact,

@@ -35,13 +35,22 @@ struct EndCondition {
 
 struct KernelCounters {
   std::uint64_t events_processed = 0;
-  std::uint64_t events_scheduled = 0;     // queued for processing
-  std::uint64_t events_past_end = 0;      // scheduled at or after end_time, dropped
+  std::uint64_t events_scheduled = 0;  // queued for processing
+  std::uint64_t events_past_end = 0;   // scheduled at or after end_time, dropped
   std::uint64_t peak_pending = 0;
   SimTime last_event_time = 0;
   bool stopped_by_event_limit = false;
   bool interrupted = false;  // stopped early by SIGINT/SIGTERM
 };
+
+// The message for an event scheduled into the past or to an LP that does not exist: the same
+// check guards every kernel's schedule().
+[[noreturn]] inline void throw_bad_schedule(LpId src, LpId dst, SimTime time, SimTime now) {
+  throw std::logic_error("LP " + std::to_string(src) + " scheduled an event for LP " +
+                         std::to_string(dst) + " at t=" + std::to_string(time) + " ns (now " +
+                         std::to_string(now) +
+                         " ns): events may not go to the past or to an unknown LP");
+}
 
 template <class Model, class Queue = CalendarQueue>
 class SequentialKernel {
@@ -129,12 +138,8 @@ class SequentialKernel {
   };
 
   void schedule(LpId src, LpId dst, SimTime time, EventKind kind, const Payload& payload) {
-    if (time < now_ || dst >= rng_.size()) [[unlikely]] {
-      throw std::logic_error("LP " + std::to_string(src) + " scheduled an event for LP " +
-                             std::to_string(dst) + " at t=" + std::to_string(time) +
-                             " ns (now " + std::to_string(now_) +
-                             " ns): events may not go to the past or to an unknown LP");
-    }
+    if (time < now_ || dst >= rng_.size()) [[unlikely]]
+      throw_bad_schedule(src, dst, time, now_);
     const std::uint64_t seq = next_seq_[src]++;  // numbered even if dropped: keys stay stable
     if (time >= end_.end_time) {
       ++counters_.events_past_end;

@@ -26,9 +26,7 @@ class LpRandom {
   }
 
   // Uniform on the open interval (0, 1) with 53 random bits; never 0, so log() is safe.
-  double uniform() {
-    return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53;
-  }
+  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
 
   // Exponential with the given mean.
   double exponential(double mean) { return -mean * std::log(uniform()); }

@@ -22,8 +22,12 @@ inline constexpr SimTime kTimeInfinity = std::numeric_limits<SimTime>::max();
 inline SimTime from_seconds(double seconds) {
   return static_cast<SimTime>(std::llround(seconds * 1e9));
 }
-inline SimTime from_nanoseconds(double ns) { return static_cast<SimTime>(std::llround(ns)); }
+inline SimTime from_nanoseconds(double ns) {
+  return static_cast<SimTime>(std::llround(ns));
+}
 
-inline constexpr double to_seconds(SimTime t) { return static_cast<double>(t) * 1e-9; }
+inline constexpr double to_seconds(SimTime t) {
+  return static_cast<double>(t) * 1e-9;
+}
 
 }  // namespace scalesim

@@ -73,7 +73,7 @@ class ConfigNode {
 
   // An error located at this node.
   [[noreturn]] void fail(const std::string& message) const;
-  std::string location() const;  // "file:line:column"
+  std::string location() const;                      // "file:line:column"
   const std::string& path() const { return path_; }  // dotted key path, e.g. "components.queue"
   const std::string& origin() const { return *origin_; }
 

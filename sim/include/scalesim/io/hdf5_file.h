@@ -75,7 +75,8 @@ class Hdf5Group {
   // Rank 0's values as a 1-D uint64 dataset.
   void array(const std::string& name, const std::vector<std::uint64_t>& values) const;
   // Rank 0's rows as a 1-D compound dataset (contiguous).
-  void table(const std::string& name, const CompoundType& type, const void* rows, std::size_t count) const;
+  void table(const std::string& name, const CompoundType& type, const void* rows,
+             std::size_t count) const;
   // A 1-D chunked, shuffle+deflate compressed compound dataset of `total` rows, to which this
   // rank contributes `rows`: the pieces (offset, count), in increasing offset order, laid end
   // to end (all ranks call it; a rank may contribute nothing). Returns the dataset so
@@ -85,12 +86,15 @@ class Hdf5Group {
     std::uint64_t count;
   };
   Hdf5Group sliced_table(const std::string& name, const CompoundType& type, const void* rows,
-                         const std::vector<Piece>& pieces, std::uint64_t total, std::uint64_t chunk_rows,
-                         int deflate_level) const;
+                         const std::vector<Piece>& pieces, std::uint64_t total,
+                         std::uint64_t chunk_rows, int deflate_level) const;
 
   hid_t id() const { return h_.get(); }
 
  private:
+  void write_by_root(const std::string& name, hid_t file_type, hid_t memory_type, const void* data,
+                     std::size_t count) const;
+
   H5Handle h_;
   hid_t xfer_;
   int rank_;

@@ -21,9 +21,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -107,7 +107,10 @@ class ParallelKernel {
   // meaning across ranks).
   ParallelKernel(Model& model, std::uint64_t seed, EndCondition end, const Partition& partition,
                  Transport& transport, int threads)
-      : model_(model), end_(end), partition_(partition), transport_(transport),
+      : model_(model),
+        end_(end),
+        partition_(partition),
+        transport_(transport),
         threads_(static_cast<std::uint32_t>(threads)) {
     const std::uint32_t n = model.lp_count();
     if (partition.parts != static_cast<std::uint32_t>(transport.size()) * threads_) {
@@ -146,7 +149,7 @@ class ParallelKernel {
     const auto wall_start = std::chrono::steady_clock::now();
     std::atomic<bool> failed{false};
 #ifdef _OPENMP
-#pragma omp parallel num_threads(static_cast<int>(threads_))
+#pragma omp parallel num_threads(static_cast <int>(threads_))
 #endif
     {
 #ifdef _OPENMP
@@ -175,8 +178,9 @@ class ParallelKernel {
         w.sent_min = kTimeInfinity;
         const SimTime t = next_time_;
         if (t == kTimeInfinity || t >= end_.end_time || interrupted_) break;
-        const SimTime window_end =
-            lookahead_ == kTimeInfinity || t > end_.end_time - lookahead_ ? end_.end_time : t + lookahead_;
+        const SimTime window_end = lookahead_ == kTimeInfinity || t > end_.end_time - lookahead_
+                                       ? end_.end_time
+                                       : t + lookahead_;
         const auto compute_start = std::chrono::steady_clock::now();
         if (master) {
           window_end_ = window_end;
@@ -203,14 +207,22 @@ class ParallelKernel {
   }
 
   // Results, identical on every rank after run().
-  const KernelCounters& counters() const { return counters_; }
-  const std::vector<std::uint64_t>& processed_per_lp() const { return processed_; }
+  const KernelCounters& counters() const {
+    return counters_;
+  }
+  const std::vector<std::uint64_t>& processed_per_lp() const {
+    return processed_;
+  }
   // This rank's counters.
-  const ParallelStats& rank_stats() const { return stats_; }
+  const ParallelStats& rank_stats() const {
+    return stats_;
+  }
   bool owned_here(LpId lp) const {
     return partition_.part_of[lp] / threads_ == static_cast<std::uint32_t>(transport_.rank());
   }
-  double wall_seconds() const { return wall_s_; }
+  double wall_seconds() const {
+    return wall_s_;
+  }
 
  private:
   static double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -256,12 +268,10 @@ class ParallelKernel {
     ++w.counters.events_scheduled;
   }
 
-  void schedule(Worker& w, LpId src, LpId dst, SimTime time, EventKind kind, const Payload& payload) {
-    if (time < w.now || dst >= rng_.size()) [[unlikely]] {
-      throw std::logic_error("LP " + std::to_string(src) + " scheduled an event for LP " +
-                             std::to_string(dst) + " at t=" + std::to_string(time) + " ns (now " +
-                             std::to_string(w.now) + " ns): events may not go to the past or to an unknown LP");
-    }
+  void schedule(Worker& w, LpId src, LpId dst, SimTime time, EventKind kind,
+                const Payload& payload) {
+    if (time < w.now || dst >= rng_.size()) [[unlikely]]
+      throw_bad_schedule(src, dst, time, w.now);
     const std::uint64_t seq = next_seq_[src]++;
     if (time >= end_.end_time) {
       ++w.counters.events_past_end;
@@ -274,11 +284,12 @@ class ParallelKernel {
       return;
     }
     if (time < window_end_) [[unlikely]] {
-      throw std::logic_error("lookahead violation: LP " + std::to_string(src) + " sent an event to LP " +
-                             std::to_string(dst) + " (another partition) for t=" + std::to_string(time) +
-                             " ns, inside the current window ending at " + std::to_string(window_end_) +
-                             " ns; the link between them must have a latency of at least the lookahead (" +
-                             std::to_string(lookahead_) + " ns)");
+      throw std::logic_error(
+          "lookahead violation: LP " + std::to_string(src) + " sent an event to LP " +
+          std::to_string(dst) + " (another partition) for t=" + std::to_string(time) +
+          " ns, inside the current window ending at " + std::to_string(window_end_) +
+          " ns; the link between them must have a latency of at least the lookahead (" +
+          std::to_string(lookahead_) + " ns)");
     }
     if (time < w.sent_min) w.sent_min = time;
     const std::uint32_t rank = part / threads_;

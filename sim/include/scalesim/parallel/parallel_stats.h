@@ -14,9 +14,9 @@ struct ParallelStats {
   std::uint64_t remote_events = 0;        // events sent to other ranks
   std::uint64_t cross_thread_events = 0;  // events sent to other threads of this rank
   std::uint64_t bytes_sent = 0;           // to other ranks
-  double compute_s = 0.0;   // processing events (master thread)
-  double exchange_s = 0.0;  // MPI exchange with the global minimum riding on it
-  double merge_s = 0.0;     // inserting received events, including waiting at barriers
+  double compute_s = 0.0;                 // processing events (master thread)
+  double exchange_s = 0.0;                // MPI exchange with the global minimum riding on it
+  double merge_s = 0.0;  // inserting received events, including waiting at barriers
 };
 
 // A table with one row per rank.

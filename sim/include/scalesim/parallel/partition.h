@@ -24,7 +24,7 @@ struct LpEdge {
 
 struct LpGraph {
   std::uint32_t lp_count = 0;
-  std::vector<double> lp_load;     // expected events handled per LP (relative); empty = equal
+  std::vector<double> lp_load;  // expected events handled per LP (relative); empty = equal
   std::vector<LpEdge> edges;
   std::vector<std::string> lp_names;  // for messages; empty = "LP <id>"
   // Every LP may send to every LP with at least this latency and uniform traffic (PHOLD).

@@ -35,8 +35,8 @@ class Transport {
   // `inbox` (concatenated in rank order), and returns the minimum of every rank's `local_min`.
   // `stop` in: this rank wants to stop; out: some rank does. The minimum and the stop flag ride
   // on the message-count exchange, so a window costs two collectives (one if nothing moves).
-  std::int64_t exchange(const std::vector<std::vector<std::byte>>& outbox, std::vector<std::byte>& inbox,
-                        std::int64_t local_min, bool& stop);
+  std::int64_t exchange(const std::vector<std::vector<std::byte>>& outbox,
+                        std::vector<std::byte>& inbox, std::int64_t local_min, bool& stop);
 
   std::int64_t allreduce_min(std::int64_t v);
   void allreduce_sum(std::vector<std::uint64_t>& values);

@@ -3,12 +3,11 @@
 // memory stays bounded and the batches stay long enough to be nearly independent).
 #pragma once
 
-#include "scalesim/byte_buffer.h"
-
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "scalesim/byte_buffer.h"
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {

@@ -5,20 +5,20 @@
 // merging histograms (across LPs, threads, ranks) is exact and order-independent.
 #pragma once
 
-#include "scalesim/byte_buffer.h"
-
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "scalesim/byte_buffer.h"
+
 namespace scalesim {
 
 class LatencyHistogram {
  public:
   static constexpr unsigned kSubBits = 6;
-  static constexpr std::uint64_t kSubBuckets = 1u << kSubBits;  // 64 per power of two
+  static constexpr std::uint64_t kSubBuckets = 1u << kSubBits;    // 64 per power of two
   static constexpr std::uint64_t kLinearLimit = 2 * kSubBuckets;  // values below are exact
 
   // Bucket index of a value.
@@ -38,8 +38,7 @@ class LatencyHistogram {
   }
   // The value reported for samples in bucket i.
   static double bucket_midpoint(std::size_t i) {
-    return static_cast<double>(bucket_lower(i)) +
-           static_cast<double>(bucket_width(i) - 1) / 2.0;
+    return static_cast<double>(bucket_lower(i)) + static_cast<double>(bucket_width(i) - 1) / 2.0;
   }
 
   void add(std::uint64_t v, std::uint64_t count = 1) {

@@ -88,10 +88,9 @@ class TimeSeriesRecorder {
   void close(SimTime end) {
     const auto span = static_cast<double>(end - open_);
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    rows_.push_back(Row{to_seconds(end),
-                        servers_ > 0 ? busy_area_ / span / static_cast<double>(servers_) : nan,
-                        servers_ > 0 ? queue_area_ / span : nan,
-                        static_cast<double>(count_) / (span * 1e-9)});
+    rows_.push_back(
+        Row{to_seconds(end), servers_ > 0 ? busy_area_ / span / static_cast<double>(servers_) : nan,
+            servers_ > 0 ? queue_area_ / span : nan, static_cast<double>(count_) / (span * 1e-9)});
     open_ = end;
     busy_area_ = queue_area_ = 0.0;
     count_ = 0;
@@ -104,8 +103,9 @@ class TimeSeriesRecorder {
     for (std::size_t i = 0; i < kMaxRows; ++i) {
       const Row& a = rows_[2 * i];
       const Row& b = rows_[2 * i + 1];
-      rows_[i] = Row{b.t_s, (a.utilisation + b.utilisation) / 2, (a.queue_length + b.queue_length) / 2,
-                     (a.throughput_per_s + b.throughput_per_s) / 2};
+      rows_[i] =
+          Row{b.t_s, (a.utilisation + b.utilisation) / 2, (a.queue_length + b.queue_length) / 2,
+              (a.throughput_per_s + b.throughput_per_s) / 2};
     }
     rows_.resize(kMaxRows);
     interval_ *= 2;

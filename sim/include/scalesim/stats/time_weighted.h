@@ -2,10 +2,9 @@
 // Only time at or after `start` counts, so a warm-up period is excluded by construction.
 #pragma once
 
-#include "scalesim/byte_buffer.h"
-
 #include <algorithm>
 
+#include "scalesim/byte_buffer.h"
 #include "scalesim/sim_time.h"
 
 namespace scalesim {

@@ -2,10 +2,10 @@
 // fixed order (LP id, then rank), so merged results are identical for any partitioning.
 #pragma once
 
-#include "scalesim/byte_buffer.h"
-
 #include <cmath>
 #include <cstdint>
+
+#include "scalesim/byte_buffer.h"
 
 namespace scalesim {
 

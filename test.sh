@@ -13,3 +13,9 @@ ctest --preset default -j "$jobs" "$@"
 cmake --preset minimal -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build --preset minimal -j "$jobs"
 ctest --preset minimal -j "$jobs" -L 'unit|integration'
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the unit and integration tests (MPI and
+# OpenMP paths included; Open MPI's own allocations are suppressed in tests/sanitizers/).
+cmake --preset asan -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs" -L 'unit|integration' -E 'style'

@@ -74,9 +74,9 @@ class ParallelKernel {
     EventPool<Body> pool;
     SimTime now = 0;
     std::vector<LpId> lps;
-    std::vector<std::vector<EventType>> to_thread;  // [thread of this rank]
-    std::vector<std::vector<EventType>> to_rank;    // [rank]
-    std::vector<EventType> inbox;                   // received from other ranks this window
+    std::vector<std::vector<EventType>> to_thread[2];  // [window parity][thread of this rank]
+    std::vector<std::vector<EventType>> to_rank;       // [rank]
+    std::vector<EventType> inbox;                      // received from other ranks this window
     SimTime sent_min = kTimeInfinity;
     KernelCounters counters;
     std::uint64_t window_events = 0;
@@ -134,7 +134,8 @@ class ParallelKernel {
     for (std::uint32_t t = 0; t < threads_; ++t) {
       Worker& w = workers_[t];
       w.part = rank * threads_ + t;
-      w.to_thread.resize(threads_);
+      w.to_thread[0].resize(threads_);
+      w.to_thread[1].resize(threads_);
       w.to_rank.resize(static_cast<std::size_t>(transport.size()));
     }
     for (LpId lp = 0; lp < n; ++lp) {
@@ -148,8 +149,9 @@ class ParallelKernel {
   void run() {
     const auto wall_start = std::chrono::steady_clock::now();
     std::atomic<bool> failed{false};
+    const int thread_count = static_cast<int>(threads_);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(static_cast <int>(threads_))
+#pragma omp parallel num_threads(thread_count)
 #endif
     {
 #ifdef _OPENMP
@@ -165,29 +167,23 @@ class ParallelKernel {
           model_.init(ctx);
         }
       });
+      // Two barriers per window. Outboxes to other threads are double-buffered by window
+      // parity: a worker merges what the others wrote in the previous window while they may
+      // already write the next one, and clears its own buffer only after everyone has read it
+      // (a full window later).
       for (;;) {
-        barrier();
+        const auto wait_start = std::chrono::steady_clock::now();
+        barrier();  // every worker has processed its window (or initialised)
+        if (master) stats_.merge_s += seconds_since(wait_start);
         if (failed.load()) break;
         if (master) exchange();
-        barrier();
-        const auto merge_start = std::chrono::steady_clock::now();
-        merge(w);
-        barrier();
-        if (master) stats_.merge_s += seconds_since(merge_start);
-        for (auto& box : w.to_thread) box.clear();
-        w.sent_min = kTimeInfinity;
-        const SimTime t = next_time_;
-        if (t == kTimeInfinity || t >= end_.end_time || interrupted_) break;
-        const SimTime window_end = lookahead_ == kTimeInfinity || t > end_.end_time - lookahead_
-                                       ? end_.end_time
-                                       : t + lookahead_;
+        barrier();  // received events and the next window are known
+        if (next_time_ == kTimeInfinity || next_time_ >= end_.end_time || interrupted_) break;
         const auto compute_start = std::chrono::steady_clock::now();
-        if (master) {
-          window_end_ = window_end;
-          ++stats_.windows;
-        }
-        barrier();
-        guarded(w, failed, [&] { process(w, window_end); });
+        guarded(w, failed, [&] {
+          merge(w);
+          process(w, window_end_);
+        });
         if (master) stats_.compute_s += seconds_since(compute_start);
       }
     }
@@ -294,7 +290,7 @@ class ParallelKernel {
     if (time < w.sent_min) w.sent_min = time;
     const std::uint32_t rank = part / threads_;
     if (rank == static_cast<std::uint32_t>(transport_.rank())) {
-      w.to_thread[part % threads_].push_back(ev);
+      w.to_thread[window_index_ & 1][part % threads_].push_back(ev);
     } else {
       w.to_rank[rank].push_back(ev);
     }
@@ -322,12 +318,19 @@ class ParallelKernel {
         std::memcpy(box.data() + at, events.data(), events.size() * sizeof(EventType));
         events.clear();
       }
-      for (const auto& box : w.to_thread) stats_.cross_thread_events += box.size();
+      for (const auto& box : w.to_thread[window_index_ & 1])
+        stats_.cross_thread_events += box.size();
     }
     if (stats_.windows > 0 && window_events == 0) ++stats_.idle_windows;
     bool stop = stop_requested();
     next_time_ = transport_.exchange(outbox_, inbox_bytes_, local_min, stop);
     if (stop) interrupted_ = true;
+    ++window_index_;
+    window_end_ = lookahead_ == kTimeInfinity || next_time_ > end_.end_time - lookahead_
+                      ? end_.end_time
+                      : next_time_ + lookahead_;
+    if (next_time_ != kTimeInfinity && next_time_ < end_.end_time && !interrupted_)
+      ++stats_.windows;
     // Hand received events to the worker owning each destination.
     const std::size_t count = inbox_bytes_.size() / sizeof(EventType);
     for (auto& w : workers_) w.inbox.clear();
@@ -339,13 +342,18 @@ class ParallelKernel {
     stats_.exchange_s += seconds_since(start);
   }
 
-  // Every worker: insert what other threads and ranks sent it.
+  // Every worker, at the start of a window: insert what other threads sent it in the previous
+  // window and what other ranks sent this rank for it; then empty its own outboxes for this
+  // window (the others read them a window ago).
   void merge(Worker& w) {
     const std::uint32_t me = w.part % threads_;
+    const std::size_t previous = (window_index_ - 1) & 1;
     for (auto& other : workers_) {
-      for (const auto& ev : other.to_thread[me]) push_local(w, ev);
+      for (const auto& ev : other.to_thread[previous][me]) push_local(w, ev);
     }
     for (const auto& ev : w.inbox) push_local(w, ev);
+    for (auto& box : w.to_thread[window_index_ & 1]) box.clear();
+    w.sent_min = kTimeInfinity;
   }
 
   void finish() {
@@ -382,6 +390,7 @@ class ParallelKernel {
   // Written by the master thread between barriers, read by all.
   SimTime next_time_ = 0;
   SimTime window_end_ = 0;
+  std::uint64_t window_index_ = 0;  // exchanges so far; its parity picks the thread outbox buffer
   bool interrupted_ = false;  // some rank received SIGINT/SIGTERM: stop at this window boundary
   std::vector<std::vector<std::byte>> outbox_;
   std::vector<std::byte> inbox_bytes_;

@@ -7,7 +7,7 @@ namespace scalesim {
 std::string parallel_stats_table(const std::vector<ParallelStats>& per_rank) {
   std::string s =
       "  rank      events   windows      idle  remote ev  thread ev   bytes sent  compute s  "
-      "exchange s  merge s\n";
+      "exchange s   wait s\n";
   char buf[256];
   for (std::size_t r = 0; r < per_rank.size(); ++r) {
     const auto& p = per_rank[r];
@@ -17,7 +17,7 @@ std::string parallel_stats_table(const std::vector<ParallelStats>& per_rank) {
         static_cast<unsigned long long>(p.idle_windows),
         static_cast<unsigned long long>(p.remote_events),
         static_cast<unsigned long long>(p.cross_thread_events),
-        static_cast<unsigned long long>(p.bytes_sent), p.compute_s, p.exchange_s, p.merge_s);
+        static_cast<unsigned long long>(p.bytes_sent), p.compute_s, p.exchange_s, p.wait_s);
     s += buf;
   }
   return s;

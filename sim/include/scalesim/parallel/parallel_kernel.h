@@ -174,10 +174,11 @@ class ParallelKernel {
       for (;;) {
         const auto wait_start = std::chrono::steady_clock::now();
         barrier();  // every worker has processed its window (or initialised)
-        if (master) stats_.merge_s += seconds_since(wait_start);
+        if (master) stats_.wait_s += seconds_since(wait_start);
         if (failed.load()) break;
-        if (master) exchange();
+        if (master) guarded(w, failed, [&] { exchange(); });
         barrier();  // received events and the next window are known
+        if (failed.load()) break;
         if (next_time_ == kTimeInfinity || next_time_ >= end_.end_time || interrupted_) break;
         const auto compute_start = std::chrono::steady_clock::now();
         guarded(w, failed, [&] {

@@ -16,7 +16,7 @@ struct ParallelStats {
   std::uint64_t bytes_sent = 0;           // to other ranks
   double compute_s = 0.0;                 // processing events (master thread)
   double exchange_s = 0.0;                // MPI exchange with the global minimum riding on it
-  double merge_s = 0.0;  // inserting received events, including waiting at barriers
+  double wait_s = 0.0;  // waiting at the end-of-window barrier for the other threads
 };
 
 // A table with one row per rank.

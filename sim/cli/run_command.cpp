@@ -97,6 +97,13 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
     JsonWriter j;
     std::string text;
     std::string written_note;  // printed after the summary
+    if (vm.count("replications") && is_hdf5_name(output)) {
+      if (root)
+        std::fprintf(
+            stderr,
+            "scalesim run: --replications writes its merged results as JSON: use -o FILE.json\n");
+      return kExitUsage;
+    }
     if (vm.count("replications")) {
       const EnsembleResult e =
           run_replications(net, net.settings().seed, replications, transport, threads);

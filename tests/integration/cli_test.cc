@@ -101,6 +101,14 @@ TEST(Cli, BadConfigExitsThreeWithLocationAndWritesNothing) {
   EXPECT_EQ(sh("run /nonexistent.yaml").code, 3);
 }
 
+TEST(Cli, EnsembleRefusesAnHdf5Output) {
+  const auto r =
+      sh("run " + kExamples + "mm1.yaml --replications 2 -o /tmp/scalesim_cli_test_ens.h5");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("use -o FILE.json"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/scalesim_cli_test_ens.h5"));
+}
+
 TEST(Cli, UnwritableOutputExitsFourWithThePath) {
   const auto r = sh("run " + kExamples + "mm1.yaml -o /nonexistent-dir/x.json");
   EXPECT_EQ(r.code, 4);

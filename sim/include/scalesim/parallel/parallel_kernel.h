@@ -149,7 +149,7 @@ class ParallelKernel {
   void run() {
     const auto wall_start = std::chrono::steady_clock::now();
     std::atomic<bool> failed{false};
-    const int thread_count = static_cast<int>(threads_);
+    [[maybe_unused]] const int thread_count = static_cast<int>(threads_);  // OpenMP builds only
 #ifdef _OPENMP
 #pragma omp parallel num_threads(thread_count)
 #endif

@@ -7,6 +7,7 @@
 #   bench/hdf5_bench.sh [RUNS] [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 runs=${1:-5}
 n=${2:-2000000}
 bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
@@ -31,7 +32,6 @@ import h5py; d = h5py.File('$dir/out.h5')['requests']; print(len(d), d.id.get_st
   rates+=("$(awk -v r="$records" -v s="$secs" 'BEGIN{print r/s}')")
   sizes+=("$(awk -v r="$records" -v b="$bytes" 'BEGIN{print b/r}')")
 done
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 printf 'records per run     %d\n' "$records"
 printf 'records written/s   %.3g (median of %d; min %.3g, max %.3g)\n' "$(printf '%s\n' "${rates[@]}" | median)" "$runs" \
   "$(printf '%s\n' "${rates[@]}" | sort -g | head -1)" "$(printf '%s\n' "${rates[@]}" | sort -g | tail -1)"

@@ -17,6 +17,7 @@
 #   all with --mean 1.0 --lookahead 0.1 --remote 0.25
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 runs=${1:-5}
 bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
 peer=${PEER_PHOLD:-}
@@ -29,7 +30,6 @@ args_of() {
     c) echo "--nlp 131072 --start-events 1 --end 20" ;;
   esac
 }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 printf '%-4s %12s %14s %20s' set events "scalesim ev/s" "(min..max)"
 [[ -n $peer ]] && printf ' %14s %20s %8s' "peer ev/s" "(min..max)" ratio

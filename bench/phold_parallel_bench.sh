@@ -10,13 +10,13 @@
 #   PEER_PHOLD=/path/to/ross/phold bench/phold_parallel_bench.sh 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 runs=${1:-3}
 bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
 peer=${PEER_PHOLD:-}
 # Two ranks on two cores need no --oversubscribe, which would make Open MPI yield the CPU
 # while polling and add latency to every window.
 mpirun="mpirun --allow-run-as-root --bind-to none"
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 rate_of() { sed -E 's/.*"events_per_s":([0-9.e+]+).*/\1/'; }
 ross_rate() { awk '/Event Rate \(events\/sec\)/{print $NF}'; }
 

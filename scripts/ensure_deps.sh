@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make git clang-format
+  cmake g++ make git clang-format clang-tidy
   libopenmpi-dev openmpi-bin
   libhdf5-dev libhdf5-openmpi-dev hdf5-tools libdeflate-dev
   libboost-program-options-dev libboost-dev

@@ -47,9 +47,10 @@ struct SummaryRow {
 
 using SeriesRow = TimeSeriesRecorder::Row;
 
+// Fixed-length, NUL-padded HDF5 string fields: a name of exactly n characters has no NUL.
 void copy_name(char* dst, std::size_t n, const std::string& s) {
-  std::memset(dst, 0, n);
-  std::memcpy(dst, s.data(), std::min(n, s.size()));
+  std::fill_n(dst, n, '\0');
+  std::copy_n(s.data(), std::min(n, s.size()), dst);
 }
 
 SummaryRow summary_row(const std::string& name, const std::string& type, std::uint64_t count) {
@@ -216,7 +217,7 @@ std::string write_results_hdf5(const std::string& path, const QueueingNetwork& n
     file.close();  // every group and dataset handle is closed by now, as the MPI-IO driver requires
   }
   transport.barrier();
-  const std::string final_name = status == "complete" ? path : interrupted_name(path);
+  std::string final_name = status == "complete" ? path : interrupted_name(path);
   if (rank == 0 && std::rename(partial.c_str(), final_name.c_str()) != 0) {
     throw std::runtime_error(final_name + ": cannot rename the finished results file");
   }

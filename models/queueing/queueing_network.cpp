@@ -397,7 +397,6 @@ std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwo
 EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed, int replications,
                                 Transport& transport, int threads) {
   const auto start = std::chrono::steady_clock::now();
-  const int workers = transport.size() * threads;
   std::vector<int> mine;
   for (int i = 0; i < replications; ++i) {
     if (i % transport.size() == transport.rank()) mine.push_back(i);  // ranks split statically
@@ -435,10 +434,8 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
   e.replications = replications;
   e.ranks = transport.size();
   e.threads = threads;
-  (void)workers;
   if (transport.rank() == 0) {
-    QueueingNetwork probe = base;
-    for (const auto& [name, v] : headline_metrics(probe, NetworkRun{}))
+    for (const auto& [name, v] : headline_metrics(base, NetworkRun{}))
       e.metric_names.push_back(name);
     e.values.resize(static_cast<std::size_t>(replications));
     e.hashes.resize(static_cast<std::size_t>(replications));

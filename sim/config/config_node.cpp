@@ -48,8 +48,9 @@ std::optional<std::string> closest_match(std::string_view word,
   return std::nullopt;
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin, std::string path)
-    : node_(std::move(node)), origin_(std::move(origin)), path_(std::move(path)) {}
+ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin,
+                       std::string path)
+    : node_(node), origin_(std::move(origin)), path_(std::move(path)) {}
 
 ConfigNode ConfigNode::load_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -182,7 +183,7 @@ double ConfigNode::as_rate() const {
 
 std::string ConfigNode::string_or(std::string_view key, std::string def) const {
   auto c = find(key);
-  return c ? c->as_string() : def;
+  return c ? c->as_string() : std::move(def);
 }
 double ConfigNode::number_or(std::string_view key, double def) const {
   auto c = find(key);
@@ -215,7 +216,10 @@ void ConfigNode::expect_keys(std::initializer_list<std::string_view> allowed) co
       for (const auto& n : names) msg += " " + n;
     }
     const std::string where = path_.empty() ? key : path_ + "." + key;
-    throw ConfigError(mark_text(*origin_, kv.first.Mark()) + ": '" + where + "': " + msg);
+    std::string text = mark_text(*origin_, kv.first.Mark());
+    text += ": '" + where + "': ";
+    text += msg;
+    throw ConfigError(text);
   }
 }
 

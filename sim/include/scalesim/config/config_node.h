@@ -78,7 +78,7 @@ class ConfigNode {
   const std::string& origin() const { return *origin_; }
 
  private:
-  ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin, std::string path);
+  ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin, std::string path);
 
   YAML::Node node_;
   std::shared_ptr<const std::string> origin_;

@@ -112,6 +112,8 @@ class ParallelKernel {
         partition_(partition),
         transport_(transport),
         threads_(static_cast<std::uint32_t>(threads)) {
+    if (threads < 1)
+      throw std::invalid_argument("a parallel run needs at least one thread per rank");
     const std::uint32_t n = model.lp_count();
     if (partition.parts != static_cast<std::uint32_t>(transport.size()) * threads_) {
       throw std::invalid_argument("partition has " + std::to_string(partition.parts) +
@@ -138,9 +140,10 @@ class ParallelKernel {
       w.to_thread[1].resize(threads_);
       w.to_rank.resize(static_cast<std::size_t>(transport.size()));
     }
+    const auto per_rank = static_cast<std::uint32_t>(threads);  // >= 1, checked above
     for (LpId lp = 0; lp < n; ++lp) {
       const std::uint32_t part = partition.part_of[lp];
-      if (part / threads_ == rank) workers_[part % threads_].lps.push_back(lp);
+      if (part / per_rank == rank) workers_[part % per_rank].lps.push_back(lp);
     }
     lookahead_ = partition.lookahead;
   }

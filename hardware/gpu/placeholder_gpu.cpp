@@ -1,0 +1,1 @@
+// Placeholder until the gpu models land.

@@ -13,6 +13,9 @@ namespace scalesim::cli {
 // cannot (errors that all ranks hit identically are printed once, by rank 0).
 int phold_command(const std::vector<std::string>& args, Transport& transport);
 int run_command(const std::vector<std::string>& args, Transport& transport);
+// The catalog commands need no MPI.
+int info_command(const std::vector<std::string>& args);
+int calibrate_command(const std::vector<std::string>& args);
 
 // --threads: the option if given, else OMP_NUM_THREADS (through OpenMP), else 1.
 int resolve_threads(int option);

@@ -17,6 +17,8 @@ constexpr const char* kUsage =
     "      [--threads T] [--partition metis|block] [--stats] [--replications K]\n"
     "  phold [--nlp N --start-events K --mean M --lookahead L --remote R --end T] [--json]\n"
     "      [--threads T] [--partition metis|block] [--stats]   PHOLD (ROSS's flag names)\n"
+    "  info hardware|models [--json]                   print the hardware and model catalog\n"
+    "  calibrate [CSV ...] [--write] [--report FILE]    fit the GPU model to measurements\n"
     "\n"
     "Parallel: mpirun -n R scalesim ... --threads T (or OMP_NUM_THREADS); results are\n"
     "bit-identical for any R and T.\n"
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
     return command == "run" ? scalesim::cli::run_command(args, transport)
                             : scalesim::cli::phold_command(args, transport);
   }
+  if (command == "info") return scalesim::cli::info_command(args);
+  if (command == "calibrate") return scalesim::cli::calibrate_command(args);
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return scalesim::cli::kExitUsage;
 }

@@ -181,6 +181,29 @@ double ConfigNode::as_rate() const {
   }
 }
 
+double ConfigNode::as_bytes() const {
+  try {
+    return parse_bytes(as_string());
+  } catch (const UnitError& e) {
+    fail(e.what());
+  }
+}
+
+double ConfigNode::as_bandwidth() const {
+  try {
+    return parse_bandwidth(as_string());
+  } catch (const UnitError& e) {
+    fail(e.what());
+  }
+}
+
+double ConfigNode::positive_number(std::string_view key) const {
+  const ConfigNode n = at(key);
+  const double v = n.as_double();
+  if (!(v > 0)) n.fail("'" + std::string(key) + "' must be greater than zero");
+  return v;
+}
+
 std::string ConfigNode::string_or(std::string_view key, std::string def) const {
   auto c = find(key);
   return c ? c->as_string() : std::move(def);

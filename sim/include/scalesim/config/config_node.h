@@ -47,7 +47,9 @@ class ConfigNode {
   std::int64_t as_int() const;
   bool as_bool() const;
   SimTime as_duration() const;
-  double as_rate() const;  // per second
+  double as_rate() const;       // per second
+  double as_bytes() const;      // "16GiB", "100B"
+  double as_bandwidth() const;  // bytes per second: "900GB/s", "10Gbps"
 
   // Keyed shorthands; the *_or forms return the default when the key is absent.
   std::string string(std::string_view key) const { return at(key).as_string(); }
@@ -60,6 +62,10 @@ class ConfigNode {
   SimTime duration(std::string_view key) const { return at(key).as_duration(); }
   SimTime duration_or(std::string_view key, SimTime def) const;
   double rate(std::string_view key) const { return at(key).as_rate(); }
+  double bytes(std::string_view key) const { return at(key).as_bytes(); }
+  double bandwidth(std::string_view key) const { return at(key).as_bandwidth(); }
+  // A number that must be > 0 (error at the key otherwise).
+  double positive_number(std::string_view key) const;
 
   // Rejects keys outside `allowed`, suggesting the closest allowed key.
   void expect_keys(std::initializer_list<std::string_view> allowed) const;

@@ -1,0 +1,70 @@
+// The hardware and model catalog: every YAML file under <config>/hardware/ and
+// <config>/models/, loaded once, looked up by name with "did you mean" on a miss.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hardware/cpu/cpu_instance.h"
+#include "hardware/gpu/gpu_performance.h"
+#include "hardware/gpu/gpu_spec.h"
+#include "hardware/gpu/model_profile.h"
+#include "scalesim/config/config_node.h"
+
+namespace scalesim::hardware {
+
+class CatalogError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Catalog {
+ public:
+  // Loads <dir>/hardware/*.yaml and <dir>/models/*.yaml (sorted by file name).
+  static Catalog load(const std::string& dir);
+  // $SCALESIM_CONFIG_DIR if set, else the configs/ folder the build was made from.
+  static std::string default_dir();
+
+  const GpuSpec& gpu(std::string_view name) const;
+  // A GPU by name, or a MIG instance written "A100-SXM4-40GB/3g".
+  GpuSpec gpu_or_mig(std::string_view name) const;
+  ArchitectureEfficiency efficiency(std::string_view architecture) const;
+  const SoftwareStack& stack(std::string_view name) const;
+  // The stack whose `match` prefixes the free-text software column of a measurement.
+  const SoftwareStack& stack_for_software(std::string_view software) const;
+  const ModelProfile& model(std::string_view name) const;
+  const CpuInstanceSpec& cpu(std::string_view name) const;
+  GpuPerformance performance(std::string_view gpu, std::string_view stack) const;
+
+  // Catalog sections kept as configuration (their models parse them): redis_nodes, nics,
+  // fabrics, object_stores.
+  const std::map<std::string, ConfigNode, std::less<>>& section(std::string_view kind) const;
+
+  const std::map<std::string, GpuSpec, std::less<>>& gpus() const { return gpus_; }
+  const std::map<std::string, ModelProfile, std::less<>>& models() const { return models_; }
+  const std::map<std::string, CpuInstanceSpec, std::less<>>& cpus() const { return cpus_; }
+  const std::map<std::string, SoftwareStack, std::less<>>& stacks() const { return stacks_; }
+  std::vector<std::string> architectures() const;
+  // The file the fitted GPU efficiencies came from (scalesim calibrate rewrites it).
+  const std::string& efficiency_file() const { return efficiency_file_; }
+
+ private:
+  void load_file(const std::string& path, bool models_dir);
+
+  std::map<std::string, GpuSpec, std::less<>> gpus_;
+  std::map<std::string, ModelProfile, std::less<>> models_;
+  std::map<std::string, CpuInstanceSpec, std::less<>> cpus_;
+  std::map<std::string, SoftwareStack, std::less<>> stacks_;
+  std::map<std::string, ConfigNode, std::less<>> architecture_nodes_;
+  std::vector<ConfigNode> common_efficiency_;
+  std::map<std::string, std::map<std::string, ConfigNode, std::less<>>, std::less<>> sections_;
+  std::string efficiency_file_;
+};
+
+// Parses an efficiency block (common or per architecture) over `base`.
+ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency base, const ConfigNode& node);
+
+}  // namespace scalesim::hardware

@@ -1,0 +1,126 @@
+#include "hardware/gpu/gpu_performance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace scalesim::hardware {
+namespace {
+
+std::string gigabytes(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GB", bytes / 1e9);
+  return buf;
+}
+
+}  // namespace
+
+WorkTime GpuPerformance::run(const BatchWork& w, Precision p, double flop_factor,
+                             double traffic_factor) const {
+  const double peak = gpu_.peak(p);
+  if (!(peak > 0)) {
+    throw std::invalid_argument("GPU '" + gpu_.name + "' has no " + std::string(to_string(p)) +
+                                " support in the catalog");
+  }
+  const double e_max = eff_.max_efficiency[index_of(p)];
+  const double hbm = gpu_.hbm_bandwidth * eff_.memory_efficiency;
+  const double kernels = w.kernels * traffic_factor;
+  const double flops = w.flops * flop_factor;
+  const double per_kernel = kernels > 0 ? flops / kernels : flops;
+  const double efficiency = e_max * per_kernel / (per_kernel + peak * eff_.fill_time);
+  WorkTime t;
+  t.compute = flops > 0 ? flops / (peak * efficiency) : 0.0;
+  // A fused kernel reads its input and writes its output: two crossings per activation. Each
+  // further pass is an unfused elementwise op (batch norm, activation) that only streams.
+  const double activations = w.activation_bytes * traffic_factor;
+  t.memory = (w.weight_bytes + w.lookup_bytes * traffic_factor + 2.0 * activations) / hbm;
+  const double extra = std::max(stack_.activation_passes - 2.0, 0.0) * activations / hbm;
+  t.fixed = kernels * eff_.kernel_launch + stack_.per_batch_overhead;
+  t.host = stack_.fused ? 0.0 : w.eager_ops * traffic_factor * stack_.per_op_overhead;
+  const double gpu = kernels * eff_.kernel_launch + std::max(t.compute, t.memory) + extra;
+  t.memory += extra;
+  t.total = stack_.per_batch_overhead + std::max(gpu, t.host);
+  return t;
+}
+
+WorkTime GpuPerformance::training_step(const BatchWork& w, Precision p, double trainable_fraction,
+                                       double optimizer_bytes_per_parameter,
+                                       double trainable_parameters) const {
+  // Backward costs twice the forward FLOPs where gradients flow (input and weight gradients);
+  // its traffic reads the saved activations and writes their gradients: again twice forward.
+  const double f = std::clamp(trainable_fraction, 0.0, 1.0);
+  WorkTime t = run(w, p, 1.0 + 2.0 * f, 1.0 + 2.0 * f);
+  const double optimizer = trainable_parameters * optimizer_bytes_per_parameter /
+                           (gpu_.hbm_bandwidth * eff_.memory_efficiency);
+  t.memory += optimizer;
+  t.total += optimizer;
+  return t;
+}
+
+void GpuPerformance::check_fits(const ModelProfile& model, int batch, double n, Precision p,
+                                double kv_tokens) const {
+  const double need = model.memory_footprint(batch, n, p, kv_tokens);
+  if (need > gpu_.memory_bytes) {
+    std::string what = gigabytes(model.weight_bytes(p)) + " of weights";
+    if (model.decoder && kv_tokens > 0) {
+      what += " + " + gigabytes(kv_tokens * model.decoder->kv_bytes_per_token(p)) + " of KV cache";
+    }
+    throw MemoryCapacityError("model '" + model.name + "' at " + std::string(to_string(p)) +
+                              ", batch " + std::to_string(batch) + " needs " + gigabytes(need) +
+                              " (" + what + " + activations) but GPU '" + gpu_.name + "' has " +
+                              gigabytes(gpu_.memory_bytes));
+  }
+}
+
+double ring_allreduce_time(double bytes, int ranks, double bandwidth, double latency) {
+  if (ranks <= 1) return 0.0;
+  const double n = ranks;
+  return 2.0 * (n - 1.0) / n * bytes / bandwidth + 2.0 * (n - 1.0) * latency;
+}
+
+TrainingStep training_step(const GpuPerformance& gpu, const ModelProfile& model,
+                           const TrainingSetup& setup) {
+  const double f = std::clamp(setup.trainable_fraction, 0.0, 1.0);
+  const BatchWork w = model.forward(setup.batch_per_gpu, setup.input_size, setup.precision);
+  const double trainable_params = f * model.parameters;
+  TrainingStep s;
+  const WorkTime t = gpu.training_step(w, setup.precision, f, setup.optimizer_bytes_per_parameter,
+                                       trainable_params);
+  s.compute = t.total;
+  // Gradients are reduced in fp32. Inside a node: a ring over the GPU links; across nodes the
+  // hierarchical scheme reduces inside each node, then rings the per-node shard over the NICs.
+  const double grad_bytes = trainable_params * 4.0;
+  const double link_bw = gpu.gpu().gpu_link_bandwidth * setup.link_efficiency;
+  s.allreduce = ring_allreduce_time(grad_bytes, setup.gpus_per_node, link_bw, setup.link_latency);
+  if (setup.nodes > 1) {
+    s.allreduce += ring_allreduce_time(
+        grad_bytes / setup.gpus_per_node, setup.nodes,
+        setup.nic_bandwidth / setup.gpus_per_node * setup.link_efficiency, setup.nic_latency);
+  }
+  // Bucketed all-reduce overlaps the backward pass (two thirds of a full step's compute).
+  const double backward = t.total * (2.0 * f) / (1.0 + 2.0 * f);
+  s.exposed_allreduce = std::max(s.allreduce - backward, 0.0);
+  if (setup.storage_bandwidth > 0 && model.sample_bytes > 0) {
+    s.data_loading =
+        setup.batch_per_gpu * setup.gpus_per_node * model.sample_bytes / setup.storage_bandwidth;
+  }
+  // Loading is prefetched behind compute: the slower of the two sets the pace.
+  s.step = std::max(s.compute + s.exposed_allreduce, s.data_loading);
+  s.samples_per_second =
+      static_cast<double>(setup.batch_per_gpu) * setup.gpus_per_node * setup.nodes / s.step;
+  return s;
+}
+
+TrainingRun training_run(const GpuPerformance& gpu, const ModelProfile& model,
+                         const TrainingSetup& setup, double samples, double epochs) {
+  const TrainingStep s = training_step(gpu, model, setup);
+  TrainingRun r;
+  r.epoch_seconds = samples / s.samples_per_second;
+  r.total_seconds = r.epoch_seconds * epochs;
+  r.gpu_hours = r.total_seconds / 3600.0 * setup.gpus_per_node * setup.nodes;
+  r.cost = r.gpu_hours * gpu.gpu().price_per_hour;
+  return r;
+}
+
+}  // namespace scalesim::hardware

@@ -1,0 +1,252 @@
+// The GPU roofline, the training step and the memory check, on the shipped catalog.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "hardware/catalog/catalog.h"
+
+namespace scalesim::hardware {
+namespace {
+
+const Catalog& catalog() {
+  static const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
+  return c;
+}
+
+// A hand-built device and stack so the formula can be checked by hand.
+GpuPerformance toy(bool fused = true, double fill_time = 1e-6) {
+  GpuSpec g;
+  g.name = "toy";
+  g.architecture = "toy";
+  g.peak_flops[index_of(Precision::kFp16)] = 100e12;
+  g.hbm_bandwidth = 1e12;
+  g.memory_bytes = 10e9;
+  ArchitectureEfficiency e;
+  e.kernel_launch = 5e-6;
+  e.fill_time = fill_time;
+  e.max_efficiency[index_of(Precision::kFp16)] = 0.5;
+  e.memory_efficiency = 0.8;
+  SoftwareStack s;
+  s.name = fused ? "fused" : "eager";
+  s.fused = fused;
+  s.activation_passes = fused ? 2 : 6;
+  s.per_op_overhead = 20e-6;
+  s.per_batch_overhead = 10e-6;
+  return {g, e, s};
+}
+
+TEST(GpuPerformance, FormulaByHand) {
+  BatchWork w;
+  w.flops = 1e12;  // 10 kernels of 1e11 FLOPs
+  w.kernels = 10;
+  w.weight_bytes = 1e9;
+  w.activation_bytes = 2e9;
+  // fill 1 ms: peak x fill = 1e11 FLOPs, half efficiency at 1e11 FLOPs per kernel.
+  const WorkTime t = toy(true, 1e-3).forward(w, Precision::kFp16);
+  // e(W) = 0.5 * 1e11 / (1e11 + 100e12 * 1e-3) = 0.25
+  EXPECT_NEAR(t.compute, 1e12 / (100e12 * 0.25), 1e-12);
+  // memory = (1e9 + 2 * 2e9) / (0.8e12)
+  EXPECT_NEAR(t.memory, 5e9 / 0.8e12, 1e-12);
+  EXPECT_NEAR(t.total, 10e-6 + 10 * 5e-6 + std::max(t.compute, t.memory), 1e-12);
+  EXPECT_TRUE(t.compute_bound());
+}
+
+TEST(GpuPerformance, EagerHostDispatchSetsThePaceForSmallWork) {
+  BatchWork w;
+  w.flops = 1e9;
+  w.kernels = 10;
+  w.eager_ops = 100;  // 100 x 20 us = 2 ms of host dispatch, far above the GPU time
+  const WorkTime t = toy(false).forward(w, Precision::kFp16);
+  EXPECT_NEAR(t.total, 10e-6 + 100 * 20e-6, 1e-12);
+  // Unfused stacks stream each activation four more times.
+  BatchWork big = w;
+  big.activation_bytes = 8e9;
+  big.flops = 1e9;
+  const WorkTime te = toy(false).forward(big, Precision::kFp16);
+  const WorkTime tf = toy(true).forward(big, Precision::kFp16);
+  EXPECT_NEAR(te.memory - tf.memory, 4 * 8e9 / 0.8e12, 1e-9);
+}
+
+TEST(GpuPerformance, BatchOneAndHugeBatchLimits) {
+  const GpuPerformance perf = catalog().performance("A100-SXM4-40GB", "tensorrt");
+  const ModelProfile& bert = catalog().model("bert-large");
+  const double t1 = perf.batch_latency(bert, 1, 128, Precision::kFp16).total;
+  // Batch 1 is dominated by fixed costs and weight reads: well above FLOPs at peak.
+  EXPECT_GT(t1, 3.0 * bert.flops_per_sample(128) / 312e12);
+  // A huge batch approaches peak x max efficiency: per-sample time -> FLOPs / (peak * e_max).
+  const int huge = 1 << 16;
+  const double per_sample = perf.batch_latency(bert, huge, 128, Precision::kFp16).total / huge;
+  const double e_max = perf.efficiency().max_efficiency[index_of(Precision::kFp16)];
+  EXPECT_NEAR(per_sample, bert.flops_per_sample(128) / (312e12 * e_max), 0.01 * per_sample);
+}
+
+TEST(GpuPerformance, MonotoneInBatchSize) {
+  for (const char* gpu : {"V100-SXM2-16GB", "A100-SXM4-80GB"}) {
+    for (const char* stack : {"tensorrt", "pytorch-eager"}) {
+      const GpuPerformance perf = catalog().performance(gpu, stack);
+      for (const char* model : {"resnet50", "bert-base", "dlrm", "llama-7b"}) {
+        const ModelProfile& m = catalog().model(model);
+        double last_latency = 0, last_throughput = 0;
+        for (int b = 1; b <= 4096; b *= 2) {
+          const double t = perf.batch_latency(m, b, m.default_input, Precision::kFp16).total;
+          EXPECT_GE(t, last_latency) << gpu << " " << stack << " " << model << " b=" << b;
+          EXPECT_GE(b / t, last_throughput * (1 - 1e-12)) << gpu << " " << model << " b=" << b;
+          last_latency = t;
+          last_throughput = b / t;
+        }
+      }
+    }
+  }
+}
+
+TEST(GpuPerformance, FasterGpuIsFaster) {
+  const ModelProfile& m = catalog().model("bert-large");
+  for (int b : {1, 8, 128}) {
+    const double v100 = catalog()
+                            .performance("V100-SXM2-16GB", "tensorrt")
+                            .batch_latency(m, b, 128, Precision::kFp16)
+                            .total;
+    const double a100 = catalog()
+                            .performance("A100-SXM4-40GB", "tensorrt")
+                            .batch_latency(m, b, 128, Precision::kFp16)
+                            .total;
+    EXPECT_LT(a100, v100) << "batch " << b;
+  }
+}
+
+TEST(GpuPerformance, UnsupportedPrecisionIsAnError) {
+  const GpuPerformance perf = catalog().performance("V100-SXM2-16GB", "tensorrt");
+  try {
+    (void)perf.batch_latency(catalog().model("resnet50"), 1, 1, Precision::kInt8);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("V100-SXM2-16GB' has no int8"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(GpuMemory, ModelTooBigForItsGpuIsRejectedWithNamesAndBytes) {
+  const GpuPerformance v100 = catalog().performance("V100-SXM2-16GB", "tensorrt");
+  const ModelProfile& llm = catalog().model("llama-7b");
+  // 13.5 GB of fp16 weights fit in 16 GiB; fp32 weights (27 GB) do not.
+  EXPECT_NO_THROW(v100.check_fits(llm, 1, 128, Precision::kFp16));
+  try {
+    v100.check_fits(llm, 1, 128, Precision::kFp32);
+    FAIL() << "expected MemoryCapacityError";
+  } catch (const MemoryCapacityError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("model 'llama-7b'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("GPU 'V100-SXM2-16GB'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("26.96 GB of weights"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("has 17.18 GB"), std::string::npos) << msg;
+  }
+  // The KV cache counts: 8 sequences of 4096 tokens at 512 KiB per token is 17.2 GB more.
+  EXPECT_THROW(v100.check_fits(llm, 8, 1, Precision::kFp16, 8 * 4096.0), MemoryCapacityError);
+  const GpuPerformance a100 = catalog().performance("A100-SXM4-80GB", "tensorrt");
+  EXPECT_NO_THROW(a100.check_fits(llm, 8, 1, Precision::kFp16, 8 * 4096.0));
+}
+
+TEST(GpuMemory, MigInstanceHasItsShare) {
+  const GpuSpec whole = catalog().gpu("A100-SXM4-40GB");
+  const GpuSpec slice = catalog().gpu_or_mig("A100-SXM4-40GB/1g");
+  EXPECT_EQ(slice.name, "A100-SXM4-40GB/1g.5gb");
+  EXPECT_DOUBLE_EQ(slice.peak(Precision::kFp16), whole.peak(Precision::kFp16) / 7);
+  EXPECT_DOUBLE_EQ(slice.memory_bytes, whole.memory_bytes / 8);
+  EXPECT_EQ(catalog().gpu_or_mig("A100-SXM4-40GB/3g").name, "A100-SXM4-40GB/3g.20gb");
+  EXPECT_THROW((void)catalog().gpu_or_mig("V100-SXM2-16GB/1g"), CatalogError);
+  EXPECT_THROW((void)catalog().gpu_or_mig("A100-SXM4-40GB/5g"), CatalogError);
+  // A 7B model at fp16 does not fit a 1g.5gb slice.
+  const GpuPerformance perf(slice, catalog().efficiency("ampere"), catalog().stack("tensorrt"));
+  EXPECT_THROW(perf.check_fits(catalog().model("llama-7b"), 1, 1, Precision::kFp16),
+               MemoryCapacityError);
+}
+
+TEST(LlmModel, DecodeIsMemoryBoundAndPrefillComputeBound) {
+  const GpuPerformance perf = catalog().performance("A100-SXM4-80GB", "tensorrt");
+  const ModelProfile& llm = catalog().model("llama-7b");
+  const WorkTime prefill = perf.forward(llm.prefill(1, 2048, Precision::kFp16), Precision::kFp16);
+  const WorkTime decode =
+      perf.forward(llm.decode_step(1, 2048, Precision::kFp16), Precision::kFp16);
+  EXPECT_TRUE(prefill.compute_bound());
+  EXPECT_FALSE(decode.compute_bound());
+  // One decode step reads every weight once: at least weights / HBM bandwidth.
+  EXPECT_GT(decode.total, llm.weight_bytes(Precision::kFp16) / 2039e9);
+  // Batching decode amortises the weight reads: 16 sequences cost far less than 16 steps.
+  const double d16 =
+      perf.forward(llm.decode_step(16, 2048, Precision::kFp16), Precision::kFp16).total;
+  EXPECT_LT(d16, 4 * decode.total);
+  // A longer context reads more KV cache.
+  EXPECT_GT(perf.forward(llm.decode_step(16, 8192, Precision::kFp16), Precision::kFp16).total, d16);
+  EXPECT_DOUBLE_EQ(llm.decoder->kv_bytes_per_token(Precision::kFp16), 524288.0);
+}
+
+TEST(Training, FrozenLayersSkipBackwardWork) {
+  const GpuPerformance perf = catalog().performance("A100-SXM4-80GB", "pytorch-eager");
+  const ModelProfile& m = catalog().model("resnet50");
+  TrainingSetup full;
+  full.batch_per_gpu = 256;
+  full.precision = Precision::kFp16;
+  TrainingSetup frozen = full;
+  frozen.trainable_fraction = 0.1;
+  TrainingSetup inference_only = full;
+  inference_only.trainable_fraction = 0;
+  const double t_full = training_step(perf, m, full).step;
+  const double t_frozen = training_step(perf, m, frozen).step;
+  const double t_none = training_step(perf, m, inference_only).step;
+  EXPECT_LT(t_frozen, t_full);
+  EXPECT_LT(t_none, t_frozen);
+  // With nothing trainable a step is one forward pass.
+  EXPECT_NEAR(t_none, perf.batch_latency(m, 256, 1, Precision::kFp16).total, 1e-12);
+}
+
+TEST(Training, RingAllReduceFormulaAndScaling) {
+  EXPECT_DOUBLE_EQ(ring_allreduce_time(1e9, 1, 1e11, 1e-6), 0.0);
+  EXPECT_DOUBLE_EQ(ring_allreduce_time(1e9, 8, 1e11, 1e-6), 2.0 * 7 / 8 * 1e9 / 1e11 + 14e-6);
+  const GpuPerformance perf = catalog().performance("V100-SXM2-16GB", "pytorch-eager");
+  const ModelProfile& m = catalog().model("bert-large");
+  TrainingSetup one;
+  one.batch_per_gpu = 8;
+  one.input_size = 128;
+  TrainingSetup eight = one;
+  eight.gpus_per_node = 8;
+  TrainingSetup sixteen = eight;
+  sixteen.nodes = 2;
+  sixteen.nic_bandwidth = 12.5e9 / 4;  // a slow 25GbE-class NIC: the all-reduce shows
+  const auto s1 = training_step(perf, m, one);
+  const auto s8 = training_step(perf, m, eight);
+  const auto s16 = training_step(perf, m, sixteen);
+  EXPECT_EQ(s1.allreduce, 0.0);
+  EXPECT_GT(s8.allreduce, 0.0);
+  EXPECT_GT(s16.allreduce, s8.allreduce);
+  EXPECT_GT(s8.samples_per_second, 7.0 * s1.samples_per_second);
+  EXPECT_LE(s8.samples_per_second, 8.0 * s1.samples_per_second);
+  EXPECT_LT(s16.samples_per_second, 2.0 * s8.samples_per_second);
+}
+
+TEST(Training, SlowStorageBoundsTheStep) {
+  const GpuPerformance perf = catalog().performance("A100-SXM4-80GB", "pytorch-eager");
+  const ModelProfile& m = catalog().model("resnet50");
+  TrainingSetup s;
+  s.batch_per_gpu = 256;
+  s.storage_bandwidth = 10e6;  // 10 MB/s: 256 x 110 kB takes 2.8 s
+  const auto step = training_step(perf, m, s);
+  EXPECT_NEAR(step.step, 256 * 110e3 / 10e6, 1e-9);
+  const TrainingRun run = training_run(perf, m, s, 1281167, 2);
+  EXPECT_NEAR(run.total_seconds, 2 * 1281167 / step.samples_per_second, 1e-6);
+  EXPECT_NEAR(run.cost, run.gpu_hours * 5.12, 1e-9);
+}
+
+TEST(CpuInstance, RequestTimeFromFlopsAndCoreRate) {
+  const CpuInstanceSpec& c5 = catalog().cpu("c5.2xlarge");
+  EXPECT_DOUBLE_EQ(c5.core_flops, 3.6e9 * 64);
+  const ModelProfile& mlp = catalog().model("mlp-small");
+  EXPECT_NEAR(c5.request_seconds(mlp, 1), 1.34e6 / (230.4e9 * 0.3), 1e-15);
+  EXPECT_NEAR(c5.request_seconds(mlp, 1, 32), 32 * c5.request_seconds(mlp, 1), 1e-15);
+  // Tree ensembles are latency bound: 500 trees x depth 8 take ~17 us on one core.
+  const double gbt = c5.request_seconds(catalog().model("gbt"), 1);
+  EXPECT_GT(gbt, 10e-6);
+  EXPECT_LT(gbt, 40e-6);
+}
+
+}  // namespace
+}  // namespace scalesim::hardware

@@ -116,3 +116,48 @@ TEST(Cli, UnwritableOutputExitsFourWithThePath) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string kCatalog = " --catalog " + std::string(SCALESIM_SOURCE_DIR) + "/configs";
+
+TEST(CliCatalog, InfoListsHardwareAndModels) {
+  auto r = sh("info hardware" + kCatalog);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* name : {"V100-SXM2-16GB", "A100-SXM4-80GB", "A100-PCIe-40GB", "c5.2xlarge",
+                           "pytorch-eager", "ampere"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+  }
+  r = sh("info models" + kCatalog);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* name : {"resnet50", "bert-large", "llama-7b", "KV 512 KiB/token"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+  }
+  r = sh("info models --json" + kCatalog);
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("\"resnet50\":{\"task\":\"image classification\",\"input_unit\":\"image\","
+                       "\"default_input\":1,\"flops_per_sample\":8200000000,"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(sh("info").code, 2);
+  EXPECT_EQ(sh("info gadgets").code, 2);
+  r = sh("info hardware --catalog /nonexistent");
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.out.find("catalog folder '/nonexistent/hardware' not found"), std::string::npos)
+      << r.out;
+}
+
+TEST(CliCatalog, CalibrateReportsEveryPointAndRejectsBadFiles) {
+  auto r = sh("calibrate --json --check" + kCatalog);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(field(r.out, "points"), "17");
+  EXPECT_EQ(field(r.out, "all_within"), "true");
+  const std::string bad = testing::TempDir() + "/measurements.csv";
+  std::ofstream(bad) << "device,model,input,precision,software,batch,metric,value,unit,source\n"
+                        "H200,resnet50,224x224 image,fp16,TensorRT,1,mean_latency,1,ms,x\n";
+  r = sh("calibrate " + bad + kCatalog);
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.out.find("measurements.csv:2: unknown GPU 'H200'"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -58,6 +58,20 @@ WorkTime GpuPerformance::training_step(const BatchWork& w, Precision p, double t
   return t;
 }
 
+WorkTime GpuPerformance::concurrent(const WorkTime& alone, int concurrent) const {
+  if (concurrent <= 1) return alone;
+  const double k = concurrent;
+  WorkTime t = alone;
+  const double device = std::max(alone.compute, alone.memory);
+  // Launch gaps of one instance are filled by the others' kernels: what the device must do
+  // for all k batches, or one batch's own critical path, whichever is longer.
+  const double gpu = std::max(k * device, alone.fixed - stack_.per_batch_overhead + device);
+  t.compute = alone.compute * k;
+  t.memory = alone.memory * k;
+  t.total = stack_.per_batch_overhead + std::max(gpu, alone.host);
+  return t;
+}
+
 void GpuPerformance::check_fits(const ModelProfile& model, int batch, double n, Precision p,
                                 double kv_tokens) const {
   const double need = model.memory_footprint(batch, n, p, kv_tokens);

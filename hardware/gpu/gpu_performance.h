@@ -54,6 +54,13 @@ class GpuPerformance {
     return forward(model.forward(batch, n, p), p);
   }
 
+  // Several model instances on one GPU (Triton's instance_group count): `concurrent` batches of
+  // this work run at once. Host dispatch and kernel launches of different instances overlap
+  // (separate threads and CUDA streams), while the roofline part shares the GPU's SMs and HBM.
+  // Returns the time each of them takes; throughput grows with instances until the roofline
+  // part saturates the device.
+  WorkTime concurrent(const WorkTime& alone, int concurrent) const;
+
   // Throws MemoryCapacityError when the footprint exceeds the device memory.
   void check_fits(const ModelProfile& model, int batch, double n, Precision p,
                   double kv_tokens = 0) const;

@@ -250,3 +250,31 @@ TEST(CpuInstance, RequestTimeFromFlopsAndCoreRate) {
 
 }  // namespace
 }  // namespace scalesim::hardware
+
+namespace scalesim::hardware {
+namespace {
+
+TEST(GpuInstances, SeveralInstancesOverlapFixedCostsButShareTheDevice) {
+  const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
+  const GpuPerformance perf = c.performance("A100-SXM4-40GB", "tensorrt");
+  const ModelProfile& bert = c.model("bert-base");
+  // Batch 1: launch-bound, so a second instance nearly doubles throughput.
+  const WorkTime one = perf.batch_latency(bert, 1, 128, Precision::kFp16);
+  const WorkTime two = perf.concurrent(one, 2);
+  EXPECT_GE(two.total, one.total);
+  const double gain_small = (2 / two.total) / (1 / one.total);
+  EXPECT_GT(gain_small, 1.5);
+  EXPECT_LE(gain_small, 2.0 + 1e-12);
+  // Batch 128: the device is saturated, so instances add no throughput.
+  const WorkTime big = perf.batch_latency(bert, 128, 128, Precision::kFp16);
+  const WorkTime big4 = perf.concurrent(big, 4);
+  const double gain_big = (4 * 128 / big4.total) / (128 / big.total);
+  EXPECT_LT(gain_big, 1.1);
+  EXPECT_GE(gain_big, 1.0 - 1e-12);
+  // Never faster than the device can do the work of all instances.
+  EXPECT_GE(big4.total, 4 * std::max(big.compute, big.memory));
+  EXPECT_EQ(perf.concurrent(one, 1).total, one.total);
+}
+
+}  // namespace
+}  // namespace scalesim::hardware

@@ -133,8 +133,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "station";
     case 2:
       return "router";
-    default:
+    case 3:
       return "sink";
+    default:
+      return "model_server";
   }
 }
 
@@ -147,7 +149,8 @@ void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const Net
     if (std::holds_alternative<Source>(net.component(lp))) {
       class_index[lp] = static_cast<std::uint16_t>(class_names.size());
       class_names.push_back(net.name_of(lp));
-    } else if (std::holds_alternative<Station>(net.component(lp))) {
+    } else if (std::holds_alternative<Station>(net.component(lp)) ||
+               std::holds_alternative<ModelServer>(net.component(lp))) {
       path_index[lp] = static_cast<std::uint16_t>(path_names.size());
       path_names.push_back(net.name_of(lp));
     }
@@ -264,11 +267,16 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
             g.table("timeseries", series_type(), rows.data(), rows.size());
             if constexpr (std::is_same_v<T, Source>) {
               summary.push_back(summary_row(net.name_of(lp), "source", c.emitted()));
-            } else if constexpr (std::is_same_v<T, Station>) {
+            } else if constexpr (kServesCustomers<T>) {
               g.attribute("servers", std::uint64_t{c.servers()});
               write_histogram(g, "latency_histogram", c.sojourn_histogram());
               write_histogram(g, "wait_histogram", c.wait_histogram());
-              SummaryRow r = summary_row(net.name_of(lp), "station", c.departures());
+              if constexpr (std::is_same_v<T, ModelServer>) {
+                g.attribute("hardware", c.setup().description);
+                g.attribute("mean_batch_size", c.batch_size().mean());
+                g.attribute("price_per_hour", c.setup().price_per_hour);
+              }
+              SummaryRow r = summary_row(net.name_of(lp), type_name(comp), c.departures());
               fill_latency(r, c.sojourn().mean(), c.sojourn_histogram());
               r.utilisation = c.utilisation(run.end_time);
               const double span =

@@ -3,11 +3,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <optional>
 
+#include "hardware/catalog/catalog.h"
 #include "scalesim/config/units.h"
 #include "scalesim/result_hash.h"
+#include "serving/model_server_config.h"
 
 namespace scalesim {
 namespace {
@@ -75,9 +78,42 @@ Distribution parse_arrivals(const ConfigNode& node) {
   node.at("process").fail(msg);
 }
 
+// The hardware catalog, loaded on first use (only model servers need it).
+class LazyCatalog {
+ public:
+  explicit LazyCatalog(const ConfigNode& root) : root_(root) {}
+  const hardware::Catalog& get() {
+    if (!catalog_) {
+      std::string dir = hardware::Catalog::default_dir();
+      if (const auto c = root_.find("catalog")) {
+        // Relative to the config file, so a config and its catalog travel together.
+        const std::filesystem::path p(c->as_string());
+        dir = p.is_absolute() ? p.string()
+                              : (std::filesystem::path(root_.origin()).parent_path() / p).string();
+      }
+      try {
+        catalog_.emplace(hardware::Catalog::load(dir));
+      } catch (const hardware::CatalogError& e) {
+        (root_.has("catalog") ? root_.at("catalog") : root_).fail(e.what());
+      }
+    }
+    return *catalog_;
+  }
+
+ private:
+  const ConfigNode& root_;
+  std::optional<hardware::Catalog> catalog_;
+};
+
+const std::vector<std::string>& component_types() {
+  static const std::vector<std::string> kTypes = {"source", "station", "router", "sink",
+                                                  "model_server"};
+  return kTypes;
+}
+
 QueueingNetwork::Component build_component(const ConfigNode& node, const std::string& type,
                                            const NameTable& names, LpId self,
-                                           const NetworkSettings& settings) {
+                                           NetworkSettings& settings, LazyCatalog& catalog) {
   const SimTime warmup = settings.warmup;
   const SimTime interval = settings.output_interval;
   const bool adaptive = settings.adaptive_interval;
@@ -127,11 +163,20 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     node.expect_keys({"type"});
     return Sink(warmup, interval, adaptive, settings.request_sample);
   }
+  if (type == "model_server") {
+    node.expect_keys({"type", "to", "model", "input", "precision", "gpu", "cpu", "software",
+                      "replicas", "instances", "dynamic_batching"});
+    ModelServerSetup setup = model_server_setup(node, catalog.get());
+    settings.price_per_hour += setup.price_per_hour;
+    std::optional<Link> out;
+    if (auto to = node.find("to")) out = parse_link(*to, names, self);
+    return ModelServer(std::move(setup), out, warmup, interval, adaptive);
+  }
   std::string msg = "unknown component type '" + type + "'";
-  if (auto near = closest_match(type, {"source", "station", "router", "sink"})) {
+  if (auto near = closest_match(type, component_types())) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use source, station, router or sink";
+    msg += "; use source, station, router, sink or model_server";
   }
   node.at("type").fail(msg);
 }
@@ -139,7 +184,9 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
 }  // namespace
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
-  root.expect_keys({"name", "description", "seed", "warmup", "end", "output", "components"});
+  root.expect_keys(
+      {"name", "description", "seed", "warmup", "end", "output", "components", "catalog"});
+  LazyCatalog catalog(root);
   QueueingNetwork net;
   net.settings_.name = root.string_or("name", "network");
   net.settings_.description = root.string_or("description", "");
@@ -188,7 +235,7 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     node.expect_map();
     const LpId self = static_cast<LpId>(net.components_.size());
     net.components_.push_back(
-        build_component(node, node.string("type"), names, self, net.settings_));
+        build_component(node, node.string("type"), names, self, net.settings_, catalog));
     net.names_.push_back(name);
     if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
   }
@@ -224,7 +271,7 @@ std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) 
     h.add(net.name_of(lp));
     std::visit(
         [&](const auto& c) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(c)>, Station>) {
+          if constexpr (kServesCustomers<std::decay_t<decltype(c)>>) {
             c.hash_into(h, run.end_time);
           } else {
             c.hash_into(h);
@@ -323,7 +370,7 @@ LpGraph QueueingNetwork::lp_graph() const {
             using T = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<T, Source>) {
               next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
-            } else if constexpr (std::is_same_v<T, Station>) {
+            } else if constexpr (kServesCustomers<T>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
               for (std::size_t i = 0; i < c.routes().size(); ++i)
@@ -343,7 +390,7 @@ LpGraph QueueingNetwork::lp_graph() const {
             const double rate = 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
             g.lp_load[lp] = rate;
             g.edges.push_back({lp, c.out().to, c.out().latency, rate});
-          } else if constexpr (std::is_same_v<T, Station>) {
+          } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
           } else if constexpr (std::is_same_v<T, Router>) {
@@ -383,6 +430,10 @@ std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwo
     if (const auto* st = std::get_if<Station>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", st->wait().mean());
       m.emplace_back(name + ".utilisation", st->utilisation(run.end_time));
+    } else if (const auto* ms = std::get_if<ModelServer>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_wait_s", ms->wait().mean());
+      m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
+      m.emplace_back(name + ".mean_batch_size", ms->batch_size().mean());
     } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
       m.emplace_back(name + ".mean_latency_s", k->latency().mean());
       m.emplace_back(name + ".p99_latency_s", k->histogram().quantile(0.99) * 1e-9);
@@ -540,6 +591,16 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, ModelServer>) {
+            s += "  server  " + name + " (" + c.setup().description + "): served " +
+                 std::to_string(c.departures()) + " in " + std::to_string(c.batches()) +
+                 " batches (mean " + fmt("%.2f", c.batch_size().mean()) + "), utilisation " +
+                 fmt("%.1f%%", 100 * c.utilisation(run.end_time)) + ", mean queue " +
+                 fmt("%.3g", c.mean_queue_length(run.end_time)) + "\n";
+            s += "          wait mean " + format_duration(c.wait().mean()) + ", p99 " +
+                 format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
+                 format_duration(c.sojourn().mean()) + ", p99 " +
+                 format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
           } else if constexpr (std::is_same_v<T, Router>) {
             s += "  router  " + name + ":";
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
@@ -557,6 +618,9 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
           }
         },
         net.component(lp));
+  }
+  if (net.settings().price_per_hour > 0) {
+    s += "  hardware cost " + fmt("$%.2f", net.settings().price_per_hour) + " per hour\n";
   }
   s += "  result hash " + hex(run.result_hash) + "\n";
   return s;
@@ -576,6 +640,7 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
   out.value("warmup_s", to_seconds(net.settings().warmup));
   out.value("status", run.counters.interrupted ? "interrupted" : "complete");
+  out.value("price_per_hour", net.settings().price_per_hour);
   out.begin_array("components");
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     out.begin_object();
@@ -601,6 +666,22 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("mean_sojourn_s", c.sojourn().mean());
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
+          } else if constexpr (std::is_same_v<T, ModelServer>) {
+            out.value("type", "model_server");
+            out.value("hardware", c.setup().description);
+            out.value("servers", c.servers());
+            out.value("arrivals", c.arrivals());
+            out.value("served", c.departures());
+            out.value("batches", c.batches());
+            out.value("mean_batch_size", c.batch_size().mean());
+            out.value("utilisation", c.utilisation(run.end_time));
+            out.value("mean_queue_length", c.mean_queue_length(run.end_time));
+            out.value("mean_wait_s", c.wait().mean());
+            out.value("p99_wait_s", c.wait_histogram().quantile(0.99) * 1e-9);
+            out.value("mean_sojourn_s", c.sojourn().mean());
+            out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
+            out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
+            out.value("price_per_hour", c.setup().price_per_hour);
           } else if constexpr (std::is_same_v<T, Router>) {
             out.value("type", "router");
             out.begin_array("sent");

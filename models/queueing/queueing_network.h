@@ -16,6 +16,7 @@
 #include "scalesim/parallel/parallel_kernel.h"
 #include "scalesim/parallel/partition.h"
 #include "scalesim/parallel/transport.h"
+#include "serving/model_server.h"
 #include "sink.h"
 #include "source.h"
 #include "station.h"
@@ -33,12 +34,18 @@ struct NetworkSettings {
   double request_sample = 1.0;        // fraction of request records kept (output.requests.sample)
   std::string config_text;            // the configuration as resolved (overrides applied)
   std::string config_source;          // where it came from
+  double price_per_hour = 0;          // hardware the topology rents (model servers)
 };
+
+// Components that queue customers in front of servers (stations, model servers).
+template <class T>
+inline constexpr bool kServesCustomers =
+    std::is_same_v<T, Station> || std::is_same_v<T, ModelServer>;
 
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component = std::variant<Source, Station, Router, Sink>;
+  using Component = std::variant<Source, Station, Router, Sink, ModelServer>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

@@ -20,6 +20,9 @@ class RingBuffer {
   }
 
   // REQUIRES: !empty().
+  const T& front() const { return slots_[head_]; }
+
+  // REQUIRES: !empty().
   T pop_front() {
     const T v = slots_[head_];
     head_ = (head_ + 1) & (slots_.size() - 1);

@@ -1,0 +1,79 @@
+#include "serving/model_server.h"
+
+namespace scalesim {
+
+ModelServer::ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTime warmup,
+                         SimTime interval, bool adaptive)
+    : setup_(std::move(setup)),
+      out_(out),
+      warmup_(warmup),
+      busy_on_replica_(setup_.replicas, 0),
+      busy_(warmup),
+      queued_(warmup),
+      series_(interval, setup_.replicas * setup_.instances, adaptive) {
+  slots_.resize(static_cast<std::size_t>(setup_.replicas) * setup_.instances);
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i].replica = static_cast<std::uint32_t>(i / setup_.instances);
+    slots_[i].batch.reserve(static_cast<std::size_t>(setup_.batching.max_batch_size));
+  }
+}
+
+std::uint32_t ModelServer::pick_slot() const {
+  std::uint32_t best = 0;
+  std::uint32_t best_load = UINT32_MAX;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].busy) continue;
+    const std::uint32_t load = busy_on_replica_[slots_[i].replica];
+    if (load < best_load) {
+      best = i;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+void ModelServer::save(ByteWriter& w) const {
+  w.put(arrivals_);
+  w.put(departures_);
+  w.put(batches_);
+  batch_size_.save(w);
+  wait_.save(w);
+  wait_batches_.save(w);
+  wait_histogram_.save(w);
+  sojourn_.save(w);
+  sojourn_histogram_.save(w);
+  busy_.save(w);
+  queued_.save(w);
+  series_.save(w);
+}
+
+void ModelServer::load(ByteReader& r) {
+  arrivals_ = r.get<std::uint64_t>();
+  departures_ = r.get<std::uint64_t>();
+  batches_ = r.get<std::uint64_t>();
+  batch_size_.load(r);
+  wait_.load(r);
+  wait_batches_.load(r);
+  wait_histogram_.load(r);
+  sojourn_.load(r);
+  sojourn_histogram_.load(r);
+  busy_.load(r);
+  queued_.load(r);
+  series_.load(r);
+}
+
+void ModelServer::hash_into(ResultHash& h, SimTime now) const {
+  h.add(arrivals_);
+  h.add(departures_);
+  h.add(batches_);
+  h.add(batch_size_.mean());
+  h.add(wait_.mean());
+  h.add(sojourn_.mean());
+  h.add(sojourn_.variance());
+  h.add(wait_histogram_.counts());
+  h.add(sojourn_histogram_.counts());
+  h.add(utilisation(now));
+  h.add(mean_queue_length(now));
+}
+
+}  // namespace scalesim

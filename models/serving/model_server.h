@@ -1,0 +1,190 @@
+// ModelServer: an inference server (Triton-like) on GPU or CPU replicas. Requests queue in one
+// FIFO; whenever a model instance is free, the dynamic-batching rule decides which batch leaves
+// (hardware/gpu/dynamic_batcher.h). Batch times come from the calibrated hardware models,
+// tabulated once per (busy instances on the replica, batch size), so an event costs a table
+// lookup. Several instances on one GPU overlap their fixed costs but share the device
+// (GpuPerformance::concurrent); the time of a batch is set when it starts, from the instances
+// busy on its replica at that moment.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hardware/gpu/dynamic_batcher.h"
+#include "queueing/customer.h"
+#include "scalesim/byte_buffer.h"
+#include "scalesim/event.h"
+#include "scalesim/result_hash.h"
+#include "scalesim/ring_buffer.h"
+#include "scalesim/stats/confidence.h"
+#include "scalesim/stats/latency_histogram.h"
+#include "scalesim/stats/time_series.h"
+#include "scalesim/stats/time_weighted.h"
+#include "scalesim/stats/welford.h"
+
+namespace scalesim {
+
+inline constexpr EventKind kBatchTimer = 3;  // a held batch's max_queue_delay expired
+
+struct ModelServerSetup {
+  std::string description;  // "bert-base fp16 on 2 x A100-SXM4-40GB (tensorrt), 2 instances"
+  std::uint32_t replicas = 1;
+  std::uint32_t instances = 1;  // per replica
+  hardware::DynamicBatching batching;
+  // batch_time[(busy - 1) * max_batch + (b - 1)]: a batch of b when `busy` instances of its
+  // replica (itself included) are running.
+  std::vector<SimTime> batch_time;
+  double price_per_hour = 0;  // all replicas
+};
+
+class ModelServer {
+ public:
+  ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTime warmup, SimTime interval = 0,
+              bool adaptive = false);
+
+  template <class Ctx>
+  void init(Ctx&) {}
+
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& ev) {
+    series_.advance(ctx.now(), static_cast<double>(busy_slots_),
+                    static_cast<double>(waiting_.size()));
+    if (ev.kind == kCustomerArrives) {
+      Customer c = ev.payload;
+      c.entered = ctx.now();
+      ++arrivals_;
+      waiting_.push_back(c);
+      queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+    } else if (ev.kind == kServiceDone) {
+      finish_batch(ctx, static_cast<std::uint32_t>(ev.payload.id));
+    } else if (ev.kind == kBatchTimer && ctx.now() >= timer_at_) {
+      timer_at_ = kTimeInfinity;
+    }
+    dispatch(ctx);
+  }
+
+  const ModelServerSetup& setup() const { return setup_; }
+  std::uint32_t servers() const { return setup_.replicas * setup_.instances; }
+  const std::optional<Link>& out() const { return out_; }
+  std::uint64_t arrivals() const { return arrivals_; }
+  std::uint64_t departures() const { return departures_; }
+  std::uint64_t batches() const { return batches_; }
+  const Welford& batch_size() const { return batch_size_; }
+  const Welford& wait() const { return wait_; }
+  const BatchMeans& wait_batches() const { return wait_batches_; }
+  const LatencyHistogram& wait_histogram() const { return wait_histogram_; }
+  const Welford& sojourn() const { return sojourn_; }
+  const LatencyHistogram& sojourn_histogram() const { return sojourn_histogram_; }
+  // Busy instances / all instances, averaged over time since warm-up.
+  double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers()); }
+  double mean_queue_length(SimTime now) const { return queued_.mean(now); }
+  const TimeSeriesRecorder& series() const { return series_; }
+
+  void save(ByteWriter& w) const;
+  void load(ByteReader& r);
+  void finish(SimTime end) {
+    series_.finish(end, static_cast<double>(busy_slots_), static_cast<double>(waiting_.size()));
+  }
+  void hash_into(ResultHash& h, SimTime now) const;
+
+ private:
+  struct Slot {
+    std::uint32_t replica = 0;
+    bool busy = false;
+    std::vector<Customer> batch;  // capacity max_batch_size, reserved once
+  };
+
+  template <class Ctx>
+  void dispatch(Ctx& ctx) {
+    while (!waiting_.empty() && busy_slots_ < slots_.size()) {
+      const auto d = setup_.batching.decide(static_cast<std::int64_t>(waiting_.size()),
+                                            waiting_.front().entered, ctx.now());
+      if (d.batch == 0) {
+        if (d.hold_until < timer_at_) {
+          timer_at_ = d.hold_until;
+          ctx.schedule(ctx.self(), d.hold_until - ctx.now(), kBatchTimer);
+        }
+        return;
+      }
+      start_batch(ctx, d.batch);
+    }
+  }
+
+  template <class Ctx>
+  void start_batch(Ctx& ctx, int size) {
+    const std::uint32_t s = pick_slot();
+    Slot& slot = slots_[s];
+    slot.busy = true;
+    ++busy_slots_;
+    const std::uint32_t busy_here = ++busy_on_replica_[slot.replica];
+    busy_.set(ctx.now(), static_cast<double>(busy_slots_));
+    slot.batch.clear();
+    for (int i = 0; i < size; ++i) {
+      const Customer c = waiting_.pop_front();
+      if (c.entered >= warmup_) {
+        const SimTime w = ctx.now() - c.entered;
+        wait_.add(to_seconds(w));
+        wait_batches_.add(to_seconds(w));
+        wait_histogram_.add(static_cast<std::uint64_t>(w));
+      }
+      slot.batch.push_back(c);
+    }
+    queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+    ++batches_;
+    batch_size_.add(size);
+    const auto max_batch = static_cast<std::size_t>(setup_.batching.max_batch_size);
+    const SimTime t =
+        setup_.batch_time[(busy_here - 1) * max_batch + static_cast<std::size_t>(size - 1)];
+    Customer token;
+    token.id = s;
+    ctx.schedule(ctx.self(), t, kServiceDone, token);
+  }
+
+  template <class Ctx>
+  void finish_batch(Ctx& ctx, std::uint32_t s) {
+    Slot& slot = slots_[s];
+    slot.busy = false;
+    --busy_slots_;
+    --busy_on_replica_[slot.replica];
+    busy_.set(ctx.now(), static_cast<double>(busy_slots_));
+    for (Customer c : slot.batch) {
+      c.served_by = ctx.self();
+      ++departures_;
+      series_.count();
+      if (c.entered >= warmup_) {
+        const SimTime sojourn = ctx.now() - c.entered;
+        sojourn_.add(to_seconds(sojourn));
+        sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+      }
+      if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, c);
+    }
+    slot.batch.clear();
+  }
+
+  // The least-loaded replica's first free instance (ties: lowest index), so load spreads over
+  // GPUs before instances share one.
+  std::uint32_t pick_slot() const;
+
+  ModelServerSetup setup_;
+  std::optional<Link> out_;
+  SimTime warmup_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> busy_on_replica_;
+  std::uint32_t busy_slots_ = 0;
+  SimTime timer_at_ = kTimeInfinity;
+  RingBuffer<Customer> waiting_;
+  std::uint64_t arrivals_ = 0, departures_ = 0, batches_ = 0;
+  Welford batch_size_;
+  Welford wait_;
+  BatchMeans wait_batches_;
+  LatencyHistogram wait_histogram_;
+  Welford sojourn_;
+  LatencyHistogram sojourn_histogram_;
+  TimeWeighted busy_;
+  TimeWeighted queued_;
+  TimeSeriesRecorder series_;
+};
+
+}  // namespace scalesim

@@ -1,0 +1,121 @@
+#include "serving/model_server_config.h"
+
+#include <cstdio>
+
+namespace scalesim {
+
+using namespace hardware;
+
+ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catalog) {
+  ModelServerSetup s;
+  const auto at = [&](std::string_view key) { return node.at(key); };
+  const ModelProfile* model = nullptr;
+  try {
+    model = &catalog.model(node.string("model"));
+  } catch (const CatalogError& e) {
+    at("model").fail(e.what());
+  }
+  const double input = node.has("input") ? node.positive_number("input") : model->default_input;
+  Precision precision = model->default_precision;
+  if (const auto p = node.find("precision")) {
+    const auto parsed = parse_precision(p->as_string());
+    if (!parsed)
+      p->fail("unknown precision '" + p->as_string() +
+              "'; use fp32, tf32, fp16, bf16, int8 or amp");
+    precision = *parsed;
+  }
+  const std::int64_t replicas = node.integer_or("replicas", 1);
+  if (replicas < 1 || replicas > 100000) at("replicas").fail("must be between 1 and 100000");
+  s.replicas = static_cast<std::uint32_t>(replicas);
+  if (const auto db = node.find("dynamic_batching")) {
+    db->expect_keys({"max_batch_size", "preferred_batch_sizes", "max_queue_delay"});
+    const std::int64_t max = db->integer_or("max_batch_size", 1);
+    if (max < 1 || max > 65536) db->at("max_batch_size").fail("must be between 1 and 65536");
+    s.batching.max_batch_size = static_cast<int>(max);
+    if (const auto pref = db->find("preferred_batch_sizes")) {
+      pref->expect_sequence();
+      for (std::size_t i = 0; i < pref->size(); ++i) {
+        const std::int64_t b = (*pref)[i].as_int();
+        if (b < 1 || b > max)
+          (*pref)[i].fail("a preferred batch size must lie in [1, max_batch_size]");
+        s.batching.preferred_batch_sizes.push_back(static_cast<int>(b));
+      }
+    }
+    s.batching.max_queue_delay = db->duration_or("max_queue_delay", 0);
+  }
+  s.batching.validate();
+  const auto max_batch = static_cast<std::size_t>(s.batching.max_batch_size);
+  const bool on_gpu = node.has("gpu");
+  if (on_gpu == node.has("cpu")) node.fail("a model_server runs on either `gpu:` or `cpu:`");
+  char buf[256];
+  if (on_gpu) {
+    const std::string stack = node.string_or("software", "tensorrt");
+    std::optional<GpuPerformance> perf;
+    try {
+      perf.emplace(catalog.performance(node.string("gpu"), stack));
+    } catch (const CatalogError& e) {
+      (node.has("software") && std::string(e.what()).find("software stack") != std::string::npos
+           ? at("software")
+           : at("gpu"))
+          .fail(e.what());
+    }
+    try {
+      perf->check_fits(*model, s.batching.max_batch_size, input, precision);
+    } catch (const MemoryCapacityError& e) {
+      at("gpu").fail(e.what());
+    } catch (const std::invalid_argument& e) {
+      at("gpu").fail(e.what());
+    }
+    const std::int64_t instances = node.integer_or("instances", 1);
+    if (instances < 1 || instances > 64) at("instances").fail("must be between 1 and 64");
+    s.instances = static_cast<std::uint32_t>(instances);
+    s.batch_time.resize(s.instances * max_batch);
+    for (std::uint32_t busy = 1; busy <= s.instances; ++busy) {
+      for (std::size_t b = 1; b <= max_batch; ++b) {
+        WorkTime alone;
+        try {
+          alone = perf->batch_latency(*model, static_cast<int>(b), input, precision);
+        } catch (const std::invalid_argument& e) {
+          at("precision").fail(e.what());
+        }
+        s.batch_time[(busy - 1) * max_batch + (b - 1)] = std::max<SimTime>(
+            1, from_seconds(perf->concurrent(alone, static_cast<int>(busy)).total));
+      }
+    }
+    s.price_per_hour = s.replicas * perf->gpu().price_per_hour;
+    std::snprintf(buf, sizeof buf, "%s %s on %u x %s (%s), %u instance%s, max batch %d",
+                  model->name.c_str(), std::string(to_string(precision)).c_str(), s.replicas,
+                  perf->gpu().name.c_str(), stack.c_str(), s.instances, s.instances > 1 ? "s" : "",
+                  s.batching.max_batch_size);
+  } else {
+    const CpuInstanceSpec* cpu = nullptr;
+    try {
+      cpu = &catalog.cpu(node.string("cpu"));
+    } catch (const CatalogError& e) {
+      at("cpu").fail(e.what());
+    }
+    if (node.has("software")) at("software").fail("software stacks apply to GPUs only");
+    // One instance per physical core by default: each request runs on one core.
+    const std::int64_t instances = node.integer_or("instances", cpu->cores);
+    if (instances < 1 || instances > cpu->vcpus) {
+      at("instances")
+          .fail("must be between 1 and the instance's " + std::to_string(cpu->vcpus) + " vCPUs");
+    }
+    s.instances = static_cast<std::uint32_t>(instances);
+    s.batch_time.resize(s.instances * max_batch);
+    for (std::uint32_t busy = 1; busy <= s.instances; ++busy) {
+      for (std::size_t b = 1; b <= max_batch; ++b) {
+        s.batch_time[(busy - 1) * max_batch + (b - 1)] = std::max<SimTime>(
+            1, from_seconds(cpu->request_seconds(*model, input, static_cast<int>(b))));
+      }
+    }
+    s.price_per_hour = s.replicas * cpu->price_per_hour;
+    std::snprintf(buf, sizeof buf, "%s on %u x %s (%u cores used), max batch %d",
+                  model->name.c_str(), s.replicas, cpu->name.c_str(), s.instances,
+                  s.batching.max_batch_size);
+  }
+  s.description = buf;
+  return s;
+}
+
+}  // namespace scalesim

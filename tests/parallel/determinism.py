@@ -92,6 +92,15 @@ same_everywhere("network --partition block", net + ["--partition", "block"])
 if args.mpiexec and args.max_ranks >= 2 and not idle_seen:
     failures.append("network: no rank was ever idle in a window (the idle-window case went untested)")
 
+# Model serving: Triton batching on the calibrated GPU model (self events, batch timers).
+examples = os.path.join(here, "..", "..", "configs", "examples")
+serving = ["run", os.path.join(examples, "bert_serving.yaml"), "--json"]
+ref = same_everywhere("model server", serving)
+if ref:
+    servers = [c for c in ref["components"] if c["type"] == "model_server"]
+    if not servers or servers[0]["batches"] == 0 or servers[0]["mean_batch_size"] < 1:
+        failures.append(f"model server: no batches in {servers}")
+
 # Termination edge cases.
 r = same_everywhere("no events at all", ["phold", "--nlp", "16", "--start-events", "0", "--json"])
 if r and r["events"] != 0:

@@ -65,7 +65,8 @@ struct Bounded {
 };
 
 std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f,
-                                std::vector<double> x0, double step, int max_evals, int& evals) {
+                                const std::vector<double>& x0, double step, int max_evals,
+                                int& evals) {
   const std::size_t n = x0.size();
   std::vector<std::vector<double>> simplex(n + 1, x0);
   for (std::size_t i = 0; i < n; ++i) simplex[i + 1][i] += step;
@@ -161,7 +162,12 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
                : std::vector<std::string>{"device", "model",  "input", "precision", "software",
                                           "batch",  "metric", "value", "unit",      "source"};
   for (const auto& c : needed) {
-    if (!col.contains(c)) throw CatalogError(path + ":1: missing column '" + c + "'");
+    if (!col.contains(c)) {
+      std::string msg = path;
+      msg += ":1: missing column '";
+      msg += c;
+      throw CatalogError(msg + "'");
+    }
   }
   std::vector<GpuMeasurement> out;
   int number = 1;

@@ -1,5 +1,6 @@
 #include "hardware/gpu/gpu_spec.h"
 
+#include <cmath>
 #include <string>
 
 namespace scalesim::hardware {
@@ -52,7 +53,7 @@ GpuSpec GpuSpec::mig_instance(int compute_slices) const {
   const double compute = static_cast<double>(compute_slices) / mig_slices;
   const double memory = kMemoryEighths[compute_slices] / 8.0;
   GpuSpec s = *this;
-  const auto gb = static_cast<long>(memory_bytes * memory / (1024.0 * 1024.0 * 1024.0) + 0.5);
+  const long gb = std::lround(memory_bytes * memory / (1024.0 * 1024.0 * 1024.0));
   s.name = name + "/" + std::to_string(compute_slices) + "g." + std::to_string(gb) + "gb";
   for (double& f : s.peak_flops) f *= compute;
   s.memory_bytes *= memory;

@@ -135,8 +135,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "router";
     case 3:
       return "sink";
-    default:
+    case 4:
       return "model_server";
+    default:
+      return "cascade_gate";
   }
 }
 
@@ -284,6 +286,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, CascadeGate>) {
+              g.attribute("threshold", c.threshold());
+              g.attribute("accepted_share", c.accepted_share());
+              summary.push_back(
+                  summary_row(net.name_of(lp), "cascade_gate", c.accepted() + c.escalated()));
             } else if constexpr (std::is_same_v<T, Router>) {
               std::uint64_t routed = 0;
               for (auto n : c.sent()) routed += n;

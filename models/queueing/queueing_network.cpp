@@ -172,11 +172,19 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
     return ModelServer(std::move(setup), out, warmup, interval, adaptive);
   }
+  if (type == "cascade_gate") {
+    node.expect_keys({"type", "confidence", "threshold", "accept", "escalate"});
+    const double threshold = node.number("threshold");
+    if (!(threshold >= 0 && threshold <= 1)) node.at("threshold").fail("must lie in [0, 1]");
+    return CascadeGate(ConfidenceDistribution::from_config(node.at("confidence")), threshold,
+                       parse_link(node.at("accept"), names, self),
+                       parse_link(node.at("escalate"), names, self), interval, adaptive);
+  }
   std::string msg = "unknown component type '" + type + "'";
   if (auto near = closest_match(type, component_types())) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use source, station, router, sink or model_server";
+    msg += "; use source, station, router, sink, model_server or cascade_gate";
   }
   node.at("type").fail(msg);
 }
@@ -185,7 +193,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   root.expect_keys(
-      {"name", "description", "seed", "warmup", "end", "output", "components", "catalog"});
+      {"name", "description", "seed", "warmup", "end", "output", "components", "catalog", "slos"});
   LazyCatalog catalog(root);
   QueueingNetwork net;
   net.settings_.name = root.string_or("name", "network");
@@ -238,6 +246,15 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
         build_component(node, node.string("type"), names, self, net.settings_, catalog));
     net.names_.push_back(name);
     if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
+  }
+  if (const auto slos = root.find("slos")) {
+    slos->expect_sequence();
+    std::vector<std::pair<SloSpec, ConfigNode>> specs;
+    for (std::size_t i = 0; i < slos->size(); ++i) {
+      specs.emplace_back(SloSpec::from_config((*slos)[i]), (*slos)[i]);
+      net.settings_.slos.push_back(specs.back().first);
+    }
+    check_slo_metrics(specs, headline_metrics(net, NetworkRun{}));
   }
   if (unbounded_source && net.settings_.end.end_time == kTimeInfinity &&
       net.settings_.end.max_events == UINT64_MAX) {
@@ -375,6 +392,10 @@ LpGraph QueueingNetwork::lp_graph() const {
             } else if constexpr (std::is_same_v<T, Router>) {
               for (std::size_t i = 0; i < c.routes().size(); ++i)
                 next[c.routes()[i].to] += inflow[lp] * c.probability(i);
+            } else if constexpr (std::is_same_v<T, CascadeGate>) {
+              const double p = c.expected_accept_share();
+              next[c.accept().to] += inflow[lp] * p;
+              next[c.escalate().to] += inflow[lp] * (1 - p);
             }
           },
           components_[lp]);
@@ -393,6 +414,11 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, CascadeGate>) {
+            g.lp_load[lp] = inflow[lp];
+            const double p = c.expected_accept_share();
+            g.edges.push_back({lp, c.accept().to, c.accept().latency, inflow[lp] * p});
+            g.edges.push_back({lp, c.escalate().to, c.escalate().latency, inflow[lp] * (1 - p)});
           } else if constexpr (std::is_same_v<T, Router>) {
             g.lp_load[lp] = inflow[lp];
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
@@ -419,12 +445,10 @@ void QueueingNetwork::load_lp(LpId lp, ByteReader& r) {
   std::visit([&](auto& c) { c.load(r); }, components_[lp]);
 }
 
-namespace {
-
-// The headline metrics of one run, in a fixed order.
-std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwork& net,
-                                                             const NetworkRun& run) {
-  std::vector<std::pair<std::string, double>> m;
+Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
+  Metrics m;
+  double requests_per_s = 0;
+  double compute_dollars_per_s = 0;
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     const std::string& name = net.name_of(lp);
     if (const auto* st = std::get_if<Station>(&net.component(lp))) {
@@ -434,13 +458,50 @@ std::vector<std::pair<std::string, double>> headline_metrics(const QueueingNetwo
       m.emplace_back(name + ".mean_wait_s", ms->wait().mean());
       m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
       m.emplace_back(name + ".mean_batch_size", ms->batch_size().mean());
+      m.emplace_back(name + ".p99_sojourn_s", ms->sojourn_histogram().quantile(0.99) * 1e-9);
+      const double span = to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
+      const double per_s = span > 0 ? static_cast<double>(ms->sojourn().count()) / span : 0.0;
+      m.emplace_back(name + ".throughput_per_s", per_s);
+      m.emplace_back(name + ".throughput_per_replica_per_s", per_s / ms->setup().replicas);
+      compute_dollars_per_s += ms->mean_busy_replicas(run.end_time) * ms->setup().price_per_hour /
+                               ms->setup().replicas / 3600.0;
+    } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
+      m.emplace_back(name + ".accepted_share", g->accepted_share());
     } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
       m.emplace_back(name + ".mean_latency_s", k->latency().mean());
+      m.emplace_back(name + ".p50_latency_s", k->histogram().quantile(0.5) * 1e-9);
       m.emplace_back(name + ".p99_latency_s", k->histogram().quantile(0.99) * 1e-9);
       m.emplace_back(name + ".throughput_per_s", k->throughput());
+      requests_per_s += k->throughput();
     }
   }
+  const double price = net.settings().price_per_hour;
+  if (price > 0) {
+    const double nan = std::nan("");
+    m.emplace_back("cost.per_hour", price);
+    m.emplace_back("cost.per_million_requests",
+                   requests_per_s > 0 ? price / 3600.0 / requests_per_s * 1e6 : nan);
+    m.emplace_back("cost.compute_per_million_requests",
+                   requests_per_s > 0 ? compute_dollars_per_s / requests_per_s * 1e6 : nan);
+  }
   return m;
+}
+
+std::vector<SloResult> slo_results(const QueueingNetwork& net, const NetworkRun& run) {
+  return evaluate_slos(net.settings().slos, headline_metrics(net, run));
+}
+
+namespace {
+
+std::string slo_value(const SloResult& r) {
+  const std::string& t = r.spec.target_text;
+  if (t.find('%') != std::string::npos) return fmt("%.1f%%", 100 * r.value);
+  if (t.find('/') != std::string::npos) return fmt("%.4g/s", r.value);
+  if (t.find('$') != std::string::npos) return fmt("$%.4g", r.value);
+  if (t.find_first_of("munµh") != std::string::npos || (t.size() > 1 && t.back() == 's')) {
+    return format_duration(r.value);
+  }
+  return fmt("%.4g", r.value);
 }
 
 }  // namespace
@@ -601,6 +662,12 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, CascadeGate>) {
+            s += "  gate    " + name + ": accepted " + std::to_string(c.accepted()) +
+                 ", escalated " + std::to_string(c.escalated()) + " (" +
+                 fmt("%.1f%%", 100 * c.accepted_share()) + " accepted; expected " +
+                 fmt("%.1f%%", 100 * c.expected_accept_share()) + " at confidence " +
+                 c.confidence().describe() + " >= " + fmt("%g", c.threshold()) + ")\n";
           } else if constexpr (std::is_same_v<T, Router>) {
             s += "  router  " + name + ":";
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
@@ -619,8 +686,17 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
         },
         net.component(lp));
   }
-  if (net.settings().price_per_hour > 0) {
-    s += "  hardware cost " + fmt("$%.2f", net.settings().price_per_hour) + " per hour\n";
+  const Metrics metrics = headline_metrics(net, run);
+  for (const auto& [name, v] : metrics) {
+    if (name == "cost.per_hour") s += "  cost: " + fmt("$%.2f per hour", v);
+    if (name == "cost.per_million_requests") s += fmt(", $%.3g per million requests", v);
+    if (name == "cost.compute_per_million_requests") {
+      s += fmt(" (compute used: $%.3g per million)\n", v);
+    }
+  }
+  for (const auto& r : evaluate_slos(net.settings().slos, metrics)) {
+    s += "  SLO " + std::string(r.met ? "met   " : "MISSED") + " " + r.spec.name + ": " +
+         r.spec.metric + " = " + slo_value(r) + ", target " + r.spec.target_text + "\n";
   }
   s += "  result hash " + hex(run.result_hash) + "\n";
   return s;
@@ -682,6 +758,13 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
             out.value("price_per_hour", c.setup().price_per_hour);
+          } else if constexpr (std::is_same_v<T, CascadeGate>) {
+            out.value("type", "cascade_gate");
+            out.value("accepted", c.accepted());
+            out.value("escalated", c.escalated());
+            out.value("accepted_share", c.accepted_share());
+            out.value("expected_accepted_share", c.expected_accept_share());
+            out.value("threshold", c.threshold());
           } else if constexpr (std::is_same_v<T, Router>) {
             out.value("type", "router");
             out.begin_array("sent");
@@ -721,6 +804,20 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
         },
         net.component(lp));
     out.end_object();
+  }
+  out.end_array();
+  out.begin_object("metrics");
+  for (const auto& [name, v] : headline_metrics(net, run)) out.value(name, v);
+  out.end_object();
+  out.begin_array("slo");
+  for (const auto& r : slo_results(net, run)) {
+    out.begin_object()
+        .value("name", r.spec.name)
+        .value("metric", r.spec.metric)
+        .value("target", r.spec.target_text)
+        .value("value", r.value)
+        .value("met", r.met)
+        .end_object();
   }
   out.end_array();
   out.value("result_hash", hex(run.result_hash));

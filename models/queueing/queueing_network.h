@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "patterns/cascade_gate.h"
+#include "patterns/slo.h"
 #include "router.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/json_writer.h"
@@ -35,6 +37,7 @@ struct NetworkSettings {
   std::string config_text;            // the configuration as resolved (overrides applied)
   std::string config_source;          // where it came from
   double price_per_hour = 0;          // hardware the topology rents (model servers)
+  std::vector<SloSpec> slos;          // config key `slos`
 };
 
 // Components that queue customers in front of servers (stations, model servers).
@@ -45,7 +48,7 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component = std::variant<Source, Station, Router, Sink, ModelServer>;
+  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);
@@ -133,6 +136,12 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
                                 Transport& transport, int threads);
 std::string summary_text(const EnsembleResult& e);
 void write_json(JsonWriter& out, const EnsembleResult& e);
+
+// The metrics a run reports, in a fixed order: per component (stations, servers, gates, sinks)
+// and the topology's cost ("cost.per_hour", "cost.per_million_requests",
+// "cost.compute_per_million_requests"). SLO metrics and ensemble metrics are names from here.
+Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run);
+std::vector<SloResult> slo_results(const QueueingNetwork& net, const NetworkRun& run);
 
 // Per-rank counters as text, for --stats.
 std::string stats_text(const NetworkRun& run);

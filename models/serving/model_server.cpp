@@ -9,6 +9,7 @@ ModelServer::ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTim
       warmup_(warmup),
       busy_on_replica_(setup_.replicas, 0),
       busy_(warmup),
+      busy_replicas_(warmup),
       queued_(warmup),
       series_(interval, setup_.replicas * setup_.instances, adaptive) {
   slots_.resize(static_cast<std::size_t>(setup_.replicas) * setup_.instances);
@@ -43,6 +44,7 @@ void ModelServer::save(ByteWriter& w) const {
   sojourn_.save(w);
   sojourn_histogram_.save(w);
   busy_.save(w);
+  busy_replicas_.save(w);
   queued_.save(w);
   series_.save(w);
 }
@@ -58,6 +60,7 @@ void ModelServer::load(ByteReader& r) {
   sojourn_.load(r);
   sojourn_histogram_.load(r);
   busy_.load(r);
+  busy_replicas_.load(r);
   queued_.load(r);
   series_.load(r);
 }
@@ -74,6 +77,7 @@ void ModelServer::hash_into(ResultHash& h, SimTime now) const {
   h.add(sojourn_histogram_.counts());
   h.add(utilisation(now));
   h.add(mean_queue_length(now));
+  h.add(mean_busy_replicas(now));
 }
 
 }  // namespace scalesim

@@ -80,6 +80,9 @@ class ModelServer {
   // Busy instances / all instances, averaged over time since warm-up.
   double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers()); }
   double mean_queue_length(SimTime now) const { return queued_.mean(now); }
+  // Replicas with work on them, averaged over time since warm-up: what a cloud bill for the
+  // compute actually used (as opposed to provisioned) is proportional to.
+  double mean_busy_replicas(SimTime now) const { return busy_replicas_.mean(now); }
   const TimeSeriesRecorder& series() const { return series_; }
 
   void save(ByteWriter& w) const;
@@ -120,6 +123,7 @@ class ModelServer {
     ++busy_slots_;
     const std::uint32_t busy_here = ++busy_on_replica_[slot.replica];
     busy_.set(ctx.now(), static_cast<double>(busy_slots_));
+    if (busy_here == 1) busy_replicas_.add(ctx.now(), 1.0);
     slot.batch.clear();
     for (int i = 0; i < size; ++i) {
       const Customer c = waiting_.pop_front();
@@ -147,7 +151,7 @@ class ModelServer {
     Slot& slot = slots_[s];
     slot.busy = false;
     --busy_slots_;
-    --busy_on_replica_[slot.replica];
+    if (--busy_on_replica_[slot.replica] == 0) busy_replicas_.add(ctx.now(), -1.0);
     busy_.set(ctx.now(), static_cast<double>(busy_slots_));
     for (Customer c : slot.batch) {
       c.served_by = ctx.self();
@@ -183,6 +187,7 @@ class ModelServer {
   Welford sojourn_;
   LatencyHistogram sojourn_histogram_;
   TimeWeighted busy_;
+  TimeWeighted busy_replicas_;
   TimeWeighted queued_;
   TimeSeriesRecorder series_;
 };

@@ -39,10 +39,14 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
   std::uint64_t seed = 0;
   int threads = 0;
   int replications = 0;
+  std::vector<std::string> overrides;
   po::options_description opts("scalesim run CONFIG.yaml options");
   opts.add_options()("help,h", "this help")("config", po::value(&config_path),
                                             "the network's YAML config")(
       "seed", po::value(&seed), "random seed (overrides the config's 'seed')")(
+      "set", po::value(&overrides)->composing(),
+      "override a config value by its dotted path, e.g. --set components.gate.threshold=0.7 "
+      "(repeatable; the value is YAML)")(
       "output,o", po::value(&output),
       "also write the results to this file: HDF5 when it ends in .h5 or .hdf5 "
       "(docs/hdf5-schema.md), "
@@ -92,6 +96,13 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
   try {
     ConfigNode config = ConfigNode::load_file(config_path);
     if (vm.count("seed")) config.set("seed", std::to_string(seed));
+    for (const auto& o : overrides) {
+      const auto eq = o.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw ConfigError("--set " + o + ": write it as PATH=VALUE");
+      }
+      config.set_path(o.substr(0, eq), o.substr(eq + 1));
+    }
     QueueingNetwork net = QueueingNetwork::from_config(config);
     net.record_requests(is_hdf5_name(output));
     JsonWriter j;

@@ -84,6 +84,37 @@ void ConfigNode::set(std::string_view key, const std::string& value) {
   n[std::string(key)] = value;
 }
 
+void ConfigNode::set_path(std::string_view dotted, const std::string& value) {
+  YAML::Node n = node_;
+  std::string walked;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = dotted.find('.', start);
+    const std::string key(
+        dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start));
+    if (key.empty()) throw ConfigError("--set " + std::string(dotted) + ": empty key in the path");
+    if (!n.IsMap()) {
+      throw ConfigError("--set " + std::string(dotted) + ": '" + walked + "' is not a mapping");
+    }
+    if (dot == std::string_view::npos) {
+      n[key] = YAML::Load(value);
+      return;
+    }
+    YAML::Node child = n[key];
+    if (!child.IsDefined()) {
+      std::vector<std::string> keys;
+      for (const auto& kv : n) keys.push_back(kv.first.as<std::string>());
+      std::string msg = "--set " + std::string(dotted) + ": no key '" + key + "'" +
+                        (walked.empty() ? std::string() : " under '" + walked + "'");
+      if (auto near = closest_match(key, keys)) msg += "; did you mean '" + *near + "'?";
+      throw ConfigError(msg);
+    }
+    walked += (walked.empty() ? "" : ".") + key;
+    n.reset(child);
+    start = dot + 1;
+  }
+}
+
 std::string ConfigNode::location() const {
   return mark_text(*origin_, node_.Mark());
 }

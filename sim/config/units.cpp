@@ -45,7 +45,13 @@ double scaled(std::string_view text, std::string_view what, const UnitScale (&un
   if (unit.empty() && allow_bare_zero && value == 0.0) return 0.0;
   std::string accepted;
   for (const auto& u : units) {
-    if (u.unit == unit) return value * u.scale;
+    if (u.unit == unit) {
+      const double result = value * u.scale;  // "1e300TB" overflows to infinity
+      if (!std::isfinite(result)) {
+        throw UnitError("the " + std::string(what) + " \"" + std::string(text) + "\" is too large");
+      }
+      return result;
+    }
     accepted += (accepted.empty() ? "" : ", ") + std::string(u.unit);
   }
   if (unit.empty()) {

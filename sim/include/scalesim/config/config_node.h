@@ -76,6 +76,9 @@ class ConfigNode {
   std::string emit() const;
   // Replaces a scalar value (command-line overrides such as --seed), keeping the document.
   void set(std::string_view key, const std::string& value);
+  // Replaces the value at a dotted path ("components.gate.threshold") with `value` parsed as
+  // YAML (so lists work: "[8, 16]"). Every key on the way must exist, the last may be new.
+  void set_path(std::string_view dotted, const std::string& value);
 
   // An error located at this node.
   [[noreturn]] void fail(const std::string& message) const;

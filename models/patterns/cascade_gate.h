@@ -1,0 +1,79 @@
+// CascadeGate: after a fast model has answered, accept its answer when its confidence reaches
+// the threshold, otherwise escalate the request to the next (slower, more accurate) model.
+// The confidence of each request is drawn from the gate's distribution; the share accepted is
+// P(confidence >= threshold).
+#pragma once
+
+#include <cstdint>
+
+#include "patterns/confidence.h"
+#include "queueing/customer.h"
+#include "scalesim/byte_buffer.h"
+#include "scalesim/event.h"
+#include "scalesim/result_hash.h"
+#include "scalesim/stats/time_series.h"
+
+namespace scalesim {
+
+class CascadeGate {
+ public:
+  CascadeGate(ConfidenceDistribution confidence, double threshold, Link accept, Link escalate,
+              SimTime interval = 0, bool adaptive = false)
+      : confidence_(confidence),
+        threshold_(threshold),
+        accept_(accept),
+        escalate_(escalate),
+        series_(interval, 0, adaptive) {}
+
+  template <class Ctx>
+  void init(Ctx&) {}
+
+  template <class Ctx>
+  void handle(Ctx& ctx, const Event<Customer>& ev) {
+    series_.advance(ctx.now(), 0, 0);
+    series_.count();
+    const bool confident = confidence_.sample(ctx.rng()) >= threshold_;
+    const Link& to = confident ? accept_ : escalate_;
+    ++(confident ? accepted_ : escalated_);
+    ctx.schedule(to.to, to.latency, kCustomerArrives, ev.payload);
+  }
+
+  const ConfidenceDistribution& confidence() const { return confidence_; }
+  double threshold() const { return threshold_; }
+  const Link& accept() const { return accept_; }
+  const Link& escalate() const { return escalate_; }
+  std::uint64_t accepted() const { return accepted_; }
+  std::uint64_t escalated() const { return escalated_; }
+  // The share the gate is expected to accept.
+  double expected_accept_share() const { return confidence_.survival(threshold_); }
+  double accepted_share() const {
+    const std::uint64_t n = accepted_ + escalated_;
+    return n ? static_cast<double>(accepted_) / static_cast<double>(n) : 0.0;
+  }
+
+  void save(ByteWriter& w) const {
+    w.put(accepted_);
+    w.put(escalated_);
+    series_.save(w);
+  }
+  void load(ByteReader& r) {
+    accepted_ = r.get<std::uint64_t>();
+    escalated_ = r.get<std::uint64_t>();
+    series_.load(r);
+  }
+  void finish(SimTime end) { series_.finish(end, 0, 0); }
+  const TimeSeriesRecorder& series() const { return series_; }
+  void hash_into(ResultHash& h) const {
+    h.add(accepted_);
+    h.add(escalated_);
+  }
+
+ private:
+  ConfidenceDistribution confidence_;
+  double threshold_;
+  Link accept_, escalate_;
+  std::uint64_t accepted_ = 0, escalated_ = 0;
+  TimeSeriesRecorder series_;
+};
+
+}  // namespace scalesim

@@ -1,0 +1,103 @@
+// The cascade gate's confidence distribution, and SLO targets as configs write them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "patterns/confidence.h"
+#include "patterns/slo.h"
+#include "queueing/queueing_network.h"
+#include "scalesim/stats/welford.h"
+
+namespace scalesim {
+namespace {
+
+TEST(Confidence, BetaSamplesHaveTheBetaMeanAndVariance) {
+  for (const auto& [a, b] : {std::pair{7.2, 1.0}, std::pair{0.5, 0.5}, std::pair{2.0, 5.0}}) {
+    const ConfidenceDistribution d(a, b);
+    LpRandom rng(42, 3);
+    Welford w;
+    constexpr int kSamples = 200000;
+    for (int i = 0; i < kSamples; ++i) {
+      const double x = d.sample(rng);
+      ASSERT_GE(x, 0.0);
+      ASSERT_LE(x, 1.0);
+      w.add(x);
+    }
+    const double mean = a / (a + b);
+    const double var = a * b / ((a + b) * (a + b) * (a + b + 1));
+    // Mean within 5 standard errors; variance within 2%.
+    EXPECT_NEAR(w.mean(), mean, 5 * std::sqrt(var / kSamples)) << a << "," << b;
+    EXPECT_NEAR(w.variance(), var, 0.02 * var) << a << "," << b;
+  }
+}
+
+TEST(Confidence, SurvivalMatchesClosedForms) {
+  // Beta(a, 1): P(X >= t) = 1 - t^a; uniform: 1 - t.
+  const ConfidenceDistribution d(7.2, 1);
+  for (double t : {0.1, 0.5, 0.8, 0.95}) EXPECT_NEAR(d.survival(t), 1 - std::pow(t, 7.2), 1e-12);
+  const ConfidenceDistribution u(1, 1);
+  EXPECT_NEAR(u.survival(0.3), 0.7, 1e-12);
+  EXPECT_EQ(d.survival(0), 1.0);
+  EXPECT_EQ(d.survival(1), 0.0);
+}
+
+SloSpec slo(const std::string& target, const std::string& metric = "done.p99_latency_s") {
+  return SloSpec::from_config(
+      ConfigNode::load_string("{metric: " + metric + ", target: \"" + target + "\"}"));
+}
+
+TEST(Slo, TargetsParseWithTheirUnits) {
+  EXPECT_DOUBLE_EQ(slo("< 50ms").target, 0.05);
+  EXPECT_EQ(slo("< 50ms").op, SloSpec::Op::kLess);
+  EXPECT_DOUBLE_EQ(slo(">= 1000/s").target, 1000);
+  EXPECT_EQ(slo(">= 1000/s").op, SloSpec::Op::kGreaterEqual);
+  EXPECT_DOUBLE_EQ(slo(">= 80%").target, 0.8);
+  EXPECT_DOUBLE_EQ(slo("<= $1.5").target, 1.5);
+  EXPECT_DOUBLE_EQ(slo("> 2").target, 2);
+  EXPECT_DOUBLE_EQ(slo("< 5min").target, 300);
+  EXPECT_TRUE(slo("< 50ms").met_by(0.049));
+  EXPECT_FALSE(slo("< 50ms").met_by(0.05));
+  EXPECT_TRUE(slo("<= 50ms").met_by(0.05));
+  EXPECT_FALSE(slo("> 2").met_by(std::nan("")));
+  EXPECT_THROW(slo("50ms"), ConfigError);  // no comparison
+  EXPECT_THROW(slo("< 50 parsecs"), ConfigError);
+}
+
+TEST(Slo, UnknownMetricIsAConfigErrorWithASuggestion) {
+  const std::string yaml =
+      "name: t\nend: {time: 1s}\nslos:\n  - {metric: done.p99_latncy_s, target: \"< 1s\"}\n"
+      "components:\n  src: {type: source, arrivals: {process: poisson, rate: 10/s}, to: done}\n"
+      "  done: {type: sink}\n";
+  try {
+    (void)QueueingNetwork::from_config(ConfigNode::load_string(yaml));
+    FAIL();
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("<string>:4:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("did you mean 'done.p99_latency_s'"), std::string::npos) << msg;
+  }
+}
+
+TEST(CascadeGate, ConfigErrors) {
+  auto build = [](const std::string& gate) {
+    return QueueingNetwork::from_config(ConfigNode::load_string(
+        "name: t\nend: {time: 1s}\ncomponents:\n  src: {type: source, arrivals: {process: "
+        "poisson, rate: 10/s}, to: g}\n  g: " +
+        gate + "\n  a: {type: sink}\n  b: {type: sink}\n"));
+  };
+  EXPECT_NO_THROW(
+      build("{type: cascade_gate, confidence: {distribution: uniform}, threshold: 0.5, "
+            "accept: a, escalate: b}"));
+  EXPECT_THROW(build("{type: cascade_gate, confidence: {distribution: uniform}, threshold: 1.5, "
+                     "accept: a, escalate: b}"),
+               ConfigError);
+  EXPECT_THROW(build("{type: cascade_gate, confidence: {distribution: betta, alpha: 1, beta: 1}, "
+                     "threshold: 0.5, accept: a, escalate: b}"),
+               ConfigError);
+  EXPECT_THROW(build("{type: cascade_gate, confidence: {distribution: uniform}, threshold: 0.5, "
+                     "accept: a, escalate: c}"),
+               ConfigError);
+}
+
+}  // namespace
+}  // namespace scalesim

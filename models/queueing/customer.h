@@ -10,12 +10,15 @@ namespace scalesim {
 
 inline constexpr std::uint32_t kNoLp = 0xffffffffu;
 
+// Components that hold a customer (stations, model servers) keep its arrival time themselves,
+// so the payload has room for the request's own sizes.
 struct Customer {
   std::uint64_t id = 0;             // unique per source: (source LP << 40) | sequence
   SimTime created = 0;              // when the source emitted it (end-to-end latency starts here)
-  SimTime entered = 0;              // when it arrived at the station now holding it
   std::uint32_t source = 0;         // LP id of the source (its request class)
   std::uint32_t served_by = kNoLp;  // LP id of the last station that served it
+  std::uint32_t size = 0;           // input size in the model's unit (tokens...); 0 = default
+  std::uint32_t aux = 0;            // a second size (tokens to generate); 0 = none
 };
 static_assert(sizeof(Customer) == 32);
 static_assert(kEventFitsBudget<Customer>, "a queueing event must fit one cache line");

@@ -30,7 +30,8 @@ class Source {
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& /*ev*/) {
-    const Customer c{(std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), 0, ctx.self(), kNoLp};
+    const Customer c{
+        (std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), ctx.self(), kNoLp, 0, 0};
     series_.advance(ctx.now(), 0, 0);
     series_.count();
     ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "customer.h"
 #include "distribution.h"
@@ -40,20 +41,22 @@ class Station {
     series_.advance(ctx.now(), static_cast<double>(in_service_),
                     static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
-      Customer c = ev.payload;
-      c.entered = ctx.now();
       ++arrivals_;
+      const Held arrived{ev.payload, ctx.now()};
       if (in_service_ < servers_) {
-        start_service(ctx, c);
+        start_service(ctx, arrived);
       } else {
-        waiting_.push_back(c);
+        waiting_.push_back(arrived);
         queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
       }
       return;
     }
-    // kServiceDone: the payload is the customer who finished.
-    Customer done = ev.payload;
-    done.served_by = ctx.self();
+    // kServiceDone: the payload's id names the server slot that finished.
+    const auto slot = static_cast<std::uint32_t>(ev.payload.id);
+    const Held done = in_service_slots_[slot];
+    free_slots_.push_back(slot);
+    Customer leaving = done.customer;
+    leaving.served_by = ctx.self();
     series_.count();
     --in_service_;
     busy_.set(ctx.now(), static_cast<double>(in_service_));
@@ -63,9 +66,9 @@ class Station {
       sojourn_.add(to_seconds(sojourn));
       sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
     }
-    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, done);
+    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
     if (!waiting_.empty()) {
-      const Customer next = waiting_.pop_front();
+      const Held next = waiting_.pop_front();
       queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
       start_service(ctx, next);
     }
@@ -134,17 +137,35 @@ class Station {
   }
 
  private:
+  // A customer in this station, with the time it arrived here.
+  struct Held {
+    Customer customer;
+    SimTime entered;
+  };
+
   template <class Ctx>
-  void start_service(Ctx& ctx, const Customer& c) {
-    if (c.entered >= warmup_) {
-      const SimTime wait = ctx.now() - c.entered;
+  void start_service(Ctx& ctx, const Held& h) {
+    if (h.entered >= warmup_) {
+      const SimTime wait = ctx.now() - h.entered;
       wait_.add(to_seconds(wait));
       wait_batches_.add(to_seconds(wait));
       wait_histogram_.add(static_cast<std::uint64_t>(wait));
     }
     ++in_service_;
     busy_.set(ctx.now(), static_cast<double>(in_service_));
-    ctx.schedule(ctx.self(), service_.sample(ctx.rng()), kServiceDone, c);
+    // Slots are taken LIFO from the free list: which slot a customer gets never affects timing.
+    std::uint32_t slot = 0;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(in_service_slots_.size());
+      in_service_slots_.push_back(h);
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      in_service_slots_[slot] = h;
+    }
+    Customer token;
+    token.id = slot;
+    ctx.schedule(ctx.self(), service_.sample(ctx.rng()), kServiceDone, token);
   }
 
   std::uint32_t servers_;
@@ -152,7 +173,9 @@ class Station {
   std::optional<Link> out_;
   SimTime warmup_;
   std::uint32_t in_service_ = 0;
-  RingBuffer<Customer> waiting_;
+  RingBuffer<Held> waiting_;
+  std::vector<Held> in_service_slots_;  // grows to the peak number of busy servers
+  std::vector<std::uint32_t> free_slots_;
   std::uint64_t arrivals_ = 0, departures_ = 0;
   Welford wait_;
   BatchMeans wait_batches_;

@@ -52,10 +52,8 @@ class ModelServer {
     series_.advance(ctx.now(), static_cast<double>(busy_slots_),
                     static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
-      Customer c = ev.payload;
-      c.entered = ctx.now();
       ++arrivals_;
-      waiting_.push_back(c);
+      waiting_.push_back(Held{ev.payload, ctx.now()});
       queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
     } else if (ev.kind == kServiceDone) {
       finish_batch(ctx, static_cast<std::uint32_t>(ev.payload.id));
@@ -93,10 +91,15 @@ class ModelServer {
   void hash_into(ResultHash& h, SimTime now) const;
 
  private:
+  // A request in this server, with the time it arrived here.
+  struct Held {
+    Customer customer;
+    SimTime entered;
+  };
   struct Slot {
     std::uint32_t replica = 0;
     bool busy = false;
-    std::vector<Customer> batch;  // capacity max_batch_size, reserved once
+    std::vector<Held> batch;  // capacity max_batch_size, reserved once
   };
 
   template <class Ctx>
@@ -126,7 +129,7 @@ class ModelServer {
     if (busy_here == 1) busy_replicas_.add(ctx.now(), 1.0);
     slot.batch.clear();
     for (int i = 0; i < size; ++i) {
-      const Customer c = waiting_.pop_front();
+      const Held c = waiting_.pop_front();
       if (c.entered >= warmup_) {
         const SimTime w = ctx.now() - c.entered;
         wait_.add(to_seconds(w));
@@ -153,12 +156,13 @@ class ModelServer {
     --busy_slots_;
     if (--busy_on_replica_[slot.replica] == 0) busy_replicas_.add(ctx.now(), -1.0);
     busy_.set(ctx.now(), static_cast<double>(busy_slots_));
-    for (Customer c : slot.batch) {
+    for (const Held& h : slot.batch) {
+      Customer c = h.customer;
       c.served_by = ctx.self();
       ++departures_;
       series_.count();
-      if (c.entered >= warmup_) {
-        const SimTime sojourn = ctx.now() - c.entered;
+      if (h.entered >= warmup_) {
+        const SimTime sojourn = ctx.now() - h.entered;
         sojourn_.add(to_seconds(sojourn));
         sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
       }
@@ -178,7 +182,7 @@ class ModelServer {
   std::vector<std::uint32_t> busy_on_replica_;
   std::uint32_t busy_slots_ = 0;
   SimTime timer_at_ = kTimeInfinity;
-  RingBuffer<Customer> waiting_;
+  RingBuffer<Held> waiting_;
   std::uint64_t arrivals_ = 0, departures_ = 0, batches_ = 0;
   Welford batch_size_;
   Welford wait_;

@@ -137,8 +137,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "sink";
     case 4:
       return "model_server";
-    default:
+    case 5:
       return "cascade_gate";
+    default:
+      return "trace";
   }
 }
 
@@ -148,7 +150,8 @@ void write_requests(const Hdf5Group& root, const QueueingNetwork& net, const Net
   std::vector<std::uint16_t> class_index(net.lp_count(), 0), path_index(net.lp_count(), 0);
   std::vector<std::string> class_names, path_names{"-"};
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
-    if (std::holds_alternative<Source>(net.component(lp))) {
+    if (std::holds_alternative<Source>(net.component(lp)) ||
+        std::holds_alternative<TraceSource>(net.component(lp))) {
       class_index[lp] = static_cast<std::uint16_t>(class_names.size());
       class_names.push_back(net.name_of(lp));
     } else if (std::holds_alternative<Station>(net.component(lp)) ||
@@ -267,8 +270,8 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
             const auto& rows = c.series().rows();
             g.attribute("interval_s", to_seconds(c.series().interval()));
             g.table("timeseries", series_type(), rows.data(), rows.size());
-            if constexpr (std::is_same_v<T, Source>) {
-              summary.push_back(summary_row(net.name_of(lp), "source", c.emitted()));
+            if constexpr (std::is_same_v<T, Source> || std::is_same_v<T, TraceSource>) {
+              summary.push_back(summary_row(net.name_of(lp), type_name(comp), c.emitted()));
             } else if constexpr (kServesCustomers<T>) {
               g.attribute("servers", std::uint64_t{c.servers()});
               write_histogram(g, "latency_histogram", c.sojourn_histogram());
@@ -307,7 +310,10 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
     }
     // Request classes: merge each source's latency over every sink.
     for (LpId lp = 0; lp < net.lp_count(); ++lp) {
-      if (!std::holds_alternative<Source>(net.component(lp))) continue;
+      if (!std::holds_alternative<Source>(net.component(lp)) &&
+          !std::holds_alternative<TraceSource>(net.component(lp))) {
+        continue;
+      }
       Welford latency;
       LatencyHistogram hist;
       SimTime first = kTimeInfinity, last = 0;

@@ -172,6 +172,57 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
     return ModelServer(std::move(setup), out, warmup, interval, adaptive);
   }
+  if (type == "trace") {
+    node.expect_keys({"type", "file", "format", "columns", "time_format", "time_scale", "repeat",
+                      "customers", "to"});
+    TraceLayout layout;
+    const std::string format = node.string_or("format", "csv");
+    if (format == "azure_llm") {
+      layout.size_column = "ContextTokens";
+      layout.aux_column = "GeneratedTokens";
+    } else if (format != "csv") {
+      node.at("format").fail("unknown trace format '" + format + "'; use azure_llm or csv");
+    }
+    if (const auto cols = node.find("columns")) {
+      cols->expect_keys({"time", "size", "aux"});
+      layout.time_column = cols->string_or("time", layout.time_column);
+      layout.size_column = cols->string_or("size", layout.size_column);
+      layout.aux_column = cols->string_or("aux", layout.aux_column);
+    }
+    if (const auto tf = node.find("time_format")) {
+      const std::string f = tf->as_string();
+      using TF = TraceLayout::TimeFormat;
+      if (f == "datetime")
+        layout.time_format = TF::kDatetime;
+      else if (f == "s")
+        layout.time_format = TF::kSeconds;
+      else if (f == "ms")
+        layout.time_format = TF::kMilliseconds;
+      else if (f == "us")
+        layout.time_format = TF::kMicroseconds;
+      else if (f == "ns")
+        layout.time_format = TF::kNanoseconds;
+      else
+        tf->fail("unknown time_format '" + f + "'; use datetime, s, ms, us or ns");
+    }
+    const double scale = node.has("time_scale") ? node.positive_number("time_scale") : 1.0;
+    const std::int64_t repeat = node.integer_or("repeat", 1);
+    if (repeat < 1) node.at("repeat").fail("must be at least 1");
+    const std::int64_t limit = node.integer_or("customers", -1);
+    if (node.has("customers") && limit <= 0) node.at("customers").fail("must be at least 1");
+    // A relative path is relative to the config file.
+    std::filesystem::path file(node.string("file"));
+    if (file.is_relative()) file = std::filesystem::path(node.origin()).parent_path() / file;
+    try {
+      TraceReader reader(file.string(), layout, scale, static_cast<std::uint64_t>(repeat));
+      const auto preview = reader.preview(10000);  // checks the header and first rows now
+      return TraceSource(std::move(reader), parse_link(node.at("to"), names, self),
+                         limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit),
+                         preview.rate_per_s, interval, adaptive);
+    } catch (const TraceError& e) {
+      node.at("file").fail(e.what());
+    }
+  }
   if (type == "cascade_gate") {
     node.expect_keys({"type", "confidence", "threshold", "accept", "escalate"});
     const double threshold = node.number("threshold");
@@ -184,7 +235,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   if (auto near = closest_match(type, component_types())) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use source, station, router, sink, model_server or cascade_gate";
+    msg += "; use source, trace, station, router, sink, model_server or cascade_gate";
   }
   node.at("type").fail(msg);
 }
@@ -387,6 +438,8 @@ LpGraph QueueingNetwork::lp_graph() const {
             using T = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<T, Source>) {
               next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
+            } else if constexpr (std::is_same_v<T, TraceSource>) {
+              next[c.out().to] += c.rate_estimate();
             } else if constexpr (kServesCustomers<T>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
@@ -411,6 +464,9 @@ LpGraph QueueingNetwork::lp_graph() const {
             const double rate = 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
             g.lp_load[lp] = rate;
             g.edges.push_back({lp, c.out().to, c.out().latency, rate});
+          } else if constexpr (std::is_same_v<T, TraceSource>) {
+            g.lp_load[lp] = c.rate_estimate();
+            g.edges.push_back({lp, c.out().to, c.out().latency, c.rate_estimate()});
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -641,6 +697,9 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
           if constexpr (std::is_same_v<T, Source>) {
             s += "  source  " + name + ": " + std::to_string(c.emitted()) +
                  " customers, inter-arrival " + c.interarrival().describe() + "\n";
+          } else if constexpr (std::is_same_v<T, TraceSource>) {
+            s += "  trace   " + name + ": " + std::to_string(c.emitted()) + " requests from " +
+                 c.path() + "\n";
           } else if constexpr (std::is_same_v<T, Station>) {
             const auto ci = c.wait_batches().interval(kReportLevel);
             s += "  station " + name + " (" + std::to_string(c.servers()) + " x " +
@@ -727,6 +786,9 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, Source>) {
             out.value("type", "source");
+            out.value("emitted", c.emitted());
+          } else if constexpr (std::is_same_v<T, TraceSource>) {
+            out.value("type", "trace");
             out.value("emitted", c.emitted());
           } else if constexpr (std::is_same_v<T, Station>) {
             const auto ci = c.wait_batches().interval(kReportLevel);

@@ -22,6 +22,7 @@
 #include "sink.h"
 #include "source.h"
 #include "station.h"
+#include "workload/trace_source.h"
 
 namespace scalesim {
 
@@ -48,7 +49,8 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate>;
+  using Component =
+      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

@@ -7,7 +7,9 @@
 // busy on its replica at that moment.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,18 @@ namespace scalesim {
 
 inline constexpr EventKind kBatchTimer = 3;  // a held batch's max_queue_delay expired
 
+// The time of a batch whose requests carry their own sizes (trace replay): encoders pad the
+// batch to its longest input; decoder LLMs prefill the prompts, then decode until the longest
+// generation ends (static batching), each step reading the KV cache of every sequence.
+class BatchCost {
+ public:
+  virtual ~BatchCost() = default;
+  // max_size / max_aux: the largest size and second size in the batch (0 = the default input,
+  // no generation); busy: instances running on the replica, this batch included.
+  virtual SimTime time(int batch, std::uint32_t max_size, std::uint32_t max_aux,
+                       std::uint32_t busy) const = 0;
+};
+
 struct ModelServerSetup {
   std::string description;  // "bert-base fp16 on 2 x A100-SXM4-40GB (tensorrt), 2 instances"
   std::uint32_t replicas = 1;
@@ -36,7 +50,8 @@ struct ModelServerSetup {
   // batch_time[(busy - 1) * max_batch + (b - 1)]: a batch of b when `busy` instances of its
   // replica (itself included) are running.
   std::vector<SimTime> batch_time;
-  double price_per_hour = 0;  // all replicas
+  double price_per_hour = 0;              // all replicas
+  std::shared_ptr<const BatchCost> cost;  // for requests with sizes; immutable, shared
 };
 
 class ModelServer {
@@ -128,8 +143,11 @@ class ModelServer {
     busy_.set(ctx.now(), static_cast<double>(busy_slots_));
     if (busy_here == 1) busy_replicas_.add(ctx.now(), 1.0);
     slot.batch.clear();
+    std::uint32_t max_size = 0, max_aux = 0;
     for (int i = 0; i < size; ++i) {
       const Held c = waiting_.pop_front();
+      max_size = std::max(max_size, c.customer.size);
+      max_aux = std::max(max_aux, c.customer.aux);
       if (c.entered >= warmup_) {
         const SimTime w = ctx.now() - c.entered;
         wait_.add(to_seconds(w));
@@ -142,8 +160,11 @@ class ModelServer {
     ++batches_;
     batch_size_.add(size);
     const auto max_batch = static_cast<std::size_t>(setup_.batching.max_batch_size);
+    // Sizeless requests (synthetic workloads) use the table; sized ones are timed per batch.
     const SimTime t =
-        setup_.batch_time[(busy_here - 1) * max_batch + static_cast<std::size_t>(size - 1)];
+        (max_size == 0 && max_aux == 0) || !setup_.cost
+            ? setup_.batch_time[(busy_here - 1) * max_batch + static_cast<std::size_t>(size - 1)]
+            : setup_.cost->time(size, max_size, max_aux, busy_here);
     Customer token;
     token.id = s;
     ctx.schedule(ctx.self(), t, kServiceDone, token);

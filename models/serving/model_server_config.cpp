@@ -6,6 +6,64 @@ namespace scalesim {
 
 using namespace hardware;
 
+namespace {
+
+class GpuBatchCost final : public BatchCost {
+ public:
+  GpuBatchCost(GpuPerformance perf, ModelProfile model, Precision p, double default_input)
+      : perf_(std::move(perf)), model_(std::move(model)), p_(p), default_input_(default_input) {}
+
+  SimTime time(int batch, std::uint32_t max_size, std::uint32_t max_aux,
+               std::uint32_t busy) const override {
+    const double n = max_size > 0 ? max_size : default_input_;
+    double seconds = 0;
+    if (model_.decoder) {
+      seconds =
+          perf_.concurrent(perf_.forward(model_.prefill(batch, n, p_), p_), static_cast<int>(busy))
+              .total;
+      if (max_aux > 0) {
+        // Decode steps at the mean context over the generation.
+        const double context = n + 0.5 * max_aux;
+        seconds +=
+            max_aux * perf_
+                          .concurrent(perf_.forward(model_.decode_step(batch, context, p_), p_),
+                                      static_cast<int>(busy))
+                          .total;
+      }
+    } else {
+      seconds =
+          perf_.concurrent(perf_.batch_latency(model_, batch, n, p_), static_cast<int>(busy)).total;
+    }
+    return std::max<SimTime>(1, from_seconds(seconds));
+  }
+
+ private:
+  GpuPerformance perf_;
+  ModelProfile model_;
+  Precision p_;
+  double default_input_;
+};
+
+class CpuBatchCost final : public BatchCost {
+ public:
+  CpuBatchCost(CpuInstanceSpec cpu, ModelProfile model, double default_input)
+      : cpu_(std::move(cpu)), model_(std::move(model)), default_input_(default_input) {}
+  SimTime time(int batch, std::uint32_t max_size, std::uint32_t max_aux,
+               std::uint32_t /*busy*/) const override {
+    const double n = max_size > 0 ? max_size : default_input_;
+    // A decoder on a CPU: every generated token is one more forward of one token.
+    const double tokens = 1.0 + (model_.decoder ? max_aux : 0);
+    return std::max<SimTime>(1, from_seconds(cpu_.request_seconds(model_, n, batch) * tokens));
+  }
+
+ private:
+  CpuInstanceSpec cpu_;
+  ModelProfile model_;
+  double default_input_;
+};
+
+}  // namespace
+
 ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catalog) {
   ModelServerSetup s;
   const auto at = [&](std::string_view key) { return node.at(key); };
@@ -83,6 +141,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
       }
     }
     s.price_per_hour = s.replicas * perf->gpu().price_per_hour;
+    s.cost = std::make_shared<GpuBatchCost>(*perf, *model, precision, input);
     std::snprintf(buf, sizeof buf, "%s %s on %u x %s (%s), %u instance%s, max batch %d",
                   model->name.c_str(), std::string(to_string(precision)).c_str(), s.replicas,
                   perf->gpu().name.c_str(), stack.c_str(), s.instances, s.instances > 1 ? "s" : "",
@@ -110,6 +169,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
       }
     }
     s.price_per_hour = s.replicas * cpu->price_per_hour;
+    s.cost = std::make_shared<CpuBatchCost>(*cpu, *model, input);
     std::snprintf(buf, sizeof buf, "%s on %u x %s (%u cores used), max batch %d",
                   model->name.c_str(), s.replicas, cpu->name.c_str(), s.instances,
                   s.batching.max_batch_size);

@@ -1,0 +1,126 @@
+// Trace replay: the CSV reader (times, sizes, scaling, tiling, errors) and the trace source in a
+// network.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "queueing/queueing_network.h"
+#include "scalesim/io/trace_reader.h"
+
+namespace scalesim {
+namespace {
+
+std::string write_trace(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TraceLayout azure() {
+  TraceLayout l;
+  l.size_column = "ContextTokens";
+  l.aux_column = "GeneratedTokens";
+  return l;
+}
+
+TEST(TraceReader, DatetimesParseToNanoseconds) {
+  EXPECT_EQ(parse_datetime_ns("1970-01-01 00:00:01.5"), 1'500'000'000);
+  EXPECT_EQ(parse_datetime_ns("1970-01-02 00:00:00"), 86'400'000'000'000);
+  EXPECT_EQ(parse_datetime_ns("2000-03-01T00:00:00"), 951'868'800'000'000'000);  // leap year
+  EXPECT_EQ(*parse_datetime_ns("2023-11-16 18:15:50.9951690") -
+                *parse_datetime_ns("2023-11-16 18:15:46.6805900"),
+            4'314'579'000);
+  EXPECT_FALSE(parse_datetime_ns("2023-13-16 18:15:46"));
+  EXPECT_FALSE(parse_datetime_ns("yesterday"));
+  EXPECT_FALSE(parse_datetime_ns("2023-11-16 18:15:46.x"));
+}
+
+TEST(TraceReader, RowsSizesScalingAndTiling) {
+  const std::string path = write_trace("t.csv",
+                                       "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                       "2023-11-16 18:15:46.0,374,44\n2023-11-16 "
+                                       "18:15:47.0,396,109\n2023-11-16 18:15:49.0,879,55\n");
+  TraceReader r(path, azure(), 2.0, 2);  // twice as fast, twice over
+  std::vector<TraceRow> rows;
+  while (auto row = r.next()) rows.push_back(*row);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0].time, 0);
+  EXPECT_EQ(rows[1].time, 500'000'000);
+  EXPECT_EQ(rows[2].time, 1'500'000'000);
+  EXPECT_EQ(rows[1].size, 396u);
+  EXPECT_EQ(rows[1].aux, 109u);
+  // The second copy starts one mean gap (1.5 s / 2 rows = 0.75 s) after the first one ends.
+  EXPECT_EQ(rows[3].time, 2'250'000'000);
+  EXPECT_EQ(rows[5].time, 2'250'000'000 + 1'500'000'000);
+  EXPECT_EQ(rows[5].size, 879u);
+  // A copy of a reader starts from the beginning.
+  TraceReader again(r);
+  EXPECT_EQ(again.next()->size, 374u);
+  const auto preview = TraceReader(path, azure()).preview(100);
+  EXPECT_EQ(preview.rows, 3u);
+  EXPECT_DOUBLE_EQ(preview.rate_per_s, 2.0 / 3.0);
+}
+
+std::string error_of(const std::string& text, TraceLayout layout = azure()) {
+  try {
+    TraceReader r(write_trace("bad.csv", text), layout);
+    while (r.next()) {
+    }
+  } catch (const TraceError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TraceReader, BadTracesNameFileAndLine) {
+  const std::string h = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,374,44\n2023-11-16 18:15:45.0,1,1\n")
+                .find("bad.csv:3: time goes backwards"),
+            std::string::npos);
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,374\n").find("bad.csv:2: expected 3 columns"),
+            std::string::npos);
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,-5,44\n")
+                .find("bad.csv:2: column 'ContextTokens': expected a whole number"),
+            std::string::npos);
+  EXPECT_NE(error_of(h + "noon,5,44\n").find("bad.csv:2: column 'TIMESTAMP': bad time"),
+            std::string::npos);
+  EXPECT_NE(error_of(h).find("header but no rows"), std::string::npos);
+  EXPECT_NE(error_of("").find("bad.csv:1: empty trace"), std::string::npos);
+  TraceLayout wrong = azure();
+  wrong.size_column = "PromptTokens";
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,1,1\n", wrong)
+                .find("no size column 'PromptTokens' (the header has: TIMESTAMP, ContextTokens, "
+                      "GeneratedTokens)"),
+            std::string::npos);
+  EXPECT_THROW(TraceReader("/nonexistent.csv", azure()), TraceError);
+}
+
+TEST(TraceSource, ReplaysTheBundledAzureTraceIntoANetwork) {
+  const std::string yaml =
+      "name: t\ncomponents:\n  requests:\n    type: trace\n    file: " +
+      std::string(SCALESIM_SOURCE_DIR) +
+      "/data/traces/azure_llm_conv_2023.csv\n    format: azure_llm\n    time_scale: 10\n"
+      "    to: done\n  done: {type: sink}\n";
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(yaml));
+  const NetworkRun run = simulate(net, 1);
+  EXPECT_EQ(net.get<TraceSource>("requests").emitted(), 19366u);
+  EXPECT_EQ(net.get<Sink>("done").arrived(), 19366u);
+  // The recorded hour (18:15:46.68 to 19:14:08.40), ten times faster.
+  EXPECT_NEAR(to_seconds(run.end_time), (58 * 60 + 21.722) / 10, 1e-3);
+}
+
+TEST(TraceSource, ConfigErrorsPointAtTheFileKey) {
+  const std::string yaml =
+      "name: t\ncomponents:\n  requests:\n    type: trace\n    file: missing.csv\n"
+      "    to: done\n  done: {type: sink}\n";
+  try {
+    (void)QueueingNetwork::from_config(ConfigNode::load_string(yaml));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("<string>:5:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot open the trace file"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace scalesim

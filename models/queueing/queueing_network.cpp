@@ -531,6 +531,7 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       requests_per_s += k->throughput();
     }
   }
+  m.emplace_back("run.makespan_s", to_seconds(run.end_time));
   const double price = net.settings().price_per_hour;
   if (price > 0) {
     const double nan = std::nan("");
@@ -552,6 +553,8 @@ namespace {
 std::string slo_value(const SloResult& r) {
   const std::string& t = r.spec.target_text;
   if (t.find('%') != std::string::npos) return fmt("%.1f%%", 100 * r.value);
+  if (t.size() > 2 && t.compare(t.size() - 2, 2, "/h") == 0) return fmt("%.4g/h", r.value * 3600);
+  if (t.size() > 4 && t.compare(t.size() - 4, 4, "/min") == 0) return fmt("%.4g/min", r.value * 60);
   if (t.find('/') != std::string::npos) return fmt("%.4g/s", r.value);
   if (t.find('$') != std::string::npos) return fmt("$%.4g", r.value);
   if (t.find_first_of("munµh") != std::string::npos || (t.size() > 1 && t.back() == 's')) {

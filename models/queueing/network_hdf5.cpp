@@ -139,8 +139,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "model_server";
     case 5:
       return "cascade_gate";
-    default:
+    case 6:
       return "trace";
+    default:
+      return "ensemble";
   }
 }
 
@@ -288,6 +290,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
                   to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
+              summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, Ensemble>) {
+              write_histogram(g, "latency_histogram", c.join_histogram());
+              SummaryRow r = summary_row(net.name_of(lp), "ensemble", c.released());
+              fill_latency(r, c.join_latency().mean(), c.join_histogram());
               summary.push_back(r);
             } else if constexpr (std::is_same_v<T, CascadeGate>) {
               g.attribute("threshold", c.threshold());

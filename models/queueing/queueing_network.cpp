@@ -223,6 +223,27 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       node.at("file").fail(e.what());
     }
   }
+  if (type == "ensemble") {
+    node.expect_keys({"type", "members", "quorum", "timeout", "combiner", "to"});
+    const ConfigNode list = node.at("members");
+    list.expect_sequence();
+    if (list.size() < 2) list.fail("an ensemble needs at least two members");
+    std::vector<Link> members;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      members.push_back(parse_link(list[i], names, self));
+      for (std::size_t j = 0; j + 1 < members.size(); ++j) {
+        if (members[j].to == members.back().to) list[i].fail("a member is listed twice");
+      }
+    }
+    const std::int64_t quorum =
+        node.integer_or("quorum", static_cast<std::int64_t>(members.size()));
+    if (quorum < 1 || quorum > static_cast<std::int64_t>(members.size())) {
+      node.at("quorum").fail("must lie between 1 and the number of members");
+    }
+    return Ensemble(std::move(members), static_cast<std::uint32_t>(quorum),
+                    node.duration_or("timeout", 0), node.duration_or("combiner", 0),
+                    parse_link(node.at("to"), names, self), warmup, interval, adaptive);
+  }
   if (type == "cascade_gate") {
     node.expect_keys({"type", "confidence", "threshold", "accept", "escalate"});
     const double threshold = node.number("threshold");
@@ -235,7 +256,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   if (auto near = closest_match(type, component_types())) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use source, trace, station, router, sink, model_server or cascade_gate";
+    msg += "; use source, trace, station, router, sink, model_server, cascade_gate or ensemble";
   }
   node.at("type").fail(msg);
 }
@@ -449,6 +470,11 @@ LpGraph QueueingNetwork::lp_graph() const {
               const double p = c.expected_accept_share();
               next[c.accept().to] += inflow[lp] * p;
               next[c.escalate().to] += inflow[lp] * (1 - p);
+            } else if constexpr (std::is_same_v<T, Ensemble>) {
+              // Each request arrives once from outside and once back from every member.
+              const double requests = inflow[lp] / static_cast<double>(c.members().size() + 1);
+              for (const Link& m : c.members()) next[m.to] += requests;
+              next[c.out().to] += requests;
             }
           },
           components_[lp]);
@@ -470,6 +496,11 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, Ensemble>) {
+            g.lp_load[lp] = inflow[lp];
+            const double requests = inflow[lp] / static_cast<double>(c.members().size() + 1);
+            for (const Link& m : c.members()) g.edges.push_back({lp, m.to, m.latency, requests});
+            g.edges.push_back({lp, c.out().to, c.out().latency, requests});
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             g.lp_load[lp] = inflow[lp];
             const double p = c.expected_accept_share();
@@ -523,6 +554,13 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
                                ms->setup().replicas / 3600.0;
     } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
       m.emplace_back(name + ".accepted_share", g->accepted_share());
+    } else if (const auto* e = std::get_if<Ensemble>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_join_s", e->join_latency().mean());
+      m.emplace_back(name + ".p99_join_s", e->join_histogram().quantile(0.99) * 1e-9);
+      m.emplace_back(name + ".mean_straggler_gap_s", e->straggler_gap().mean());
+      m.emplace_back(name + ".timeout_share", e->requests() ? static_cast<double>(e->timeouts()) /
+                                                                  static_cast<double>(e->requests())
+                                                            : 0.0);
     } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
       m.emplace_back(name + ".mean_latency_s", k->latency().mean());
       m.emplace_back(name + ".p50_latency_s", k->histogram().quantile(0.5) * 1e-9);
@@ -724,6 +762,14 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, Ensemble>) {
+            s += "  ensemble " + name + ": " + std::to_string(c.requests()) + " requests to " +
+                 std::to_string(c.members().size()) + " members (join " +
+                 std::to_string(c.quorum()) + " of " + std::to_string(c.members().size()) + "), " +
+                 std::to_string(c.timeouts()) + " timed out; join mean " +
+                 format_duration(c.join_latency().mean()) + ", p99 " +
+                 format_duration(c.join_histogram().quantile(0.99) * 1e-9) +
+                 ", straggler gap mean " + format_duration(c.straggler_gap().mean()) + "\n";
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             s += "  gate    " + name + ": accepted " + std::to_string(c.accepted()) +
                  ", escalated " + std::to_string(c.escalated()) + " (" +
@@ -823,6 +869,15 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
             out.value("price_per_hour", c.setup().price_per_hour);
+          } else if constexpr (std::is_same_v<T, Ensemble>) {
+            out.value("type", "ensemble");
+            out.value("requests", c.requests());
+            out.value("released", c.released());
+            out.value("timeouts", c.timeouts());
+            out.value("quorum", c.quorum());
+            out.value("mean_join_s", c.join_latency().mean());
+            out.value("p99_join_s", c.join_histogram().quantile(0.99) * 1e-9);
+            out.value("mean_straggler_gap_s", c.straggler_gap().mean());
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             out.value("type", "cascade_gate");
             out.value("accepted", c.accepted());

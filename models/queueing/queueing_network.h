@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "patterns/cascade_gate.h"
+#include "patterns/ensemble.h"
 #include "patterns/slo.h"
 #include "router.h"
 #include "scalesim/config/config_node.h"
@@ -50,7 +51,7 @@ class QueueingNetwork {
  public:
   using Payload = Customer;
   using Component =
-      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource>;
+      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource, Ensemble>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

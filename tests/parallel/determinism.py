@@ -101,6 +101,12 @@ if ref:
     if not servers or servers[0]["batches"] == 0 or servers[0]["mean_batch_size"] < 1:
         failures.append(f"model server: no batches in {servers}")
 
+# Pattern templates (shortened): gates, ensembles' joins and model servers across layouts.
+patterns = os.path.join(here, "..", "..", "configs", "patterns")
+for template in ("cascade", "ensemble"):
+    same_everywhere(f"pattern {template}", ["run", os.path.join(patterns, template + ".yaml"),
+                                            "--set", "end.time=5s", "--json"])
+
 # Termination edge cases.
 r = same_everywhere("no events at all", ["phold", "--nlp", "16", "--start-events", "0", "--json"])
 if r and r["events"] != 0:

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Every pattern template runs as shipped, in under 60 s, meets the SLOs it declares, and its
+headline outputs agree with independent expectations:
+
+- batch_prediction: makespan = records / the slowest stage's rate (the object store's
+  12,364 records/s) plus the pipeline's fill time, within 1%.
+- ensemble: joining all members takes at least as long as the slowest member's mean time in
+  service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
+  no request is lost.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+scalesim = os.environ["SCALESIM"]
+source = os.environ["SOURCE_DIR"]
+failures = []
+
+
+def run(config, *extra):
+    start = time.monotonic()
+    out = subprocess.run([scalesim, "run", config, "--json", *extra], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out), time.monotonic() - start
+
+
+def component(result, name):
+    return next(c for c in result["components"] if c["name"] == name)
+
+
+templates = sorted(glob.glob(os.path.join(source, "configs/patterns/*.yaml")))
+results = {}
+for path in templates:
+    name = os.path.splitext(os.path.basename(path))[0]
+    r, wall = run(path)
+    results[name] = r
+    print(f"{name}: {wall:.1f} s wall, SLOs " +
+          ", ".join(f"{s['name']}={'met' if s['met'] else 'MISSED'}" for s in r["slo"]))
+    if wall > 60:
+        failures.append(f"{name}: took {wall:.1f} s (more than 60 s)")
+    if not r["slo"]:
+        failures.append(f"{name}: declares no SLO")
+    for s in r["slo"]:
+        if not s["met"]:
+            failures.append(f"{name}: SLO '{s['name']}' missed: {s['value']} vs {s['target']}")
+
+bp = results["batch_prediction"]
+records = component(bp, "done")["arrived"]
+expected = records / 12364 + 0.030 + 0.1e-3  # the read rate, first byte, one hop
+if records != 2_000_000 or abs(bp["sim_time_s"] - expected) > 0.01 * expected:
+    failures.append(f"batch_prediction: {records} records in {bp['sim_time_s']} s, "
+                    f"expected 2000000 in about {expected:.1f} s")
+
+ens = results["ensemble"]
+e = component(ens, "ensemble")
+slowest = max(component(ens, m)["mean_sojourn_s"] for m in ("small", "base", "large"))
+# Mean of the per-request maximum >= the largest member mean; 0.5% slack because the warm-up
+# cut selects slightly different request sets at the ensemble and at each member.
+if e["mean_join_s"] < 0.995 * (slowest + 600e-6):
+    failures.append(f"ensemble: join {e['mean_join_s']} faster than the slowest member "
+                    f"{slowest} + 600 us")
+if e["released"] + 0 > e["requests"] or e["requests"] - e["released"] > 100:
+    failures.append(f"ensemble: {e['requests']} requests but {e['released']} answered")
+q2, _ = run(os.path.join(source, "configs/patterns/ensemble.yaml"),
+            "--set", "components.ensemble.quorum=2")
+if component(q2, "ensemble")["mean_join_s"] >= e["mean_join_s"]:
+    failures.append("ensemble: a quorum of 2 is not faster than joining all 3")
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)

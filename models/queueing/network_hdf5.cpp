@@ -141,8 +141,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "cascade_gate";
     case 6:
       return "trace";
-    default:
+    case 7:
       return "ensemble";
+    default:
+      return "version_splitter";
   }
 }
 
@@ -291,6 +293,12 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, VersionSplitter>) {
+              write_histogram(g, "stable_latency_histogram", c.latency(VersionSplitter::kStable));
+              write_histogram(g, "canary_latency_histogram", c.latency(VersionSplitter::kCanary));
+              g.attribute("rolled_back", std::uint64_t{c.rolled_back() ? 1u : 0u});
+              summary.push_back(
+                  summary_row(net.name_of(lp), "version_splitter", c.answers(0) + c.answers(1)));
             } else if constexpr (std::is_same_v<T, Ensemble>) {
               write_histogram(g, "latency_histogram", c.join_histogram());
               SummaryRow r = summary_row(net.name_of(lp), "ensemble", c.released());

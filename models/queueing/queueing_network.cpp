@@ -1,5 +1,6 @@
 #include "queueing_network.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -109,6 +110,23 @@ const std::vector<std::string>& component_types() {
   static const std::vector<std::string> kTypes = {"source", "station", "router", "sink",
                                                   "model_server"};
   return kTypes;
+}
+
+// A share written "5%" or as a fraction "0.05", in [0, 1].
+double share_at(const ConfigNode& node) {
+  std::string text = node.as_string();
+  double v = 0;
+  if (!text.empty() && text.back() == '%') {
+    text.pop_back();
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size())
+      node.fail("expected a share such as 5% or 0.05");
+    v /= 100.0;
+  } else {
+    v = node.as_double();
+  }
+  if (!(v >= 0 && v <= 1)) node.fail("a share must lie between 0 and 100%");
+  return v;
 }
 
 QueueingNetwork::Component build_component(const ConfigNode& node, const std::string& type,
@@ -223,6 +241,42 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       node.at("file").fail(e.what());
     }
   }
+  if (type == "version_splitter") {
+    node.expect_keys({"type", "stable", "canary", "steps", "step_duration", "rollback",
+                      "error_rate", "fault", "to"});
+    CanaryPlan plan;
+    const ConfigNode steps = node.at("steps");
+    steps.expect_sequence();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      plan.steps.push_back(share_at(steps[i]));
+      if (i > 0 && plan.steps[i] <= plan.steps[i - 1]) steps[i].fail("steps must increase");
+    }
+    if (plan.steps.empty() || plan.steps.back() != 1.0) steps.fail("the last step must be 100%");
+    plan.step_duration = node.duration("step_duration");
+    if (plan.step_duration <= 0) node.at("step_duration").fail("must be greater than zero");
+    if (const auto rb = node.find("rollback")) {
+      rb->expect_keys({"max_p99", "max_error_rate", "min_answers"});
+      plan.max_p99 = rb->duration_or("max_p99", kTimeInfinity);
+      if (const auto e = rb->find("max_error_rate")) plan.max_error_rate = share_at(*e);
+      plan.min_answers =
+          static_cast<std::uint64_t>(std::max<std::int64_t>(1, rb->integer_or("min_answers", 100)));
+    }
+    if (const auto er = node.find("error_rate")) {
+      er->expect_keys({"stable", "canary"});
+      if (const auto v = er->find("stable")) plan.stable_error_rate = share_at(*v);
+      if (const auto v = er->find("canary")) plan.canary_error_rate = share_at(*v);
+    }
+    if (const auto f = node.find("fault")) {
+      f->expect_keys({"at", "error_rate", "delay"});
+      plan.fault_at = f->duration("at");
+      plan.fault_error_rate =
+          f->has("error_rate") ? share_at(f->at("error_rate")) : plan.canary_error_rate;
+      plan.fault_delay = f->duration_or("delay", 0);
+    }
+    return VersionSplitter(
+        parse_link(node.at("stable"), names, self), parse_link(node.at("canary"), names, self),
+        parse_link(node.at("to"), names, self), std::move(plan), warmup, interval, adaptive);
+  }
   if (type == "ensemble") {
     node.expect_keys({"type", "members", "quorum", "timeout", "combiner", "to"});
     const ConfigNode list = node.at("members");
@@ -256,7 +310,9 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   if (auto near = closest_match(type, component_types())) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use source, trace, station, router, sink, model_server, cascade_gate or ensemble";
+    msg +=
+        "; use source, trace, station, router, sink, model_server, cascade_gate, ensemble or "
+        "version_splitter";
   }
   node.at("type").fail(msg);
 }
@@ -470,6 +526,12 @@ LpGraph QueueingNetwork::lp_graph() const {
               const double p = c.expected_accept_share();
               next[c.accept().to] += inflow[lp] * p;
               next[c.escalate().to] += inflow[lp] * (1 - p);
+            } else if constexpr (std::is_same_v<T, VersionSplitter>) {
+              // Each request arrives once from outside and once back from its version.
+              const double requests = inflow[lp] / 2.0;
+              next[c.stable().to] += requests * (1 - c.plan().steps.front());
+              next[c.canary().to] += requests * c.plan().steps.front();
+              next[c.out().to] += requests;
             } else if constexpr (std::is_same_v<T, Ensemble>) {
               // Each request arrives once from outside and once back from every member.
               const double requests = inflow[lp] / static_cast<double>(c.members().size() + 1);
@@ -496,6 +558,12 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, VersionSplitter>) {
+            g.lp_load[lp] = inflow[lp];
+            const double requests = inflow[lp] / 2.0;
+            g.edges.push_back({lp, c.stable().to, c.stable().latency, requests});
+            g.edges.push_back({lp, c.canary().to, c.canary().latency, requests});
+            g.edges.push_back({lp, c.out().to, c.out().latency, requests});
           } else if constexpr (std::is_same_v<T, Ensemble>) {
             g.lp_load[lp] = inflow[lp];
             const double requests = inflow[lp] / static_cast<double>(c.members().size() + 1);
@@ -554,6 +622,20 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
                                ms->setup().replicas / 3600.0;
     } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
       m.emplace_back(name + ".accepted_share", g->accepted_share());
+    } else if (const auto* v = std::get_if<VersionSplitter>(&net.component(lp))) {
+      const double nan = std::nan("");
+      m.emplace_back(name + ".rollout_s", v->rolled_out() ? to_seconds(v->rolled_out_at()) : nan);
+      m.emplace_back(name + ".rolled_back", v->rolled_back() ? 1.0 : 0.0);
+      m.emplace_back(name + ".rollback_s",
+                     v->rolled_back() ? to_seconds(v->rolled_back_at()) : nan);
+      m.emplace_back(name + ".canary_share", v->share());
+      for (int ver : {VersionSplitter::kStable, VersionSplitter::kCanary}) {
+        const std::string tag = ver == VersionSplitter::kStable ? ".stable" : ".canary";
+        const double n = static_cast<double>(v->answers(ver));
+        m.emplace_back(name + tag + "_error_rate",
+                       n > 0 ? static_cast<double>(v->errors(ver)) / n : 0.0);
+        m.emplace_back(name + tag + "_p99_latency_s", v->latency(ver).quantile(0.99) * 1e-9);
+      }
     } else if (const auto* e = std::get_if<Ensemble>(&net.component(lp))) {
       m.emplace_back(name + ".mean_join_s", e->join_latency().mean());
       m.emplace_back(name + ".p99_join_s", e->join_histogram().quantile(0.99) * 1e-9);
@@ -762,6 +844,25 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, VersionSplitter>) {
+            s += "  rollout " + name + ": ";
+            if (c.rolled_out()) {
+              s += "rolled out at " + format_duration(to_seconds(c.rolled_out_at()));
+            } else if (c.rolled_back()) {
+              s += "ROLLED BACK at " + format_duration(to_seconds(c.rolled_back_at())) + " (step " +
+                   std::to_string(c.step() + 1) + " of " + std::to_string(c.plan().steps.size()) +
+                   ")";
+            } else {
+              s += "in progress, canary at " + fmt("%.0f%%", 100 * c.share());
+            }
+            for (int ver : {VersionSplitter::kStable, VersionSplitter::kCanary}) {
+              const double n = static_cast<double>(c.answers(ver));
+              s += std::string(ver == VersionSplitter::kStable ? "; stable " : "; canary ") +
+                   std::to_string(c.answers(ver)) + " answers, errors " +
+                   fmt("%.2f%%", n > 0 ? 100.0 * static_cast<double>(c.errors(ver)) / n : 0.0) +
+                   ", p99 " + format_duration(c.latency(ver).quantile(0.99) * 1e-9);
+            }
+            s += "\n";
           } else if constexpr (std::is_same_v<T, Ensemble>) {
             s += "  ensemble " + name + ": " + std::to_string(c.requests()) + " requests to " +
                  std::to_string(c.members().size()) + " members (join " +
@@ -869,6 +970,17 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
             out.value("price_per_hour", c.setup().price_per_hour);
+          } else if constexpr (std::is_same_v<T, VersionSplitter>) {
+            out.value("type", "version_splitter");
+            out.value("canary_share", c.share());
+            out.value("rolled_out", c.rolled_out());
+            out.value("rolled_back", c.rolled_back());
+            out.value("rollout_s", c.rolled_out() ? to_seconds(c.rolled_out_at()) : -1.0);
+            out.value("rollback_s", c.rolled_back() ? to_seconds(c.rolled_back_at()) : -1.0);
+            out.value("stable_answers", c.answers(VersionSplitter::kStable));
+            out.value("canary_answers", c.answers(VersionSplitter::kCanary));
+            out.value("stable_errors", c.errors(VersionSplitter::kStable));
+            out.value("canary_errors", c.errors(VersionSplitter::kCanary));
           } else if constexpr (std::is_same_v<T, Ensemble>) {
             out.value("type", "ensemble");
             out.value("requests", c.requests());

@@ -12,6 +12,7 @@
 #include "patterns/cascade_gate.h"
 #include "patterns/ensemble.h"
 #include "patterns/slo.h"
+#include "patterns/version_splitter.h"
 #include "router.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/json_writer.h"
@@ -50,8 +51,8 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component =
-      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource, Ensemble>;
+  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
+                                 TraceSource, Ensemble, VersionSplitter>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

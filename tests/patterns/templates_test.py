@@ -4,6 +4,8 @@ headline outputs agree with independent expectations:
 
 - batch_prediction: makespan = records / the slowest stage's rate (the object store's
   12,364 records/s) plus the pipeline's fill time, within 1%.
+- model_versioning: four 30 s canary steps roll out at exactly 120 s; a fault raising the
+  canary's error rate at 45 s is caught at the end of its step (60 s) and rolls back to 0%.
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
@@ -68,6 +70,19 @@ q2, _ = run(os.path.join(source, "configs/patterns/ensemble.yaml"),
             "--set", "components.ensemble.quorum=2")
 if component(q2, "ensemble")["mean_join_s"] >= e["mean_join_s"]:
     failures.append("ensemble: a quorum of 2 is not faster than joining all 3")
+
+mv = results["model_versioning"]
+split = component(mv, "split")
+if split["rollout_s"] != 120.0 or split["rolled_back"]:
+    failures.append(f"model_versioning: rolled out at {split['rollout_s']}, expected 4 steps x 30 s")
+fault, _ = run(os.path.join(source, "configs/patterns/model_versioning.yaml"),
+               "--set", "components.split.fault={at: 45s, error_rate: 10%}")
+fs = component(fault, "split")
+# The fault starts in step 2 (30-60 s), whose judgement at 60 s must roll back.
+if not fs["rolled_back"] or fs["rollback_s"] != 60.0 or fs["canary_share"] != 0.0:
+    failures.append(f"model_versioning with a fault: {fs}")
+if fs["canary_answers"] + fs["stable_answers"] != component(fault, "done")["arrived"]:
+    failures.append("model_versioning: answers and arrivals at the sink differ")
 
 for f in failures:
     print("FAIL:", f)

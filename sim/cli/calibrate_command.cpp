@@ -13,6 +13,7 @@
 #include "exit_codes.h"
 #include "hardware/catalog/catalog.h"
 #include "hardware/gpu/gpu_calibration.h"
+#include "hardware/redis/redis_calibration.h"
 #include "scalesim/atomic_file.h"
 #include "scalesim/json_writer.h"
 
@@ -98,6 +99,49 @@ std::string gpu_section(const Catalog& c, const std::vector<ComparisonRow>& rows
        "The BERT-Large SQuAD point assumes 173 real tokens per sample (variable-length kernels); "
        "padded to 384 tokens the sample would need 872 TOP/s, above the A100's 624 INT8 peak. The "
        "173 is an estimate, not a published figure (see `configs/models/bert-large.yaml`).\n";
+  return o.str();
+}
+
+// The replay of calibration/redis_local.json through the event-loop model.
+std::string redis_section(const std::vector<CalibrationRow>& rows, std::uint64_t seed) {
+  std::ostringstream o;
+  o << "## Redis\n\n"
+       "Model: `hardware/redis/` (the measured set-up: redis-benchmark's or the open-loop "
+       "generator's event loop on one core, loopback TCP, redis-server's single-threaded event "
+       "loop on the other core, each pass amortising its system calls over every ready "
+       "connection). Parameters: node `local-2core` in `configs/hardware/redis.yaml`, each with "
+       "its source. Replayed with seed "
+    << seed
+    << ". Targets: throughput within 10% and median latency within 20% at every point; p99 and "
+       "the other rows are reported beside the measurement.\n\n"
+       "| point | metric | measured | modelled | error | target | met |\n"
+       "|---|---|---|---|---|---|---|\n";
+  int targets = 0, met = 0;
+  for (const auto& r : rows) {
+    const bool target = r.tolerance > 0;
+    targets += target ? 1 : 0;
+    met += target && r.within ? 1 : 0;
+    o << "| " << r.scenario << " | " << r.metric << " (" << r.unit << ") | " << num(r.measured)
+      << " | " << num(r.modelled) << " | " << pct(r.rel_error) << " | "
+      << (target ? "within " + pct(r.tolerance).substr(1) : std::string("reported")) << " | "
+      << (target ? (r.within ? "yes" : "**no**") : "") << " |\n";
+  }
+  o << "\n"
+    << met << " of " << targets << " targets met"
+    << (met == targets ? "." : "; the misses are discussed below.") << "\n";
+  if (met != targets) {
+    o << "\nThe open-loop SET points at 50% and 70% load cannot both be met by one cost model "
+         "shared by GET and SET: below the knee the measurements have SET faster than GET at a "
+         "higher rate (42 us at 130k/s against 53 us at 114k/s), above it slower at a lower rate "
+         "(708 us at 182k/s against 472 us at 227k/s), while redis-server spends the same CPU per "
+         "call on both (`server_usec_per_call`). Fitting SET its own cost would fit per command, "
+         "which the model avoids; run-to-run spread is the likely cause (the SET 70% point's p99 "
+         "ranges 3035-4604 us over its three repetitions).\n";
+  }
+  o << "\nThe p99 tail is not modelled: at light load the measured p99 (100-550 us) is set by "
+       "the virtual machine's scheduling hiccups (`idle_latency.intrinsic_latency`: up to 164 us "
+       "in 5 s). Rare long wake-ups reproduce the open-loop tails but moved closed-loop "
+       "throughput 12-17% off target, so the option (`wake_tail_probability`) is off.\n";
   return o.str();
 }
 
@@ -191,12 +235,18 @@ int calibrate_command(const std::vector<std::string>& args) {
                 .lexically_relative(std::filesystem::path(dir).parent_path().lexically_normal())
                 .string());
       }
+      constexpr std::uint64_t kRedisSeed = 42;
+      const auto redis_rows = redis_calibration_rows(
+          (data_dir / "redis_local.json").lexically_normal().string(),
+          (std::filesystem::path(dir) / "hardware" / "redis.yaml").string(), kRedisSeed);
+      for (const auto& r : redis_rows) all_within = all_within && r.within;
       std::ostringstream doc;
       doc << "# Calibration: measured against modelled\n\n"
              "Written by `scalesim calibrate --report docs/calibration.md` (kept true by the "
              "`calibration.report` test). Every row is one measurement in `calibration/`, with its "
              "source.\n\n"
-          << gpu_section(catalog, rows, shown);
+          << gpu_section(catalog, rows, shown) << "\n"
+          << redis_section(redis_rows, kRedisSeed);
       write_file_atomically(report, doc.str());
       std::fprintf(stderr, "scalesim calibrate: wrote %s\n", report.c_str());
     }

@@ -25,6 +25,11 @@ TEST(Examples, EveryExampleConfigRunsAndConservesCustomers) {
     std::uint64_t emitted = 0, absorbed = 0, in_system = 0;
     for (LpId lp = 0; lp < net.lp_count(); ++lp) {
       if (auto* s = std::get_if<Source>(&net.component(lp))) emitted += s->emitted();
+      if (auto* t = std::get_if<TraceSource>(&net.component(lp))) emitted += t->emitted();
+      if (auto* m = std::get_if<ModelServer>(&net.component(lp))) {
+        in_system += m->arrivals() - m->departures();
+        if (!m->out()) absorbed += m->departures();
+      }
       if (auto* k = std::get_if<Sink>(&net.component(lp))) absorbed += k->arrived();
       if (auto* st = std::get_if<Station>(&net.component(lp))) {
         in_system += st->arrivals() - st->departures();

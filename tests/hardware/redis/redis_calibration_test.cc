@@ -19,7 +19,7 @@ namespace {
 const std::set<std::string> kKnownMisses = {"open SET_100B 50%", "open SET_100B 70%"};
 constexpr double kKnownMissBound = 0.6;
 
-TEST(RedisCalibrationTest, EveryMeasuredPointWithinTarget) {
+TEST(RedisCalibrationTest, EveryPointWithinTargetButTheTwoInconsistentSetMedians) {
   const std::vector<CalibrationRow> rows =
       redis_calibration_rows(SCALESIM_SOURCE_DIR "/calibration/redis_local.json",
                              SCALESIM_SOURCE_DIR "/configs/hardware/redis.yaml", 42);

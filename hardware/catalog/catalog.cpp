@@ -89,6 +89,8 @@ Catalog Catalog::load(const std::string& dir) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) c.load_file(f.string(), models);
   }
+  const fs::path network = fs::path(dir) / "hardware" / "network.yaml";
+  if (fs::exists(network)) c.network_ = NetworkCatalog::load_file(network.string());
   // Every GPU's architecture must have fitted efficiencies.
   for (const auto& [name, g] : c.gpus_) {
     if (!c.architecture_nodes_.contains(g.architecture)) {

@@ -12,6 +12,7 @@
 #include "hardware/gpu/gpu_performance.h"
 #include "hardware/gpu/gpu_spec.h"
 #include "hardware/gpu/model_profile.h"
+#include "hardware/network/network_specs.h"
 #include "scalesim/config/config_node.h"
 
 namespace scalesim::hardware {
@@ -39,6 +40,9 @@ class Catalog {
   const CpuInstanceSpec& cpu(std::string_view name) const;
   GpuPerformance performance(std::string_view gpu, std::string_view stack) const;
 
+  // NICs, fabrics and object stores (configs/hardware/network.yaml), typed.
+  const NetworkCatalog& network() const { return network_; }
+
   // Catalog sections kept as configuration (their models parse them): redis_nodes, nics,
   // fabrics, object_stores.
   const std::map<std::string, ConfigNode, std::less<>>& section(std::string_view kind) const;
@@ -62,6 +66,7 @@ class Catalog {
   std::vector<ConfigNode> common_efficiency_;
   std::map<std::string, std::map<std::string, ConfigNode, std::less<>>, std::less<>> sections_;
   std::string efficiency_file_;
+  NetworkCatalog network_;
 };
 
 // Parses an efficiency block (common or per architecture) over `base`.

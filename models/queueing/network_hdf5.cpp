@@ -143,8 +143,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "trace";
     case 7:
       return "ensemble";
-    default:
+    case 8:
       return "version_splitter";
+    default:
+      return "training_job";
   }
 }
 
@@ -293,6 +295,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, TrainingJob>) {
+              g.attribute("hardware", c.setup().description);
+              g.attribute("gpu_hours", c.gpu_hours());
+              g.attribute("cost", c.cost());
+              summary.push_back(summary_row(net.name_of(lp), "training_job", c.completed()));
             } else if constexpr (std::is_same_v<T, VersionSplitter>) {
               write_histogram(g, "stable_latency_histogram", c.latency(VersionSplitter::kStable));
               write_histogram(g, "canary_latency_histogram", c.latency(VersionSplitter::kCanary));

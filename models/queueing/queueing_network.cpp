@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "hardware/catalog/catalog.h"
+#include "patterns/training_job_config.h"
 #include "scalesim/config/units.h"
 #include "scalesim/result_hash.h"
 #include "serving/model_server_config.h"
@@ -240,6 +241,17 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     } catch (const TraceError& e) {
       node.at("file").fail(e.what());
     }
+  }
+  if (type == "training_job") {
+    node.expect_keys({"type", "model", "gpu", "software", "precision", "gpus_per_node", "nodes",
+                      "batch_per_gpu", "input", "trainable_fraction",
+                      "optimizer_bytes_per_parameter", "samples", "epochs", "storage", "nic",
+                      "to"});
+    TrainingJobSetup setup = training_job_setup(node, catalog.get());
+    settings.price_per_hour += setup.price_per_hour;
+    std::optional<Link> out;
+    if (auto to = node.find("to")) out = parse_link(*to, names, self);
+    return TrainingJob(std::move(setup), out, interval, adaptive);
   }
   if (type == "version_splitter") {
     node.expect_keys({"type", "stable", "canary", "steps", "step_duration", "rollback",
@@ -517,7 +529,7 @@ LpGraph QueueingNetwork::lp_graph() const {
               next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
             } else if constexpr (std::is_same_v<T, TraceSource>) {
               next[c.out().to] += c.rate_estimate();
-            } else if constexpr (kServesCustomers<T>) {
+            } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
               for (std::size_t i = 0; i < c.routes().size(); ++i)
@@ -555,6 +567,9 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, TraceSource>) {
             g.lp_load[lp] = c.rate_estimate();
             g.edges.push_back({lp, c.out().to, c.out().latency, c.rate_estimate()});
+          } else if constexpr (std::is_same_v<T, TrainingJob>) {
+            g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().epochs);
+            if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -622,6 +637,13 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
                                ms->setup().replicas / 3600.0;
     } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
       m.emplace_back(name + ".accepted_share", g->accepted_share());
+    } else if (const auto* tj = std::get_if<TrainingJob>(&net.component(lp))) {
+      m.emplace_back(name + ".training_time_s", tj->run_time().mean());
+      m.emplace_back(name + ".gpu_hours", tj->gpu_hours());
+      m.emplace_back(name + ".cost_per_run", tj->completed()
+                                                 ? tj->cost() / static_cast<double>(tj->completed())
+                                                 : std::nan(""));
+      m.emplace_back(name + ".samples_per_s", tj->setup().samples_per_second);
     } else if (const auto* v = std::get_if<VersionSplitter>(&net.component(lp))) {
       const double nan = std::nan("");
       m.emplace_back(name + ".rollout_s", v->rolled_out() ? to_seconds(v->rolled_out_at()) : nan);
@@ -844,6 +866,11 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, TrainingJob>) {
+            s += "  training " + name + " (" + c.setup().description +
+                 "): " + std::to_string(c.completed()) + " run(s), " +
+                 format_duration(c.run_time().mean()) + " each, " +
+                 fmt("%.1f GPU-hours", c.gpu_hours()) + ", " + fmt("$%.2f", c.cost()) + "\n";
           } else if constexpr (std::is_same_v<T, VersionSplitter>) {
             s += "  rollout " + name + ": ";
             if (c.rolled_out()) {
@@ -898,9 +925,11 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
   const Metrics metrics = headline_metrics(net, run);
   for (const auto& [name, v] : metrics) {
     if (name == "cost.per_hour") s += "  cost: " + fmt("$%.2f per hour", v);
-    if (name == "cost.per_million_requests") s += fmt(", $%.3g per million requests", v);
+    if (name == "cost.per_million_requests" && std::isfinite(v)) {
+      s += fmt(", $%.3g per million requests", v);
+    }
     if (name == "cost.compute_per_million_requests") {
-      s += fmt(" (compute used: $%.3g per million)\n", v);
+      s += std::isfinite(v) ? fmt(" (compute used: $%.3g per million)\n", v) : "\n";
     }
   }
   for (const auto& r : evaluate_slos(net.settings().slos, metrics)) {
@@ -970,6 +999,16 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
             out.value("price_per_hour", c.setup().price_per_hour);
+          } else if constexpr (std::is_same_v<T, TrainingJob>) {
+            out.value("type", "training_job");
+            out.value("hardware", c.setup().description);
+            out.value("runs", c.completed());
+            out.value("mean_training_time_s", c.run_time().mean());
+            out.value("step_s", c.setup().step_seconds);
+            out.value("samples_per_s", c.setup().samples_per_second);
+            out.value("gpu_hours", c.gpu_hours());
+            out.value("cost", c.cost());
+            out.value("bound", c.setup().bound);
           } else if constexpr (std::is_same_v<T, VersionSplitter>) {
             out.value("type", "version_splitter");
             out.value("canary_share", c.share());

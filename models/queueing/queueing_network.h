@@ -12,6 +12,7 @@
 #include "patterns/cascade_gate.h"
 #include "patterns/ensemble.h"
 #include "patterns/slo.h"
+#include "patterns/training_job.h"
 #include "patterns/version_splitter.h"
 #include "router.h"
 #include "scalesim/config/config_node.h"
@@ -52,7 +53,7 @@ class QueueingNetwork {
  public:
   using Payload = Customer;
   using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
-                                 TraceSource, Ensemble, VersionSplitter>;
+                                 TraceSource, Ensemble, VersionSplitter, TrainingJob>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

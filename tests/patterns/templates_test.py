@@ -6,6 +6,8 @@ headline outputs agree with independent expectations:
   12,364 records/s) plus the pipeline's fill time, within 1%.
 - model_versioning: four 30 s canary steps roll out at exactly 120 s; a fault raising the
   canary's error rate at 45 s is caught at the end of its step (60 s) and rolls back to 0%.
+- transfer_learning: the run is bound by reading from the object store, so it takes
+  epochs x samples / (streams x 85 MB/s / 110 kB).
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
@@ -83,6 +85,13 @@ if not fs["rolled_back"] or abs(fs["rollback_s"] - 60.0) > 1e-9 or fs["canary_sh
     failures.append(f"model_versioning with a fault: {fs}")
 if fs["canary_answers"] + fs["stable_answers"] != component(fault, "done")["arrived"]:
     failures.append("model_versioning: answers and arrivals at the sink differ")
+
+tl = component(results["transfer_learning"], "finetune")
+# Data-loading bound: 32 streams x 85 MB/s of 110 kB images, 10 epochs of 500k images.
+expected = 10 * 500_000 / (32 * 85e6 / 110e3)
+if tl["bound"] != "data loading" or abs(tl["mean_training_time_s"] - expected) > 1e-3 * expected:
+    failures.append(f"transfer_learning: {tl['mean_training_time_s']} s ({tl['bound']} bound), "
+                    f"expected {expected:.1f} s, data-loading bound")
 
 for f in failures:
     print("FAIL:", f)

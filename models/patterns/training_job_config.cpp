@@ -1,0 +1,114 @@
+#include "patterns/training_job_config.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "hardware/network/object_store.h"
+
+namespace scalesim {
+
+using namespace hardware;
+
+TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catalog) {
+  const auto at = [&](std::string_view key) { return node.at(key); };
+  const ModelProfile* model = nullptr;
+  try {
+    model = &catalog.model(node.string("model"));
+  } catch (const CatalogError& e) {
+    at("model").fail(e.what());
+  }
+  const std::string stack = node.string_or("software", "pytorch-eager");
+  std::optional<GpuPerformance> perf;
+  try {
+    perf.emplace(catalog.performance(node.string("gpu"), stack));
+  } catch (const CatalogError& e) {
+    at(node.has("software") && std::string(e.what()).find("software") != std::string::npos
+           ? "software"
+           : "gpu")
+        .fail(e.what());
+  }
+  TrainingSetup t;
+  if (const auto p = node.find("precision")) {
+    const auto parsed = parse_precision(p->as_string());
+    if (!parsed) p->fail("unknown precision '" + p->as_string() + "'");
+    t.precision = *parsed;
+  } else {
+    t.precision = model->default_precision;
+  }
+  auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
+    const std::int64_t v = node.integer_or(key, def);
+    if (v < 1 || v > max) at(key).fail("must be between 1 and " + std::to_string(max));
+    return static_cast<int>(v);
+  };
+  t.gpus_per_node = count("gpus_per_node", 1, 16);
+  t.nodes = count("nodes", 1, 100000);
+  const auto tb = model->training_batch.find(t.precision);
+  t.batch_per_gpu =
+      count("batch_per_gpu", tb != model->training_batch.end() ? tb->second : 32, 1 << 20);
+  t.input_size = node.has("input") ? node.positive_number("input") : model->default_input;
+  if (const auto f = node.find("trainable_fraction")) {
+    t.trainable_fraction = f->as_double();
+    if (!(t.trainable_fraction >= 0 && t.trainable_fraction <= 1)) f->fail("must lie in [0, 1]");
+  }
+  t.optimizer_bytes_per_parameter = node.number_or("optimizer_bytes_per_parameter", 20);
+  try {
+    perf->check_fits(*model, t.batch_per_gpu, t.input_size, t.precision);
+  } catch (const MemoryCapacityError& e) {
+    at("gpu").fail(e.what());
+  }
+  if (const auto nic = node.find("nic")) {
+    try {
+      const NicSpec& spec = catalog.network().nic(nic->as_string());
+      t.nic_bandwidth = spec.line_rate;
+      t.nic_latency = to_seconds(spec.latency);
+    } catch (const ConfigError& e) {
+      nic->fail(e.what());
+    }
+  }
+  std::string loading = "local";
+  if (const auto st = node.find("storage")) {
+    st->expect_keys({"object_store", "streams", "bandwidth"});
+    if (st->has("bandwidth")) {
+      t.storage_bandwidth = st->bandwidth("bandwidth");
+    } else {
+      ObjectStoreSpec spec;
+      try {
+        spec = catalog.network().object_store(st->string("object_store"));
+      } catch (const ConfigError& e) {
+        st->at("object_store").fail(e.what());
+      }
+      const std::int64_t streams = st->integer_or("streams", 16);
+      if (streams < 1) st->at("streams").fail("must be at least 1");
+      // Streams per node share the node's NIC.
+      t.storage_bandwidth =
+          std::min(static_cast<double>(streams) * spec.stream_bandwidth, t.nic_bandwidth);
+      loading = st->string("object_store");
+    }
+  }
+  const double samples = node.positive_number("samples");
+  const std::int64_t epochs = node.integer_or("epochs", 1);
+  if (epochs < 1) at("epochs").fail("must be at least 1");
+  const TrainingStep step = training_step(*perf, *model, t);
+  TrainingJobSetup s;
+  s.epochs = static_cast<std::uint32_t>(epochs);
+  s.step_seconds = step.step;
+  s.samples_per_second = step.samples_per_second;
+  s.epoch_time = std::max<SimTime>(1, from_seconds(samples / step.samples_per_second));
+  s.gpus = static_cast<double>(t.gpus_per_node) * t.nodes;
+  s.price_per_hour = s.gpus * perf->gpu().price_per_hour;
+  s.bound = step.data_loading > step.compute + step.exposed_allreduce ? "data loading"
+            : step.exposed_allreduce > 0.2 * step.compute             ? "all-reduce"
+                                                                      : "compute";
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "%s %s on %d x %d %s (%s), batch %d per GPU, %.0f%% trainable, data from %s: "
+                "%.3f s per step, %.0f samples/s, %s bound",
+                model->name.c_str(), std::string(to_string(t.precision)).c_str(), t.nodes,
+                t.gpus_per_node, perf->gpu().name.c_str(), stack.c_str(), t.batch_per_gpu,
+                100 * t.trainable_fraction, loading.c_str(), step.step, step.samples_per_second,
+                s.bound.c_str());
+  s.description = buf;
+  return s;
+}
+
+}  // namespace scalesim

@@ -76,6 +76,7 @@ std::string Catalog::default_dir() {
 Catalog Catalog::load(const std::string& dir) {
   namespace fs = std::filesystem;
   Catalog c;
+  c.dir_ = dir;
   for (const auto& [sub, models] : {std::pair{"hardware", false}, std::pair{"models", true}}) {
     const fs::path folder = fs::path(dir) / sub;
     if (!fs::is_directory(folder)) {

@@ -40,6 +40,9 @@ class Catalog {
   const CpuInstanceSpec& cpu(std::string_view name) const;
   GpuPerformance performance(std::string_view gpu, std::string_view stack) const;
 
+  // The folder the catalog was loaded from (holding hardware/ and models/).
+  const std::string& dir() const { return dir_; }
+
   // NICs, fabrics and object stores (configs/hardware/network.yaml), typed.
   const NetworkCatalog& network() const { return network_; }
 
@@ -67,6 +70,7 @@ class Catalog {
   std::map<std::string, std::map<std::string, ConfigNode, std::less<>>, std::less<>> sections_;
   std::string efficiency_file_;
   NetworkCatalog network_;
+  std::string dir_;
 };
 
 // Parses an efficiency block (common or per architecture) over `base`.

@@ -145,8 +145,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "ensemble";
     case 8:
       return "version_splitter";
-    default:
+    case 9:
       return "training_job";
+    default:
+      return "feature_lookup";
   }
 }
 
@@ -294,6 +296,12 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
                   to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
+              summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+              write_histogram(g, "latency_histogram", c.histogram());
+              g.attribute("hot_shard_ratio", c.hot_shard_ratio());
+              SummaryRow r = summary_row(net.name_of(lp), "feature_lookup", c.requests());
+              fill_latency(r, c.latency().mean(), c.histogram());
               summary.push_back(r);
             } else if constexpr (std::is_same_v<T, TrainingJob>) {
               g.attribute("hardware", c.setup().description);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "hardware/catalog/catalog.h"
+#include "patterns/feature_lookup_config.h"
 #include "patterns/training_job_config.h"
 #include "scalesim/config/units.h"
 #include "scalesim/result_hash.h"
@@ -241,6 +242,15 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     } catch (const TraceError& e) {
       node.at("file").fail(e.what());
     }
+  }
+  if (type == "feature_lookup") {
+    node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf",
+                      "keys_per_request", "key_bytes", "value_bytes", "clients", "rtt", "failure",
+                      "to"});
+    FeatureStoreSetup setup = feature_store_setup(node, catalog.get(), settings.seed);
+    settings.price_per_hour += setup.price_per_hour;
+    return FeatureLookup(std::move(setup), parse_link(node.at("to"), names, self), warmup, interval,
+                         adaptive);
   }
   if (type == "training_job") {
     node.expect_keys({"type", "model", "gpu", "software", "precision", "gpus_per_node", "nodes",
@@ -531,6 +541,8 @@ LpGraph QueueingNetwork::lp_graph() const {
               next[c.out().to] += c.rate_estimate();
             } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
+            } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+              next[c.out().to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
               for (std::size_t i = 0; i < c.routes().size(); ++i)
                 next[c.routes()[i].to] += inflow[lp] * c.probability(i);
@@ -567,6 +579,9 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, TraceSource>) {
             g.lp_load[lp] = c.rate_estimate();
             g.edges.push_back({lp, c.out().to, c.out().latency, c.rate_estimate()});
+          } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+            g.lp_load[lp] = 2 * inflow[lp];
+            g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().epochs);
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -637,6 +652,18 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
                                ms->setup().replicas / 3600.0;
     } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
       m.emplace_back(name + ".accepted_share", g->accepted_share());
+    } else if (const auto* fl = std::get_if<FeatureLookup>(&net.component(lp))) {
+      m.emplace_back(name + ".p50_lookup_s", fl->histogram().quantile(0.5) * 1e-9);
+      m.emplace_back(name + ".p99_lookup_s", fl->histogram().quantile(0.99) * 1e-9);
+      m.emplace_back(name + ".mean_lookup_s", fl->latency().mean());
+      m.emplace_back(name + ".hot_shard_ratio", fl->hot_shard_ratio());
+      double hottest = 0;
+      for (std::uint32_t sh = 0; sh < fl->setup().shards; ++sh) {
+        hottest = std::max(hottest, fl->shard_utilisation(sh, run.end_time));
+      }
+      m.emplace_back(name + ".hottest_shard_utilisation", hottest);
+      m.emplace_back(name + ".memory_per_shard_bytes", fl->setup().memory_per_shard_bytes);
+      m.emplace_back(name + ".failover_waits", static_cast<double>(fl->failover_waits()));
     } else if (const auto* tj = std::get_if<TrainingJob>(&net.component(lp))) {
       m.emplace_back(name + ".training_time_s", tj->run_time().mean());
       m.emplace_back(name + ".gpu_hours", tj->gpu_hours());
@@ -866,6 +893,20 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+          } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+            s += "  features " + name + " (" + c.setup().description +
+                 "): " + std::to_string(c.requests()) + " lookups, mean " +
+                 format_duration(c.latency().mean()) + ", p50 " +
+                 format_duration(c.histogram().quantile(0.5) * 1e-9) + ", p99 " +
+                 format_duration(c.histogram().quantile(0.99) * 1e-9) + "; hottest shard " +
+                 fmt("%.2fx", c.hot_shard_ratio()) + " the mean load";
+            if (c.setup().fail_at != kTimeInfinity) {
+              s += "; shard " + std::to_string(c.setup().failed_shard) + " failed at " +
+                   format_duration(to_seconds(c.setup().fail_at)) + ", replica serving from " +
+                   format_duration(to_seconds(c.setup().recovered_at)) + ", " +
+                   std::to_string(c.failover_waits()) + " lookups waited";
+            }
+            s += "\n";
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             s += "  training " + name + " (" + c.setup().description +
                  "): " + std::to_string(c.completed()) + " run(s), " +
@@ -999,6 +1040,20 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
             out.value("price_per_hour", c.setup().price_per_hour);
+          } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+            out.value("type", "feature_lookup");
+            out.value("lookups", c.requests());
+            out.value("mean_lookup_s", c.latency().mean());
+            out.value("min_lookup_s", to_seconds(c.min_latency()));
+            out.value("rtt_s", to_seconds(c.setup().rtt));
+            out.value("p50_lookup_s", c.histogram().quantile(0.5) * 1e-9);
+            out.value("p99_lookup_s", c.histogram().quantile(0.99) * 1e-9);
+            out.value("hot_shard_ratio", c.hot_shard_ratio());
+            out.value("failover_waits", c.failover_waits());
+            out.value("memory_per_shard_bytes", c.setup().memory_per_shard_bytes);
+            out.begin_array("shard_commands");
+            for (std::uint32_t sh = 0; sh < c.setup().shards; ++sh) out.value("", c.commands(sh));
+            out.end_array();
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             out.value("type", "training_job");
             out.value("hardware", c.setup().description);

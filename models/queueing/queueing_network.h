@@ -11,6 +11,7 @@
 
 #include "patterns/cascade_gate.h"
 #include "patterns/ensemble.h"
+#include "patterns/feature_lookup.h"
 #include "patterns/slo.h"
 #include "patterns/training_job.h"
 #include "patterns/version_splitter.h"
@@ -52,8 +53,9 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
-                                 TraceSource, Ensemble, VersionSplitter, TrainingJob>;
+  using Component =
+      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource, Ensemble,
+                   VersionSplitter, TrainingJob, FeatureLookup>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

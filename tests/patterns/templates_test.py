@@ -8,6 +8,8 @@ headline outputs agree with independent expectations:
   canary's error rate at 45 s is caught at the end of its step (60 s) and rolls back to 0%.
 - transfer_learning: the run is bound by reading from the object store, so it takes
   epochs x samples / (streams x 85 MB/s / 110 kB).
+- feature_store: no lookup beats its round trip; Zipf keys make a hot shard, uniform ones do
+  not; a master failure holds the lookups sent during the failover (node timeout + election).
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
@@ -92,6 +94,23 @@ expected = 10 * 500_000 / (32 * 85e6 / 110e3)
 if tl["bound"] != "data loading" or abs(tl["mean_training_time_s"] - expected) > 1e-3 * expected:
     failures.append(f"transfer_learning: {tl['mean_training_time_s']} s ({tl['bound']} bound), "
                     f"expected {expected:.1f} s, data-loading bound")
+
+fs_ = component(results["feature_store"], "features")
+# A lookup is never faster than its round trip; Zipf keys load one shard above the mean, uniform
+# keys do not; a failed master makes the lookups sent during its outage wait for the failover.
+if fs_["min_lookup_s"] < fs_["rtt_s"]:
+    failures.append(f"feature_store: a lookup took {fs_['min_lookup_s']} s < RTT {fs_['rtt_s']}")
+uniform, _ = run(os.path.join(source, "configs/patterns/feature_store.yaml"),
+                 "--set", "components.features.zipf=0")
+if not fs_["hot_shard_ratio"] > component(uniform, "features")["hot_shard_ratio"] + 0.05:
+    failures.append(f"feature_store: Zipf keys do not make a hotter shard ({fs_['hot_shard_ratio']})")
+failed, _ = run(os.path.join(source, "configs/patterns/feature_store.yaml"),
+                "--set", "components.features.failure={shard: 0, at: 10s}")
+ff = component(failed, "features")
+# Lookups touching shard 0 while it has no master: at 20k/s, ~15.8-16.8 s of outage (node
+# timeout 15 s + election), most requests touch shard 0 (10 keys over 6 shards).
+if not (150_000 < ff["failover_waits"] < 340_000) or ff["p99_lookup_s"] < 10:
+    failures.append(f"feature_store failover: {ff['failover_waits']} waits, p99 {ff['p99_lookup_s']}")
 
 for f in failures:
     print("FAIL:", f)

@@ -1,0 +1,97 @@
+#include "patterns/feature_lookup_config.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "hardware/redis/redis_catalog.h"
+#include "hardware/redis/redis_memory.h"
+
+namespace scalesim {
+
+using namespace hardware;
+
+FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& catalog,
+                                      std::uint64_t seed) {
+  const auto at = [&](std::string_view key) { return node.at(key); };
+  const std::string path =
+      (std::filesystem::path(catalog.dir()) / "hardware" / "redis.yaml").string();
+  std::vector<RedisNodeSpec> nodes;
+  try {
+    nodes = load_redis_catalog(path);
+  } catch (const ConfigError& e) {
+    node.fail(e.what());
+  }
+  const RedisNodeSpec* spec = nullptr;
+  try {
+    spec = &find_redis_node(nodes, node.string("redis_node"));
+  } catch (const std::out_of_range& e) {
+    at("redis_node").fail(e.what());
+  }
+  FeatureStoreSetup s;
+  auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
+    const std::int64_t v = node.integer_or(key, def);
+    if (v < 1 || v > max) at(key).fail("must be between 1 and " + std::to_string(max));
+    return static_cast<std::uint32_t>(v);
+  };
+  s.shards = count("shards", 3, 1000);
+  s.replicas = static_cast<std::uint32_t>(node.integer_or("replicas", 1));
+  s.keys_per_request = count("keys_per_request", 1, 1000);
+  s.clients = count("clients", 50, 100000);
+  s.key_bytes = count("key_bytes", 16, 1 << 20);
+  s.value_bytes = count("value_bytes", 100, 512 << 20);
+  const std::uint32_t keys = count("keys", 1'000'000, 10'000'000);
+  const double zipf = node.number_or("zipf", 0.0);
+  if (zipf < 0) at("zipf").fail("the Zipf exponent may not be negative");
+  s.rtt = node.duration_or("rtt", 200 * kMicrosecond);
+  s.loop = spec->loop;
+  s.commands = spec->commands;
+  // Hash every key once: "entity:<rank>" to its slot's shard.
+  RedisCluster cluster(s.shards, s.replicas);
+  auto shard_of = std::make_shared<std::vector<std::uint16_t>>(keys);
+  char key[32];
+  for (std::uint32_t r = 0; r < keys; ++r) {
+    const int n = std::snprintf(key, sizeof key, "entity:%u", r);
+    (*shard_of)[r] = static_cast<std::uint16_t>(
+        cluster.shard_of_key(std::string_view(key, static_cast<std::size_t>(n))));
+  }
+  s.shard_of_rank = std::move(shard_of);
+  s.popularity = std::make_shared<const ZipfKeys>(keys, zipf);
+  if (const auto f = node.find("failure")) {
+    f->expect_keys({"shard", "at"});
+    const std::int64_t shard = f->integer("shard");
+    if (shard < 0 || shard >= s.shards) f->at("shard").fail("no such shard");
+    s.failed_shard = static_cast<std::uint32_t>(shard);
+    s.fail_at = f->duration("at");
+    LpRandom rng(seed, 0xfa11);
+    const auto promoted = cluster.fail_master(s.failed_shard, s.fail_at, rng);
+    s.recovered_at = promoted ? *promoted : kTimeInfinity;
+    if (!promoted) f->fail("the shard has no replica to promote (set replicas >= 1)");
+  }
+  // Memory: every key on its shard, as the calibrated memory model allocates it.
+  const double per_key =
+      static_cast<double>(spec->memory.string_key_bytes(s.key_bytes, s.value_bytes));
+  const double keys_per_shard = static_cast<double>(keys) / s.shards;
+  s.memory_per_shard_bytes =
+      spec->memory.base_bytes + keys_per_shard * per_key +
+      static_cast<double>(MemoryModel::dict_bytes(static_cast<std::uint64_t>(keys_per_shard)));
+  s.shard_memory_capacity =
+      spec->maxmemory_bytes > 0 ? spec->data_memory_bytes() : spec->memory_bytes;
+  if (spec->policy == EvictionPolicy::kNoEviction && s.shard_memory_capacity > 0 &&
+      s.memory_per_shard_bytes > s.shard_memory_capacity) {
+    at("keys").fail("the keys need " + std::to_string(s.memory_per_shard_bytes / 1e9) +
+                    " GB per shard, more than node '" + spec->name + "' holds (" +
+                    std::to_string(s.shard_memory_capacity / 1e9) +
+                    " GB); writes would fail with OOM: add shards");
+  }
+  s.price_per_hour = spec->price_per_hour * s.shards * (1 + s.replicas);
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "Redis Cluster of %u x %s (+%u replica%s each), %u keys Zipf(%.2f), %u keys per "
+                "request, %.2f GB per shard",
+                s.shards, spec->name.c_str(), s.replicas, s.replicas == 1 ? "" : "s", keys, zipf,
+                s.keys_per_request, s.memory_per_shard_bytes / 1e9);
+  s.description = buf;
+  return s;
+}
+
+}  // namespace scalesim

@@ -147,8 +147,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "version_splitter";
     case 9:
       return "training_job";
-    default:
+    case 10:
       return "feature_lookup";
+    default:
+      return "federated_rounds";
   }
 }
 
@@ -297,6 +299,10 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, FederatedRounds>) {
+              write_histogram(g, "round_histogram", c.round_histogram());
+              g.attribute("bytes_moved", c.bytes_moved());
+              summary.push_back(summary_row(net.name_of(lp), "federated_rounds", c.rounds_done()));
             } else if constexpr (std::is_same_v<T, FeatureLookup>) {
               write_histogram(g, "latency_histogram", c.histogram());
               g.attribute("hot_shard_ratio", c.hot_shard_ratio());

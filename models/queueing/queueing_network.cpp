@@ -243,6 +243,55 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       node.at("file").fail(e.what());
     }
   }
+  if (type == "federated_rounds") {
+    node.expect_keys({"type", "clients", "per_round", "over_selection", "availability", "dropout",
+                      "rounds", "algorithm", "deadline", "min_reports", "model_bytes", "compute",
+                      "downlink", "uplink", "server_overhead", "secure_aggregation", "to"});
+    FederatedSetup f;
+    auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
+      const std::int64_t v = node.integer_or(key, def);
+      if (v < 1 || v > max) node.at(key).fail("must be between 1 and " + std::to_string(max));
+      return static_cast<std::uint32_t>(v);
+    };
+    f.clients = count("clients", 1000, 100'000'000);
+    f.per_round = count("per_round", 100, 1'000'000);
+    if (f.per_round > f.clients) node.at("per_round").fail("more than the client population");
+    f.over_selection = node.number_or("over_selection", 1.0);
+    if (f.over_selection < 1.0) node.at("over_selection").fail("must be at least 1");
+    if (const auto a = node.find("availability")) f.availability = share_at(*a);
+    if (const auto d = node.find("dropout")) f.dropout = share_at(*d);
+    f.rounds = count("rounds", 100, 100'000'000);
+    const std::string algo = node.string_or("algorithm", "fedavg");
+    if (algo != "fedavg" && algo != "fedprox") {
+      node.at("algorithm").fail("unknown algorithm '" + algo + "'; use fedavg or fedprox");
+    }
+    f.fedprox = algo == "fedprox";
+    f.deadline = node.duration_or("deadline", kTimeInfinity);
+    if (f.fedprox && f.deadline == kTimeInfinity) node.fail("fedprox needs a round deadline");
+    f.min_reports = count("min_reports", 1, 1'000'000);
+    f.model_bytes = node.bytes("model_bytes");
+    auto lognormal = [&](std::string_view key, bool bandwidth) {
+      const ConfigNode n = node.at(key);
+      n.expect_keys({"median", "sigma"});
+      LogNormal l;
+      l.median = bandwidth ? n.bandwidth("median") : to_seconds(n.duration("median"));
+      if (!(l.median > 0)) n.at("median").fail("must be greater than zero");
+      l.sigma = n.number_or("sigma", 0.0);
+      if (l.sigma < 0) n.at("sigma").fail("may not be negative");
+      return l;
+    };
+    f.compute_seconds = lognormal("compute", false);
+    f.downlink = lognormal("downlink", true);
+    f.uplink = lognormal("uplink", true);
+    f.server_overhead = node.duration_or("server_overhead", 0);
+    if (const auto sa = node.find("secure_aggregation")) {
+      sa->expect_keys({"per_pair"});
+      f.secagg_per_pair = sa->duration("per_pair");
+    }
+    std::optional<Link> out;
+    if (auto to = node.find("to")) out = parse_link(*to, names, self);
+    return FederatedRounds(std::move(f), out, interval, adaptive);
+  }
   if (type == "feature_lookup") {
     node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf",
                       "keys_per_request", "key_bytes", "value_bytes", "clients", "rtt", "failure",
@@ -539,7 +588,8 @@ LpGraph QueueingNetwork::lp_graph() const {
               next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
             } else if constexpr (std::is_same_v<T, TraceSource>) {
               next[c.out().to] += c.rate_estimate();
-            } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob>) {
+            } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob> ||
+                                 std::is_same_v<T, FederatedRounds>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, FeatureLookup>) {
               next[c.out().to] += inflow[lp];
@@ -582,6 +632,9 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, FeatureLookup>) {
             g.lp_load[lp] = 2 * inflow[lp];
             g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, FederatedRounds>) {
+            g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().rounds);
+            if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().epochs);
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -664,6 +717,13 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".hottest_shard_utilisation", hottest);
       m.emplace_back(name + ".memory_per_shard_bytes", fl->setup().memory_per_shard_bytes);
       m.emplace_back(name + ".failover_waits", static_cast<double>(fl->failover_waits()));
+    } else if (const auto* fr = std::get_if<FederatedRounds>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_round_s", fr->round_time().mean());
+      m.emplace_back(name + ".p99_round_s", fr->round_histogram().quantile(0.99) * 1e-9);
+      m.emplace_back(name + ".time_to_rounds_s", fr->training_time().mean());
+      m.emplace_back(name + ".bytes_moved", fr->bytes_moved());
+      m.emplace_back(name + ".mean_participants", fr->participants().mean());
+      m.emplace_back(name + ".failed_rounds", static_cast<double>(fr->failed_rounds()));
     } else if (const auto* tj = std::get_if<TrainingJob>(&net.component(lp))) {
       m.emplace_back(name + ".training_time_s", tj->run_time().mean());
       m.emplace_back(name + ".gpu_hours", tj->gpu_hours());
@@ -907,6 +967,16 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                    std::to_string(c.failover_waits()) + " lookups waited";
             }
             s += "\n";
+          } else if constexpr (std::is_same_v<T, FederatedRounds>) {
+            s += "  federated " + name + ": " + std::to_string(c.rounds_done()) + " rounds (" +
+                 std::to_string(c.failed_rounds()) + " failed and repeated), round mean " +
+                 format_duration(c.round_time().mean()) + ", p99 " +
+                 format_duration(c.round_histogram().quantile(0.99) * 1e-9) + ", " +
+                 fmt("%.1f", c.participants().mean()) + " reports per round; " +
+                 std::to_string(c.jobs_done()) + " training run(s) of " +
+                 std::to_string(c.setup().rounds) + " rounds took " +
+                 format_duration(c.training_time().mean()) + "; " +
+                 fmt("%.3g GB moved", c.bytes_moved() / 1e9) + "\n";
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             s += "  training " + name + " (" + c.setup().description +
                  "): " + std::to_string(c.completed()) + " run(s), " +
@@ -1054,6 +1124,15 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.begin_array("shard_commands");
             for (std::uint32_t sh = 0; sh < c.setup().shards; ++sh) out.value("", c.commands(sh));
             out.end_array();
+          } else if constexpr (std::is_same_v<T, FederatedRounds>) {
+            out.value("type", "federated_rounds");
+            out.value("rounds", c.rounds_done());
+            out.value("failed_rounds", c.failed_rounds());
+            out.value("mean_round_s", c.round_time().mean());
+            out.value("max_round_s", c.max_round());
+            out.value("mean_participants", c.participants().mean());
+            out.value("time_to_rounds_s", c.training_time().mean());
+            out.value("bytes_moved", c.bytes_moved());
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             out.value("type", "training_job");
             out.value("hardware", c.setup().description);

@@ -10,12 +10,16 @@ headline outputs agree with independent expectations:
   epochs x samples / (streams x 85 MB/s / 110 kB).
 - feature_store: no lookup beats its round trip; Zipf keys make a hot shard, uniform ones do
   not; a master failure holds the lookups sent during the failover (node timeout + election).
+- federated_learning: the mean round matches an independent Monte Carlo of the same device
+  population within 5%; 300 rounds take 300 mean rounds; bytes moved = model x (selected +
+  reported) per round.
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
 """
 import glob
 import json
+import math
 import os
 import subprocess
 import sys
@@ -111,6 +115,33 @@ ff = component(failed, "features")
 # timeout 15 s + election), most requests touch shard 0 (10 keys over 6 shards).
 if not (150_000 < ff["failover_waits"] < 340_000) or ff["p99_lookup_s"] < 10:
     failures.append(f"feature_store failover: {ff['failover_waits']} waits, p99 {ff['p99_lookup_s']}")
+
+# Federated: an independent Monte Carlo of the same population (Python's own random numbers):
+# round = the 100th fastest report of a 130-client cohort (5% dropping out) + 5 s of server work
+# + secure aggregation's 20 us per pair of the 100; the mean over 2000 rounds within 5%.
+import random
+rnd = random.Random(7)
+population = []
+for _ in range(100_000):
+    down = 20e6 / (20e6 / 8 * math.exp(rnd.gauss(0, 1.0)))
+    compute = 60 * math.exp(rnd.gauss(0, 0.8))
+    up = 20e6 / (5e6 / 8 * math.exp(rnd.gauss(0, 1.0)))
+    population.append(down + compute + up)
+total = 0.0
+for _ in range(2000):
+    cohort = [population[i] for i in rnd.sample(range(100_000), 130) if rnd.random() >= 0.05]
+    cohort.sort()
+    total += cohort[99] + 5 + 100 * 99 / 2 * 20e-6
+expected_round = total / 2000
+fl = component(results["federated_learning"], "fl")
+if abs(fl["mean_round_s"] - expected_round) > 0.05 * expected_round:
+    failures.append(f"federated: mean round {fl['mean_round_s']:.1f} s, independent estimate "
+                    f"{expected_round:.1f} s")
+if fl["rounds"] != 300 or abs(fl["time_to_rounds_s"] - 300 * fl["mean_round_s"]) > 1:
+    failures.append(f"federated: {fl['rounds']} rounds in {fl['time_to_rounds_s']} s")
+# Bytes: the model down to all 130 selected, back up from the 100 counted, every round.
+if abs(fl["bytes_moved"] - 300 * 20e6 * (130 + 100)) > 1e6:
+    failures.append(f"federated: {fl['bytes_moved']} bytes moved, expected 300 x 20 MB x 230")
 
 for f in failures:
     print("FAIL:", f)

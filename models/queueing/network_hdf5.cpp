@@ -149,8 +149,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "training_job";
     case 10:
       return "feature_lookup";
-    default:
+    case 11:
       return "federated_rounds";
+    default:
+      return "pipeline";
   }
 }
 
@@ -298,6 +300,12 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
                   to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
+              summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, Pipeline>) {
+              write_histogram(g, "latency_histogram", c.run_histogram());
+              g.attribute("critical_path", c.critical_path());
+              SummaryRow r = summary_row(net.name_of(lp), "pipeline", c.runs());
+              fill_latency(r, c.run_time().mean(), c.run_histogram());
               summary.push_back(r);
             } else if constexpr (std::is_same_v<T, FederatedRounds>) {
               write_histogram(g, "round_histogram", c.round_histogram());

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -242,6 +243,93 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     } catch (const TraceError& e) {
       node.at("file").fail(e.what());
     }
+  }
+  if (type == "pipeline") {
+    node.expect_keys({"type", "resources", "stages", "to"});
+    std::vector<PipelinePool> pools;
+    if (const auto res = node.find("resources")) {
+      for (const auto& [pname, cap] : res->entries()) {
+        const std::int64_t c = cap.as_int();
+        if (c < 1) cap.fail("a resource pool needs at least one unit");
+        pools.push_back(PipelinePool{pname, static_cast<std::uint32_t>(c)});
+      }
+    }
+    const ConfigNode list = node.at("stages");
+    const auto entries = list.entries();
+    if (entries.empty()) list.fail("a pipeline needs at least one stage");
+    std::vector<std::string> stage_names;
+    for (const auto& [sname, snode] : entries) stage_names.push_back(sname);
+    std::vector<PipelineStage> stages;
+    for (const auto& [sname, snode] : entries) {
+      snode.expect_keys({"after", "duration", "training", "resource"});
+      PipelineStage st;
+      st.name = sname;
+      if (const auto after = snode.find("after")) {
+        after->expect_sequence();
+        for (std::size_t i = 0; i < after->size(); ++i) {
+          const std::string dep = (*after)[i].as_string();
+          const auto it = std::find(stage_names.begin(), stage_names.end(), dep);
+          if (it == stage_names.end()) {
+            std::string msg = "no stage named '" + dep + "'";
+            if (auto near = closest_match(dep, stage_names))
+              msg += "; did you mean '" + *near + "'?";
+            (*after)[i].fail(msg);
+          }
+          st.after.push_back(static_cast<std::uint32_t>(it - stage_names.begin()));
+        }
+      }
+      if (snode.has("duration") == snode.has("training")) {
+        snode.fail("a stage takes either a `duration` distribution or a `training` job");
+      }
+      if (const auto d = snode.find("duration")) {
+        st.duration = Distribution::from_config(*d);
+      } else {
+        const TrainingJobSetup t = training_job_setup(snode.at("training"), catalog.get());
+        st.duration = Distribution::deterministic(t.epoch_time * t.epochs);
+        st.price_per_hour = t.price_per_hour;
+      }
+      if (const auto r = snode.find("resource")) {
+        const std::string pname = r->as_string();
+        std::vector<std::string> known;
+        for (std::size_t i = 0; i < pools.size(); ++i) {
+          known.push_back(pools[i].name);
+          if (pools[i].name == pname) st.pool = static_cast<std::uint32_t>(i);
+        }
+        if (st.pool == kNoPool) {
+          std::string msg = "no resource pool '" + pname + "' under resources:";
+          if (auto near = closest_match(pname, known)) msg += " did you mean '" + *near + "'?";
+          r->fail(msg);
+        }
+      }
+      stages.push_back(std::move(st));
+    }
+    for (std::uint32_t i = 0; i < stages.size(); ++i) {
+      for (const std::uint32_t d : stages[i].after) stages[d].next.push_back(i);
+    }
+    // The stages must form a DAG: depth-first search for a back edge.
+    std::vector<int> mark(stages.size(), 0);  // 0 new, 1 on the path, 2 done
+    std::vector<std::uint32_t> path;
+    std::function<void(std::uint32_t)> visit = [&](std::uint32_t v) {
+      mark[v] = 1;
+      path.push_back(v);
+      for (const std::uint32_t n : stages[v].next) {
+        if (mark[n] == 1) {
+          std::string cycle;
+          auto it = std::find(path.begin(), path.end(), n);
+          for (; it != path.end(); ++it) cycle += stages[*it].name + " -> ";
+          entries[n].second.at("after").fail("the stages form a cycle: " + cycle + stages[n].name);
+        }
+        if (mark[n] == 0) visit(n);
+      }
+      path.pop_back();
+      mark[v] = 2;
+    };
+    for (std::uint32_t v = 0; v < stages.size(); ++v) {
+      if (mark[v] == 0) visit(v);
+    }
+    std::optional<Link> out;
+    if (auto to = node.find("to")) out = parse_link(*to, names, self);
+    return Pipeline(std::move(stages), std::move(pools), out, warmup, interval, adaptive);
   }
   if (type == "federated_rounds") {
     node.expect_keys({"type", "clients", "per_round", "over_selection", "availability", "dropout",
@@ -589,7 +677,8 @@ LpGraph QueueingNetwork::lp_graph() const {
             } else if constexpr (std::is_same_v<T, TraceSource>) {
               next[c.out().to] += c.rate_estimate();
             } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob> ||
-                                 std::is_same_v<T, FederatedRounds>) {
+                                 std::is_same_v<T, FederatedRounds> ||
+                                 std::is_same_v<T, Pipeline>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, FeatureLookup>) {
               next[c.out().to] += inflow[lp];
@@ -632,6 +721,9 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, FeatureLookup>) {
             g.lp_load[lp] = 2 * inflow[lp];
             g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, Pipeline>) {
+            g.lp_load[lp] = inflow[lp] * (1.0 + static_cast<double>(c.stages().size()));
+            if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
           } else if constexpr (std::is_same_v<T, FederatedRounds>) {
             g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().rounds);
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -717,6 +809,11 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".hottest_shard_utilisation", hottest);
       m.emplace_back(name + ".memory_per_shard_bytes", fl->setup().memory_per_shard_bytes);
       m.emplace_back(name + ".failover_waits", static_cast<double>(fl->failover_waits()));
+    } else if (const auto* pl = std::get_if<Pipeline>(&net.component(lp))) {
+      m.emplace_back(name + ".mean_run_s", pl->run_time().mean());
+      m.emplace_back(name + ".p99_run_s", pl->run_histogram().quantile(0.99) * 1e-9);
+      m.emplace_back(name + ".cost_per_run",
+                     pl->runs() ? pl->cost() / static_cast<double>(pl->runs()) : std::nan(""));
     } else if (const auto* fr = std::get_if<FederatedRounds>(&net.component(lp))) {
       m.emplace_back(name + ".mean_round_s", fr->round_time().mean());
       m.emplace_back(name + ".p99_round_s", fr->round_histogram().quantile(0.99) * 1e-9);
@@ -967,6 +1064,15 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                    std::to_string(c.failover_waits()) + " lookups waited";
             }
             s += "\n";
+          } else if constexpr (std::is_same_v<T, Pipeline>) {
+            s += "  pipeline " + name + ": " + std::to_string(c.runs()) + " run(s), mean " +
+                 format_duration(c.run_time().mean()) + ", p99 " +
+                 format_duration(c.run_histogram().quantile(0.99) * 1e-9) + "; critical path " +
+                 c.critical_path() + "\n           stages:";
+            for (std::size_t st = 0; st < c.stages().size(); ++st) {
+              s += " " + c.stages()[st].name + " " + format_duration(c.stage_time(st).mean());
+            }
+            s += "\n";
           } else if constexpr (std::is_same_v<T, FederatedRounds>) {
             s += "  federated " + name + ": " + std::to_string(c.rounds_done()) + " rounds (" +
                  std::to_string(c.failed_rounds()) + " failed and repeated), round mean " +
@@ -1124,6 +1230,16 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.begin_array("shard_commands");
             for (std::uint32_t sh = 0; sh < c.setup().shards; ++sh) out.value("", c.commands(sh));
             out.end_array();
+          } else if constexpr (std::is_same_v<T, Pipeline>) {
+            out.value("type", "pipeline");
+            out.value("runs", c.runs());
+            out.value("mean_run_s", c.run_time().mean());
+            out.value("critical_path", c.critical_path());
+            out.begin_object("stage_mean_s");
+            for (std::size_t st = 0; st < c.stages().size(); ++st) {
+              out.value(c.stages()[st].name, c.stage_time(st).mean());
+            }
+            out.end_object();
           } else if constexpr (std::is_same_v<T, FederatedRounds>) {
             out.value("type", "federated_rounds");
             out.value("rounds", c.rounds_done());

@@ -13,6 +13,7 @@
 #include "patterns/ensemble.h"
 #include "patterns/feature_lookup.h"
 #include "patterns/federated_rounds.h"
+#include "patterns/pipeline.h"
 #include "patterns/slo.h"
 #include "patterns/training_job.h"
 #include "patterns/version_splitter.h"
@@ -56,7 +57,7 @@ class QueueingNetwork {
   using Payload = Customer;
   using Component =
       std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource, Ensemble,
-                   VersionSplitter, TrainingJob, FeatureLookup, FederatedRounds>;
+                   VersionSplitter, TrainingJob, FeatureLookup, FederatedRounds, Pipeline>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

@@ -13,6 +13,8 @@ headline outputs agree with independent expectations:
 - federated_learning: the mean round matches an independent Monte Carlo of the same device
   population within 5%; 300 rounds take 300 mean rounds; bytes moved = model x (selected +
   reported) per round.
+- ml_pipeline: a run with fixed stage times takes exactly its critical path; a cycle among
+  stages is a configuration error (exit 3) naming them.
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
@@ -142,6 +144,24 @@ if fl["rounds"] != 300 or abs(fl["time_to_rounds_s"] - 300 * fl["mean_round_s"])
 # Bytes: the model down to all 130 selected, back up from the 100 counted, every round.
 if abs(fl["bytes_moved"] - 300 * 20e6 * (130 + 100)) > 1e6:
     failures.append(f"federated: {fl['bytes_moved']} bytes moved, expected 300 x 20 MB x 230")
+
+# ML pipeline: one run with fixed stage times lasts exactly its critical path; a cycle among the
+# stages is refused at configuration, naming the stages.
+mlp = os.path.join(source, "configs/patterns/ml_pipeline.yaml")
+one, _ = run(mlp, "--set", "components.triggers.customers=1", "--set",
+             "components.pipeline.stages.features.duration={distribution: deterministic, value: 6min}")
+p = component(one, "pipeline")
+expected = 120 + 360 + p["stage_mean_s"]["train"] + 180 + 120
+if p["runs"] != 1 or abs(p["mean_run_s"] - expected) > 1e-6 or \
+        p["critical_path"] != "validate -> features -> train -> evaluate -> deploy":
+    failures.append(f"ml_pipeline: {p['mean_run_s']} s via {p['critical_path']}, expected {expected}")
+import tempfile
+with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as tmp:
+    tmp.write(open(mlp).read().replace("validate: {duration:", "validate: {after: [deploy], duration:"))
+bad = subprocess.run([scalesim, "run", tmp.name], capture_output=True, text=True)
+os.unlink(tmp.name)
+if bad.returncode != 3 or "the stages form a cycle: validate -> " not in bad.stderr:
+    failures.append(f"ml_pipeline: a cycle gave rc {bad.returncode}: {bad.stderr}")
 
 for f in failures:
     print("FAIL:", f)

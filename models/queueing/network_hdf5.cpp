@@ -151,8 +151,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "feature_lookup";
     case 11:
       return "federated_rounds";
-    default:
+    case 12:
       return "pipeline";
+    default:
+      return "drift_monitor";
   }
 }
 
@@ -301,6 +303,10 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
+            } else if constexpr (std::is_same_v<T, DriftMonitor>) {
+              g.attribute("stale_share", c.stale_share(run.end_time));
+              g.attribute("mean_accuracy", c.mean_accuracy(run.end_time));
+              summary.push_back(summary_row(net.name_of(lp), "drift_monitor", c.deployments()));
             } else if constexpr (std::is_same_v<T, Pipeline>) {
               write_histogram(g, "latency_histogram", c.run_histogram());
               g.attribute("critical_path", c.critical_path());

@@ -244,6 +244,29 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       node.at("file").fail(e.what());
     }
   }
+  if (type == "drift_monitor") {
+    node.expect_keys({"type", "fresh_accuracy", "drift_per_day", "shifts", "threshold",
+                      "check_every", "eval_samples", "retrain"});
+    DriftSetup d;
+    if (const auto a = node.find("fresh_accuracy")) d.fresh_accuracy = share_at(*a);
+    if (const auto r = node.find("drift_per_day")) d.drift_per_day = share_at(*r);
+    if (const auto sh = node.find("shifts")) {
+      sh->expect_keys({"every", "drop"});
+      d.shift_every = sh->duration("every");
+      if (d.shift_every <= 0) sh->at("every").fail("must be greater than zero");
+      d.shift_drop = share_at(sh->at("drop"));
+    }
+    d.threshold = share_at(node.at("threshold"));
+    if (d.threshold >= d.fresh_accuracy) {
+      node.at("threshold").fail("must be below fresh_accuracy, or it would retrain forever");
+    }
+    d.check_every = node.duration_or("check_every", 3600 * kSecond);
+    if (d.check_every <= 0) node.at("check_every").fail("must be greater than zero");
+    const std::int64_t samples = node.integer_or("eval_samples", 1000);
+    if (samples < 1) node.at("eval_samples").fail("must be at least 1");
+    d.eval_samples = static_cast<std::uint32_t>(samples);
+    return DriftMonitor(d, parse_link(node.at("retrain"), names, self), interval, adaptive);
+  }
   if (type == "pipeline") {
     node.expect_keys({"type", "resources", "stages", "to"});
     std::vector<PipelinePool> pools;
@@ -689,6 +712,8 @@ LpGraph QueueingNetwork::lp_graph() const {
               const double p = c.expected_accept_share();
               next[c.accept().to] += inflow[lp] * p;
               next[c.escalate().to] += inflow[lp] * (1 - p);
+            } else if constexpr (std::is_same_v<T, DriftMonitor>) {
+              next[c.retrain().to] += 1.0 / to_seconds(c.setup().check_every) * 0.01;
             } else if constexpr (std::is_same_v<T, VersionSplitter>) {
               // Each request arrives once from outside and once back from its version.
               const double requests = inflow[lp] / 2.0;
@@ -721,6 +746,10 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, FeatureLookup>) {
             g.lp_load[lp] = 2 * inflow[lp];
             g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, DriftMonitor>) {
+            const double checks = 1.0 / to_seconds(c.setup().check_every);
+            g.lp_load[lp] = checks;
+            g.edges.push_back({lp, c.retrain().to, c.retrain().latency, 0.01 * checks});
           } else if constexpr (std::is_same_v<T, Pipeline>) {
             g.lp_load[lp] = inflow[lp] * (1.0 + static_cast<double>(c.stages().size()));
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
@@ -809,6 +838,11 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".hottest_shard_utilisation", hottest);
       m.emplace_back(name + ".memory_per_shard_bytes", fl->setup().memory_per_shard_bytes);
       m.emplace_back(name + ".failover_waits", static_cast<double>(fl->failover_waits()));
+    } else if (const auto* dm = std::get_if<DriftMonitor>(&net.component(lp))) {
+      m.emplace_back(name + ".retrains", static_cast<double>(dm->deployments()));
+      m.emplace_back(name + ".stale_share", dm->stale_share(run.end_time));
+      m.emplace_back(name + ".mean_accuracy", dm->mean_accuracy(run.end_time));
+      m.emplace_back(name + ".mean_retrain_s", dm->retrain_time().mean());
     } else if (const auto* pl = std::get_if<Pipeline>(&net.component(lp))) {
       m.emplace_back(name + ".mean_run_s", pl->run_time().mean());
       m.emplace_back(name + ".p99_run_s", pl->run_histogram().quantile(0.99) * 1e-9);
@@ -1064,6 +1098,14 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                    std::to_string(c.failover_waits()) + " lookups waited";
             }
             s += "\n";
+          } else if constexpr (std::is_same_v<T, DriftMonitor>) {
+            s += "  drift   " + name + ": " + std::to_string(c.triggers()) +
+                 " retrains triggered, " + std::to_string(c.deployments()) +
+                 " deployed (trigger to deploy " + format_duration(c.retrain_time().mean()) +
+                 "); " + std::to_string(c.shifts()) + " sudden shifts; accuracy " +
+                 fmt("%.2f%%", 100 * c.mean_accuracy(run.end_time)) + " on average, below " +
+                 fmt("%.1f%%", 100 * c.setup().threshold) + " for " +
+                 fmt("%.1f%%", 100 * c.stale_share(run.end_time)) + " of the time\n";
           } else if constexpr (std::is_same_v<T, Pipeline>) {
             s += "  pipeline " + name + ": " + std::to_string(c.runs()) + " run(s), mean " +
                  format_duration(c.run_time().mean()) + ", p99 " +
@@ -1230,6 +1272,14 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.begin_array("shard_commands");
             for (std::uint32_t sh = 0; sh < c.setup().shards; ++sh) out.value("", c.commands(sh));
             out.end_array();
+          } else if constexpr (std::is_same_v<T, DriftMonitor>) {
+            out.value("type", "drift_monitor");
+            out.value("triggers", c.triggers());
+            out.value("deployments", c.deployments());
+            out.value("shifts", c.shifts());
+            out.value("mean_accuracy", c.mean_accuracy(run.end_time));
+            out.value("stale_share", c.stale_share(run.end_time));
+            out.value("mean_retrain_s", c.retrain_time().mean());
           } else if constexpr (std::is_same_v<T, Pipeline>) {
             out.value("type", "pipeline");
             out.value("runs", c.runs());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "patterns/cascade_gate.h"
+#include "patterns/drift_monitor.h"
 #include "patterns/ensemble.h"
 #include "patterns/feature_lookup.h"
 #include "patterns/federated_rounds.h"
@@ -55,9 +56,9 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component =
-      std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate, TraceSource, Ensemble,
-                   VersionSplitter, TrainingJob, FeatureLookup, FederatedRounds, Pipeline>;
+  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
+                                 TraceSource, Ensemble, VersionSplitter, TrainingJob, FeatureLookup,
+                                 FederatedRounds, Pipeline, DriftMonitor>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

@@ -103,7 +103,7 @@ if ref:
 
 # Pattern templates (shortened): gates, ensembles' joins and model servers across layouts.
 patterns = os.path.join(here, "..", "..", "configs", "patterns")
-for template in ("cascade", "ensemble", "feature_store", "model_versioning"):
+for template in ("cascade", "ensemble", "feature_store", "model_versioning", "multimodal"):
     same_everywhere(f"pattern {template}", ["run", os.path.join(patterns, template + ".yaml"),
                                             "--set", "end.time=5s", "--json"])
 

@@ -15,6 +15,7 @@ headline outputs agree with independent expectations:
   reported) per round.
 - ml_pipeline: a run with fixed stage times takes exactly its critical path; a cycle among
   stages is a configuration error (exit 3) naming them.
+- continuous_training: with linear drift only, retraining happens every 20 days (8 times in 180).
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
@@ -162,6 +163,16 @@ bad = subprocess.run([scalesim, "run", tmp.name], capture_output=True, text=True
 os.unlink(tmp.name)
 if bad.returncode != 3 or "the stages form a cycle: validate -> " not in bad.stderr:
     failures.append(f"ml_pipeline: a cycle gave rc {bad.returncode}: {bad.stderr}")
+
+# Continuous training without sudden shifts and with a noiseless monitor: accuracy falls from
+# 90% to the 86% threshold in (0.90 - 0.86) / 0.002 = 20 days, so 180 days see 8 retrains.
+ct, _ = run(os.path.join(source, "configs/patterns/continuous_training.yaml"),
+            "--set", "components.monitor.shifts={every: 720h, drop: 0%}",
+            "--set", "components.monitor.eval_samples=1000000000")
+m = component(ct, "monitor")
+# Stale: at most one check interval plus one retraining (~28 min) per cycle: 8 x 1.5 h / 4320 h.
+if m["triggers"] != 8 or m["deployments"] != 8 or m["stale_share"] > 8 * 1.5 / 4320:
+    failures.append(f"continuous_training: {m}")
 
 for f in failures:
     print("FAIL:", f)

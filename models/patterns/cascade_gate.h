@@ -21,6 +21,7 @@ class CascadeGate {
               SimTime interval = 0, bool adaptive = false)
       : confidence_(confidence),
         threshold_(threshold),
+        accept_share_(confidence.survival(threshold)),
         accept_(accept),
         escalate_(escalate),
         series_(interval, 0, adaptive) {}
@@ -32,7 +33,9 @@ class CascadeGate {
   void handle(Ctx& ctx, const Event<Customer>& ev) {
     series_.advance(ctx.now(), 0, 0);
     series_.count();
-    const bool confident = confidence_.sample(ctx.rng()) >= threshold_;
+    // Only whether the confidence reaches the threshold matters here, so one uniform number
+    // against P(confidence >= threshold) decides it: the same law as drawing the confidence.
+    const bool confident = ctx.rng().uniform() < accept_share_;
     const Link& to = confident ? accept_ : escalate_;
     ++(confident ? accepted_ : escalated_);
     ctx.schedule(to.to, to.latency, kCustomerArrives, ev.payload);
@@ -45,7 +48,7 @@ class CascadeGate {
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t escalated() const { return escalated_; }
   // The share the gate is expected to accept.
-  double expected_accept_share() const { return confidence_.survival(threshold_); }
+  double expected_accept_share() const { return accept_share_; }
   double accepted_share() const {
     const std::uint64_t n = accepted_ + escalated_;
     return n ? static_cast<double>(accepted_) / static_cast<double>(n) : 0.0;
@@ -71,6 +74,7 @@ class CascadeGate {
  private:
   ConfidenceDistribution confidence_;
   double threshold_;
+  double accept_share_;
   Link accept_, escalate_;
   std::uint64_t accepted_ = 0, escalated_ = 0;
   TimeSeriesRecorder series_;

@@ -566,6 +566,39 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     }
     check_slo_metrics(specs, headline_metrics(net, NetworkRun{}));
   }
+  // Every component must be reachable from something that starts work (a source, a trace, a
+  // drift monitor): anything else can never see an event, which is a mistake in the wiring.
+  {
+    const LpGraph g = net.lp_graph();
+    std::vector<std::vector<LpId>> next(net.lp_count());
+    for (const auto& e : g.edges) next[e.from].push_back(e.to);
+    std::vector<bool> seen(net.lp_count(), false);
+    std::vector<LpId> stack;
+    for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+      const auto& c = net.components_[lp];
+      if (std::holds_alternative<Source>(c) || std::holds_alternative<TraceSource>(c) ||
+          std::holds_alternative<DriftMonitor>(c)) {
+        seen[lp] = true;
+        stack.push_back(lp);
+      }
+    }
+    while (!stack.empty()) {
+      const LpId v = stack.back();
+      stack.pop_back();
+      for (const LpId n : next[v]) {
+        if (!seen[n]) {
+          seen[n] = true;
+          stack.push_back(n);
+        }
+      }
+    }
+    for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+      if (!seen[lp]) {
+        entries[lp].second.fail("component '" + net.names_[lp] +
+                                "' is unreachable: no source, trace or monitor leads to it");
+      }
+    }
+  }
   if (unbounded_source && net.settings_.end.end_time == kTimeInfinity &&
       net.settings_.end.max_events == UINT64_MAX) {
     root.fail(

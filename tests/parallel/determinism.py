@@ -106,6 +106,12 @@ patterns = os.path.join(here, "..", "..", "configs", "patterns")
 for template in ("cascade", "ensemble", "feature_store", "model_versioning", "multimodal"):
     same_everywhere(f"pattern {template}", ["run", os.path.join(patterns, template + ".yaml"),
                                             "--set", "end.time=5s", "--json"])
+# The other five end by themselves (batch jobs, training runs), the batch one made smaller.
+for template, extra in (("batch_prediction", ["--set", "components.storage.customers=50000"]),
+                        ("transfer_learning", []), ("federated_learning", []),
+                        ("ml_pipeline", []), ("continuous_training", [])):
+    same_everywhere(f"pattern {template}", ["run", os.path.join(patterns, template + ".yaml"),
+                                            "--json", *extra])
 
 # Termination edge cases.
 r = same_everywhere("no events at all", ["phold", "--nlp", "16", "--start-events", "0", "--json"])

@@ -101,3 +101,24 @@ TEST(CascadeGate, ConfigErrors) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+TEST(NetworkWiring, AComponentNothingLeadsToIsAConfigError) {
+  const std::string yaml =
+      "name: t\nend: {time: 1s}\ncomponents:\n  src: {type: source, arrivals: {process: "
+      "poisson, rate: 10/s}, to: done}\n  orphan: {type: station, service: {distribution: "
+      "exponential, mean: 1ms}, to: done}\n  done: {type: sink}\n";
+  try {
+    (void)QueueingNetwork::from_config(ConfigNode::load_string(yaml));
+    FAIL();
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("<string>:5:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("component 'orphan' is unreachable"), std::string::npos) << msg;
+  }
+}
+
+}  // namespace
+}  // namespace scalesim

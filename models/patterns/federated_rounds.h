@@ -56,9 +56,9 @@ struct FederatedSetup {
 
 class FederatedRounds {
  public:
-  FederatedRounds(FederatedSetup setup, std::optional<Link> out, SimTime interval = 0,
+  FederatedRounds(const FederatedSetup& setup, std::optional<Link> out, SimTime interval = 0,
                   bool adaptive = false)
-      : setup_(std::move(setup)), out_(out), series_(interval, 1, adaptive) {}
+      : setup_(setup), out_(out), series_(interval, 1, adaptive) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {

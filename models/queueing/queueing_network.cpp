@@ -281,6 +281,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     const auto entries = list.entries();
     if (entries.empty()) list.fail("a pipeline needs at least one stage");
     std::vector<std::string> stage_names;
+    stage_names.reserve(entries.size());
     for (const auto& [sname, snode] : entries) stage_names.push_back(sname);
     std::vector<PipelineStage> stages;
     for (const auto& [sname, snode] : entries) {
@@ -401,7 +402,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     }
     std::optional<Link> out;
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
-    return FederatedRounds(std::move(f), out, interval, adaptive);
+    return FederatedRounds(f, out, interval, adaptive);
   }
   if (type == "feature_lookup") {
     node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf",

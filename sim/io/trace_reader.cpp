@@ -151,8 +151,10 @@ std::optional<TraceRow> TraceReader::read_row() {
       const std::string_view v = f[static_cast<std::size_t>(col)];
       std::uint64_t n = 0;
       if (!parse_number(v, n) || n > 0xffffffffULL) {
-        throw TraceError(where + ": column '" + name + "': expected a whole number >= 0, got \"" +
-                         std::string(v) + "\"");
+        std::string msg = where;
+        msg += ": column '" + name + "': expected a whole number >= 0, got \"";
+        msg += v;
+        throw TraceError(msg + "\"");
       }
       out = static_cast<std::uint32_t>(n);
     };

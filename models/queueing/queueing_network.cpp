@@ -59,25 +59,43 @@ Link parse_link(const ConfigNode& node, const NameTable& names, LpId self) {
   return link;
 }
 
-Distribution parse_arrivals(const ConfigNode& node) {
-  node.expect_keys({"process", "rate", "cv"});
+ArrivalProcess parse_arrivals(const ConfigNode& node) {
+  node.expect_keys({"process", "rate", "cv", "burst_rate", "calm_to_burst", "burst_to_calm",
+                    "amplitude", "peak"});
   const std::string process = node.string("process");
   const double rate = node.rate("rate");
   if (!(rate > 0)) node.at("rate").fail("the arrival rate must be greater than zero");
   const SimTime mean = from_seconds(1.0 / rate);
   if (mean <= 0) node.at("rate").fail("the arrival rate is above 1/ns");
-  if (process == "poisson") return Distribution::exponential(mean);
-  if (process == "deterministic") return Distribution::deterministic(mean);
+  if (process == "poisson") return ArrivalProcess::renewal(Distribution::exponential(mean));
+  if (process == "deterministic") return ArrivalProcess::renewal(Distribution::deterministic(mean));
   if (process == "lognormal") {
     const double cv = node.number("cv");
     if (!(cv > 0)) node.at("cv").fail("cv must be greater than zero");
-    return Distribution::lognormal(mean, cv);
+    return ArrivalProcess::renewal(Distribution::lognormal(mean, cv));
+  }
+  if (process == "mmpp") {
+    // `rate` is the calm rate; bursts arrive at `burst_rate`; the switching rates set how often
+    // and for how long (mean burst = 1 / burst_to_calm).
+    const double burst = node.rate("burst_rate");
+    const double up = node.rate("calm_to_burst");
+    const double down = node.rate("burst_to_calm");
+    if (!(burst > 0) || !(up > 0) || !(down > 0)) {
+      node.fail("mmpp needs burst_rate, calm_to_burst and burst_to_calm greater than zero");
+    }
+    return ArrivalProcess::mmpp(rate, burst, up, down);
+  }
+  if (process == "diurnal") {
+    const double amplitude = node.number_or("amplitude", 0.5);
+    if (!(amplitude >= 0 && amplitude <= 1)) node.at("amplitude").fail("must lie in [0, 1]");
+    return ArrivalProcess::diurnal(rate, amplitude, node.duration_or("peak", 14 * 3600 * kSecond));
   }
   std::string msg = "unknown arrival process '" + process + "'";
-  if (auto near = closest_match(process, {"poisson", "deterministic", "lognormal"})) {
+  if (auto near =
+          closest_match(process, {"poisson", "deterministic", "lognormal", "mmpp", "diurnal"})) {
     msg += "; did you mean '" + *near + "'?";
   } else {
-    msg += "; use poisson, deterministic or lognormal";
+    msg += "; use poisson, deterministic, lognormal, mmpp or diurnal";
   }
   node.at("process").fail(msg);
 }
@@ -730,7 +748,7 @@ LpGraph QueueingNetwork::lp_graph() const {
           [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<T, Source>) {
-              next[c.out().to] += 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
+              next[c.out().to] += c.interarrival().mean_rate();
             } else if constexpr (std::is_same_v<T, TraceSource>) {
               next[c.out().to] += c.rate_estimate();
             } else if constexpr (kServesCustomers<T> || std::is_same_v<T, TrainingJob> ||
@@ -771,7 +789,7 @@ LpGraph QueueingNetwork::lp_graph() const {
         [&](const auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, Source>) {
-            const double rate = 1.0 / std::max(c.interarrival().mean_seconds(), 1e-12);
+            const double rate = c.interarrival().mean_rate();
             g.lp_load[lp] = rate;
             g.edges.push_back({lp, c.out().to, c.out().latency, rate});
           } else if constexpr (std::is_same_v<T, TraceSource>) {

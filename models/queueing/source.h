@@ -1,10 +1,11 @@
-// Source: emits customers with i.i.d. inter-arrival times (a renewal process): Poisson,
-// deterministic or lognormal. Stops after `limit` customers.
+// Source: emits customers by an arrival process (arrival_process.h): renewal (Poisson,
+// deterministic, lognormal), bursty (MMPP) or diurnal. Stops after `limit` customers.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "arrival_process.h"
 #include "customer.h"
 #include "distribution.h"
 #include "scalesim/byte_buffer.h"
@@ -16,7 +17,7 @@ namespace scalesim {
 
 class Source {
  public:
-  Source(Distribution interarrival, Link out, std::uint64_t limit, SimTime interval = 0,
+  Source(ArrivalProcess interarrival, Link out, std::uint64_t limit, SimTime interval = 0,
          bool adaptive = false)
       : interarrival_(std::move(interarrival)),
         out_(out),
@@ -25,7 +26,9 @@ class Source {
 
   template <class Ctx>
   void init(Ctx& ctx) {
-    if (limit_ > 0) ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
+    if (limit_ > 0) {
+      ctx.schedule(ctx.self(), interarrival_.next_gap(ctx.rng(), ctx.now()), kNextArrival);
+    }
   }
 
   template <class Ctx>
@@ -36,11 +39,11 @@ class Source {
     series_.count();
     ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);
     if (++emitted_ < limit_)
-      ctx.schedule(ctx.self(), interarrival_.sample(ctx.rng()), kNextArrival);
+      ctx.schedule(ctx.self(), interarrival_.next_gap(ctx.rng(), ctx.now()), kNextArrival);
   }
 
   std::uint64_t emitted() const { return emitted_; }
-  const Distribution& interarrival() const { return interarrival_; }
+  const ArrivalProcess& interarrival() const { return interarrival_; }
   const Link& out() const { return out_; }
   // Reported state, moved to the rank that writes results.
   void save(ByteWriter& w) const {
@@ -56,7 +59,7 @@ class Source {
   void hash_into(ResultHash& h) const { h.add(emitted_); }
 
  private:
-  Distribution interarrival_;
+  ArrivalProcess interarrival_;
   Link out_;
   std::uint64_t limit_;
   std::uint64_t emitted_ = 0;

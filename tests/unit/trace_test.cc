@@ -2,7 +2,9 @@
 // network.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <numbers>
 
 #include "queueing/queueing_network.h"
 #include "scalesim/io/trace_reader.h"
@@ -120,6 +122,58 @@ TEST(TraceSource, ConfigErrorsPointAtTheFileKey) {
     EXPECT_NE(std::string(e.what()).find("<string>:5:"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("cannot open the trace file"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+QueueingNetwork arrivals_only(const std::string& arrivals, const std::string& end,
+                              const std::string& interval) {
+  return QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\nseed: 3\nend: {time: " + end + "}\noutput: {interval: " + interval +
+      "}\ncomponents:\n  src: {type: source, arrivals: " + arrivals +
+      ", to: done}\n  done: {type: sink}\n"));
+}
+
+TEST(ArrivalProcesses, MmppHasItsLongRunRateAndIsBursty) {
+  // Calm 100/s, bursts 1000/s; bursts start at 0.1/s and last 2 s on average: a burst share of
+  // 0.1 / (0.1 + 0.5) = 1/6, so the long-run rate is 5/6 x 100 + 1/6 x 1000 = 250/s.
+  QueueingNetwork net = arrivals_only(
+      "{process: mmpp, rate: 100/s, burst_rate: 1000/s, calm_to_burst: 0.1/s, burst_to_calm: "
+      "0.5/s}",
+      "4000s", "1s");
+  const NetworkRun run = simulate(net, 3);
+  const auto& sink = net.get<Sink>("done");
+  EXPECT_NEAR(sink.throughput(), 250.0, 0.05 * 250.0);
+  EXPECT_NEAR(net.get<Source>("src").interarrival().mean_rate(), 250.0, 1e-9);
+  // Counts per second: a Poisson stream has variance = mean; this one far more.
+  Welford per_second;
+  for (const auto& row : sink.series().rows()) per_second.add(row.throughput_per_s);
+  EXPECT_GT(per_second.variance(), 20 * per_second.mean());
+  (void)run;
+}
+
+TEST(ArrivalProcesses, DiurnalRateFollowsTheDay) {
+  // Mean 50/s, amplitude 0.6, peak at 14:00: 80/s at 14:00, 20/s at 02:00.
+  QueueingNetwork net =
+      arrivals_only("{process: diurnal, rate: 50/s, amplitude: 0.6, peak: 14h}", "96h", "1h");
+  (void)simulate(net, 3);
+  const auto& rows = net.get<Sink>("done").series().rows();
+  ASSERT_GE(rows.size(), 96u);
+  Welford peak, trough, all;
+  for (std::size_t h = 0; h < 96; ++h) {
+    const double mid_hour = static_cast<double>(h % 24) + 0.5;
+    all.add(rows[h].throughput_per_s);
+    if (mid_hour == 14.5) peak.add(rows[h].throughput_per_s);
+    if (mid_hour == 2.5) trough.add(rows[h].throughput_per_s);
+  }
+  // Hour 14-15 averages the sinusoid near its top (0.6 x cos(15 deg)... within 3%).
+  EXPECT_NEAR(peak.mean(), 50 * (1 + 0.6 * std::cos(std::numbers::pi / 24)), 0.03 * 80);
+  EXPECT_NEAR(trough.mean(), 50 * (1 - 0.6 * std::cos(std::numbers::pi / 24)), 0.05 * 20);
+  EXPECT_NEAR(all.mean(), 50.0, 0.02 * 50);
 }
 
 }  // namespace

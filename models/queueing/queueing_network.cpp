@@ -174,7 +174,11 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
                    Distribution::from_config(node.at("service")), out, warmup, interval, adaptive);
   }
   if (type == "router") {
-    node.expect_keys({"type", "routes"});
+    node.expect_keys({"type", "routes", "policy"});
+    const std::string policy = node.string_or("policy", "random");
+    if (policy != "random" && policy != "round_robin") {
+      node.at("policy").fail("unknown policy '" + policy + "'; use random or round_robin");
+    }
     const ConfigNode routes = node.at("routes");
     routes.expect_sequence();
     if (routes.size() == 0) routes.fail("a router needs at least one route");
@@ -196,7 +200,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (std::fabs(total - 1.0) > 1e-9) {
       routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
     }
-    return Router(std::move(links), probs, interval, adaptive);
+    return Router(std::move(links), probs, interval, adaptive, policy == "round_robin");
   }
   if (type == "sink") {
     node.expect_keys({"type"});

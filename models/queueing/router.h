@@ -1,4 +1,6 @@
-// Probabilistic router: sends each customer to one of its routes with fixed probabilities.
+// Router / load balancer: sends each customer to one of its routes, at random with fixed
+// probabilities, or by smooth weighted round robin (the same shares, deterministically
+// interleaved: nginx's algorithm; equal weights give plain round robin).
 #pragma once
 
 #include <cstdint>
@@ -16,12 +18,16 @@ class Router {
  public:
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
   Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0,
-         bool adaptive = false)
-      : routes_(std::move(routes)), series_(interval, 0, adaptive) {
+         bool adaptive = false, bool round_robin = false)
+      : routes_(std::move(routes)),
+        weights_(probabilities),
+        round_robin_(round_robin),
+        series_(interval, 0, adaptive) {
     double total = 0.0;
     for (double p : probabilities) cumulative_.push_back(total += p);
     cumulative_.back() = 1.0;
     sent_.assign(routes_.size(), 0);
+    current_.assign(routes_.size(), 0.0);
   }
 
   template <class Ctx>
@@ -29,9 +35,19 @@ class Router {
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
-    const double u = ctx.rng().uniform();
     std::size_t i = 0;
-    while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
+    if (round_robin_) {
+      // Smooth weighted round robin: every route gains its weight, the richest is picked and
+      // pays the total back.
+      for (std::size_t r = 0; r < routes_.size(); ++r) {
+        current_[r] += weights_[r];
+        if (current_[r] > current_[i]) i = r;
+      }
+      current_[i] -= 1.0;
+    } else {
+      const double u = ctx.rng().uniform();
+      while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
+    }
     ++sent_[i];
     series_.advance(ctx.now(), 0, 0);
     series_.count();
@@ -39,6 +55,7 @@ class Router {
   }
 
   const std::vector<Link>& routes() const { return routes_; }
+  bool round_robin() const { return round_robin_; }
   const std::vector<std::uint64_t>& sent() const { return sent_; }
   double probability(std::size_t i) const {
     return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0);
@@ -57,6 +74,9 @@ class Router {
 
  private:
   std::vector<Link> routes_;
+  std::vector<double> weights_;
+  bool round_robin_;
+  std::vector<double> current_;
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;
   TimeSeriesRecorder series_;

@@ -122,3 +122,20 @@ TEST(NetworkWiring, AComponentNothingLeadsToIsAConfigError) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+TEST(NetworkWiring, RoundRobinSplitsExactlyByWeight) {
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\ncomponents:\n  src: {type: source, arrivals: {process: poisson, rate: 100/s}, "
+      "customers: 1000, to: lb}\n  lb: {type: router, policy: round_robin, routes: [{to: a, "
+      "probability: 0.5}, {to: b, probability: 0.3}, {to: c, probability: 0.2}]}\n"
+      "  a: {type: sink}\n  b: {type: sink}\n  c: {type: sink}\n"));
+  (void)simulate(net, 1);
+  // Smooth weighted round robin hands out exactly 5:3:2 in every block of ten.
+  EXPECT_EQ(net.get<Router>("lb").sent(), (std::vector<std::uint64_t>{500, 300, 200}));
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -1,9 +1,11 @@
 // CascadeGate: after a fast model has answered, accept its answer when its confidence reaches
 // the threshold, otherwise escalate the request to the next (slower, more accurate) model.
-// The confidence of each request is drawn from the gate's distribution; the share accepted is
-// P(confidence >= threshold).
+// The confidence of each request is drawn from the gate's distribution (the share accepted is
+// P(confidence >= threshold)), or read from the request itself: a trace column mapped to the
+// request's `size` or `aux`, times a scale (a confidence in per mille: scale 0.001).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "patterns/confidence.h"
@@ -17,11 +19,16 @@ namespace scalesim {
 
 class CascadeGate {
  public:
+  enum class Field : std::uint8_t { kNone, kSize, kAux };
+
   CascadeGate(ConfidenceDistribution confidence, double threshold, Link accept, Link escalate,
-              SimTime interval = 0, bool adaptive = false)
+              SimTime interval = 0, bool adaptive = false, Field field = Field::kNone,
+              double scale = 1.0)
       : confidence_(confidence),
         threshold_(threshold),
         accept_share_(confidence.survival(threshold)),
+        field_(field),
+        scale_(scale),
         accept_(accept),
         escalate_(escalate),
         series_(interval, 0, adaptive) {}
@@ -35,7 +42,10 @@ class CascadeGate {
     series_.count();
     // Only whether the confidence reaches the threshold matters here, so one uniform number
     // against P(confidence >= threshold) decides it: the same law as drawing the confidence.
-    const bool confident = ctx.rng().uniform() < accept_share_;
+    const bool confident =
+        field_ == Field::kNone
+            ? ctx.rng().uniform() < accept_share_
+            : scale_ * (field_ == Field::kSize ? ev.payload.size : ev.payload.aux) >= threshold_;
     const Link& to = confident ? accept_ : escalate_;
     ++(confident ? accepted_ : escalated_);
     ctx.schedule(to.to, to.latency, kCustomerArrives, ev.payload);
@@ -48,7 +58,10 @@ class CascadeGate {
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t escalated() const { return escalated_; }
   // The share the gate is expected to accept.
-  double expected_accept_share() const { return accept_share_; }
+  // NaN when the confidence comes from the requests (no distribution to expect from).
+  double expected_accept_share() const {
+    return field_ == Field::kNone ? accept_share_ : std::nan("");
+  }
   double accepted_share() const {
     const std::uint64_t n = accepted_ + escalated_;
     return n ? static_cast<double>(accepted_) / static_cast<double>(n) : 0.0;
@@ -75,6 +88,8 @@ class CascadeGate {
   ConfidenceDistribution confidence_;
   double threshold_;
   double accept_share_;
+  Field field_;
+  double scale_;
   Link accept_, escalate_;
   std::uint64_t accepted_ = 0, escalated_ = 0;
   TimeSeriesRecorder series_;

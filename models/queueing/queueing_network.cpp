@@ -174,11 +174,28 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
                    Distribution::from_config(node.at("service")), out, warmup, interval, adaptive);
   }
   if (type == "router") {
-    node.expect_keys({"type", "routes", "policy"});
+    node.expect_keys({"type", "routes", "policy", "out"});
     const std::string policy = node.string_or("policy", "random");
-    if (policy != "random" && policy != "round_robin") {
-      node.at("policy").fail("unknown policy '" + policy + "'; use random or round_robin");
+    Router::Policy rule = Router::Policy::kRandom;
+    if (policy == "round_robin") {
+      rule = Router::Policy::kRoundRobin;
+    } else if (policy == "least_outstanding") {
+      rule = Router::Policy::kLeastOutstanding;
+    } else if (policy == "power_of_two") {
+      rule = Router::Policy::kPowerOfTwo;
+    } else if (policy != "random") {
+      node.at("policy").fail("unknown policy '" + policy +
+                             "'; use random, round_robin, least_outstanding or power_of_two");
     }
+    const bool by_load =
+        rule == Router::Policy::kLeastOutstanding || rule == Router::Policy::kPowerOfTwo;
+    if (by_load != node.has("out")) {
+      node.fail(by_load ? "least_outstanding and power_of_two need `out:` (backends answer back "
+                          "through the router, which forwards answers there)"
+                        : "`out:` is only for the least_outstanding and power_of_two policies");
+    }
+    std::optional<Link> out;
+    if (by_load) out = parse_link(node.at("out"), names, self);
     const ConfigNode routes = node.at("routes");
     routes.expect_sequence();
     if (routes.size() == 0) routes.fail("a router needs at least one route");
@@ -200,7 +217,8 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (std::fabs(total - 1.0) > 1e-9) {
       routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
     }
-    return Router(std::move(links), probs, interval, adaptive, policy == "round_robin");
+    if (by_load && links.size() < 2) node.at("routes").fail("balancing by load needs two routes");
+    return Router(std::move(links), probs, interval, adaptive, rule, out);
   }
   if (type == "sink") {
     node.expect_keys({"type"});
@@ -507,9 +525,29 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     node.expect_keys({"type", "confidence", "threshold", "accept", "escalate"});
     const double threshold = node.number("threshold");
     if (!(threshold >= 0 && threshold <= 1)) node.at("threshold").fail("must lie in [0, 1]");
-    return CascadeGate(ConfidenceDistribution::from_config(node.at("confidence")), threshold,
-                       parse_link(node.at("accept"), names, self),
-                       parse_link(node.at("escalate"), names, self), interval, adaptive);
+    const ConfigNode conf = node.at("confidence");
+    CascadeGate::Field field = CascadeGate::Field::kNone;
+    double scale = 1.0;
+    ConfidenceDistribution dist(1, 1);
+    if (conf.has("field")) {
+      conf.expect_keys({"field", "scale"});
+      const std::string f = conf.string("field");
+      if (f == "size") {
+        field = CascadeGate::Field::kSize;
+      } else if (f == "aux") {
+        field = CascadeGate::Field::kAux;
+      } else {
+        conf.at("field").fail(
+            "a request carries `size` and `aux`; map the trace's confidence "
+            "column to one of them");
+      }
+      scale = conf.has("scale") ? conf.positive_number("scale") : 1.0;
+    } else {
+      dist = ConfidenceDistribution::from_config(conf);
+    }
+    return CascadeGate(dist, threshold, parse_link(node.at("accept"), names, self),
+                       parse_link(node.at("escalate"), names, self), interval, adaptive, field,
+                       scale);
   }
   std::string msg = "unknown component type '" + type + "'";
   if (auto near = closest_match(type, component_types())) {
@@ -762,10 +800,14 @@ LpGraph QueueingNetwork::lp_graph() const {
             } else if constexpr (std::is_same_v<T, FeatureLookup>) {
               next[c.out().to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
+              // A balancer by load sees each request twice (out and back).
+              const double requests = c.out() ? inflow[lp] / 2.0 : inflow[lp];
               for (std::size_t i = 0; i < c.routes().size(); ++i)
-                next[c.routes()[i].to] += inflow[lp] * c.probability(i);
+                next[c.routes()[i].to] += requests * c.probability(i);
+              if (c.out()) next[c.out()->to] += requests;
             } else if constexpr (std::is_same_v<T, CascadeGate>) {
-              const double p = c.expected_accept_share();
+              const double share = c.expected_accept_share();
+              const double p = std::isnan(share) ? 0.5 : share;
               next[c.accept().to] += inflow[lp] * p;
               next[c.escalate().to] += inflow[lp] * (1 - p);
             } else if constexpr (std::is_same_v<T, DriftMonitor>) {
@@ -831,11 +873,13 @@ LpGraph QueueingNetwork::lp_graph() const {
             g.edges.push_back({lp, c.out().to, c.out().latency, requests});
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             g.lp_load[lp] = inflow[lp];
-            const double p = c.expected_accept_share();
+            const double share = c.expected_accept_share();
+            const double p = std::isnan(share) ? 0.5 : share;
             g.edges.push_back({lp, c.accept().to, c.accept().latency, inflow[lp] * p});
             g.edges.push_back({lp, c.escalate().to, c.escalate().latency, inflow[lp] * (1 - p)});
           } else if constexpr (std::is_same_v<T, Router>) {
             g.lp_load[lp] = inflow[lp];
+            if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp] / 2.0});
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
               g.edges.push_back(
                   {lp, c.routes()[i].to, c.routes()[i].latency, inflow[lp] * c.probability(i)});
@@ -1216,9 +1260,12 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             s += "  gate    " + name + ": accepted " + std::to_string(c.accepted()) +
                  ", escalated " + std::to_string(c.escalated()) + " (" +
-                 fmt("%.1f%%", 100 * c.accepted_share()) + " accepted; expected " +
-                 fmt("%.1f%%", 100 * c.expected_accept_share()) + " at confidence " +
-                 c.confidence().describe() + " >= " + fmt("%g", c.threshold()) + ")\n";
+                 fmt("%.1f%%", 100 * c.accepted_share()) + " accepted; " +
+                 (std::isnan(c.expected_accept_share())
+                      ? std::string("each request's own confidence")
+                      : "expected " + fmt("%.1f%%", 100 * c.expected_accept_share()) +
+                            " at confidence " + c.confidence().describe()) +
+                 " >= " + fmt("%g", c.threshold()) + ")\n";
           } else if constexpr (std::is_same_v<T, Router>) {
             s += "  router  " + name + ":";
             for (std::size_t i = 0; i < c.routes().size(); ++i) {

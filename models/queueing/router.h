@@ -1,9 +1,13 @@
 // Router / load balancer: sends each customer to one of its routes, at random with fixed
-// probabilities, or by smooth weighted round robin (the same shares, deterministically
-// interleaved: nginx's algorithm; equal weights give plain round robin).
+// probabilities, by smooth weighted round robin (the same shares, deterministically
+// interleaved: nginx's algorithm; equal weights give plain round robin), or by load: the route
+// with the fewest requests outstanding, or the better of two drawn at random (power of two
+// choices). The load policies count what each backend still holds, so backends must answer
+// back through the router (their `to:` names it), which then forwards answers to `out`.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "customer.h"
@@ -17,12 +21,16 @@ namespace scalesim {
 class Router {
  public:
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
+  enum class Policy : std::uint8_t { kRandom, kRoundRobin, kLeastOutstanding, kPowerOfTwo };
+
   Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0,
-         bool adaptive = false, bool round_robin = false)
+         bool adaptive = false, Policy policy = Policy::kRandom, std::optional<Link> out = {})
       : routes_(std::move(routes)),
         weights_(probabilities),
-        round_robin_(round_robin),
+        policy_(policy),
+        out_(out),
         series_(interval, 0, adaptive) {
+    outstanding_.assign(routes_.size(), 0);
     double total = 0.0;
     for (double p : probabilities) cumulative_.push_back(total += p);
     cumulative_.back() = 1.0;
@@ -35,19 +43,47 @@ class Router {
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
-    std::size_t i = 0;
-    if (round_robin_) {
-      // Smooth weighted round robin: every route gains its weight, the richest is picked and
-      // pays the total back.
+    if (out_) {
+      // An answer coming back from a backend: one fewer outstanding there.
       for (std::size_t r = 0; r < routes_.size(); ++r) {
-        current_[r] += weights_[r];
-        if (current_[r] > current_[i]) i = r;
+        if (routes_[r].to == ev.src()) {
+          --outstanding_[r];
+          ctx.schedule(out_->to, out_->latency, kCustomerArrives, ev.payload);
+          return;
+        }
       }
-      current_[i] -= 1.0;
-    } else {
-      const double u = ctx.rng().uniform();
-      while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
     }
+    std::size_t i = 0;
+    switch (policy_) {
+      case Policy::kRoundRobin:
+        // Smooth weighted round robin: every route gains its weight, the richest is picked and
+        // pays the total back.
+        for (std::size_t r = 0; r < routes_.size(); ++r) {
+          current_[r] += weights_[r];
+          if (current_[r] > current_[i]) i = r;
+        }
+        current_[i] -= 1.0;
+        break;
+      case Policy::kLeastOutstanding:
+        for (std::size_t r = 1; r < routes_.size(); ++r) {
+          if (outstanding_[r] < outstanding_[i]) i = r;
+        }
+        break;
+      case Policy::kPowerOfTwo: {
+        const auto n = static_cast<std::uint64_t>(routes_.size());
+        const auto a = static_cast<std::size_t>(ctx.rng().uniform_int(n));
+        auto b = static_cast<std::size_t>(ctx.rng().uniform_int(n - 1));
+        if (b >= a) ++b;  // two distinct routes
+        i = outstanding_[b] < outstanding_[a] ? b : a;
+        break;
+      }
+      case Policy::kRandom: {
+        const double u = ctx.rng().uniform();
+        while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
+        break;
+      }
+    }
+    ++outstanding_[i];
     ++sent_[i];
     series_.advance(ctx.now(), 0, 0);
     series_.count();
@@ -55,7 +91,8 @@ class Router {
   }
 
   const std::vector<Link>& routes() const { return routes_; }
-  bool round_robin() const { return round_robin_; }
+  Policy policy() const { return policy_; }
+  const std::optional<Link>& out() const { return out_; }
   const std::vector<std::uint64_t>& sent() const { return sent_; }
   double probability(std::size_t i) const {
     return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0);
@@ -75,7 +112,9 @@ class Router {
  private:
   std::vector<Link> routes_;
   std::vector<double> weights_;
-  bool round_robin_;
+  Policy policy_;
+  std::optional<Link> out_;
+  std::vector<std::int64_t> outstanding_;
   std::vector<double> current_;
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;

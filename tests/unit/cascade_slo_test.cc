@@ -139,3 +139,37 @@ TEST(NetworkWiring, RoundRobinSplitsExactlyByWeight) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+double balanced_latency(const std::string& policy) {
+  const bool by_load = policy != "random";
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\ncomponents:\n  src: {type: source, arrivals: {process: poisson, rate: 250/s}, "
+      "customers: 200000, to: lb}\n  lb: {type: router, policy: " +
+      policy + ", routes: [{to: fast, probability: 0.5}, {to: slow, probability: 0.5}]" +
+      (by_load ? ", out: done" : "") +
+      "}\n  fast: {type: station, service: {distribution: exponential, mean: 1ms}, to: " +
+      (by_load ? "lb" : "done") +
+      "}\n  slow: {type: station, service: {distribution: exponential, mean: 3ms}, to: " +
+      (by_load ? "lb" : "done") + "}\n  done: {type: sink}\n"));
+  (void)simulate(net, 9);
+  EXPECT_EQ(net.get<Sink>("done").arrived(), 200000u) << policy;  // every answer comes out
+  const auto& sent = net.get<Router>("lb").sent();
+  EXPECT_GT(sent[1], 0u) << policy;  // the slow backend still gets work
+  return net.get<Sink>("done").latency().mean();
+}
+
+TEST(NetworkWiring, BalancingByLoadBeatsRandomOnUnequalBackends) {
+  const double random = balanced_latency("random");
+  const double p2c = balanced_latency("power_of_two");
+  const double least = balanced_latency("least_outstanding");
+  // Random splits 50/50 (the slow one at utilisation 0.375); the load-aware policies send more
+  // to the fast backend. Least outstanding sees every backend, power of two only two (here both).
+  EXPECT_LT(least, 0.8 * random);
+  EXPECT_LT(p2c, 0.8 * random);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -178,3 +178,24 @@ TEST(ArrivalProcesses, DiurnalRateFollowsTheDay) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+TEST(TraceSource, CascadeGateCanReadEachRequestsConfidenceFromTheTrace) {
+  // Confidence in per mille in the trace's third column, mapped to `aux`.
+  const std::string path = write_trace(
+      "conf.csv", "t,tokens,confidence\n0.0,10,950\n0.1,10,400\n0.2,10,801\n0.3,10,799\n");
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\ncomponents:\n  r: {type: trace, file: " + path +
+      ", time_format: s, columns: {time: t, size: tokens, aux: confidence}, to: g}\n"
+      "  g: {type: cascade_gate, confidence: {field: aux, scale: 0.001}, threshold: 0.8, "
+      "accept: a, escalate: b}\n  a: {type: sink}\n  b: {type: sink}\n"));
+  (void)simulate(net, 1);
+  EXPECT_EQ(net.get<CascadeGate>("g").accepted(), 2u);  // 0.950 and 0.801
+  EXPECT_EQ(net.get<CascadeGate>("g").escalated(), 2u);
+  EXPECT_EQ(net.get<Sink>("a").arrived(), 2u);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -8,6 +8,7 @@ void FederatedRounds::save(ByteWriter& w) const {
   w.put(jobs_done_);
   w.put(bytes_moved_);
   w.put(max_round_);
+  w.put(download_bytes_);
   round_time_.save(w);
   participants_.save(w);
   training_time_.save(w);
@@ -22,6 +23,7 @@ void FederatedRounds::load(ByteReader& r) {
   jobs_done_ = r.get<std::uint64_t>();
   bytes_moved_ = r.get<double>();
   max_round_ = r.get<double>();
+  download_bytes_ = r.get<double>();
   round_time_.load(r);
   participants_.load(r);
   training_time_.load(r);

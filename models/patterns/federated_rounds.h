@@ -47,11 +47,13 @@ struct FederatedSetup {
   SimTime deadline = kTimeInfinity;  // FedProx: the round closes here
   std::uint32_t min_reports = 1;     // fewer: the round fails and is repeated
   double model_bytes = 0;
-  LogNormal compute_seconds;    // local training per round on a median device
-  LogNormal downlink;           // bytes/s
-  LogNormal uplink;             // bytes/s
-  SimTime server_overhead = 0;  // per round: selection, aggregation
-  SimTime secagg_per_pair = 0;  // secure aggregation: per pair of cohort members
+  LogNormal compute_seconds;         // local training per round on a median device
+  LogNormal downlink;                // bytes/s
+  LogNormal uplink;                  // bytes/s
+  SimTime server_overhead = 0;       // per round: selection, aggregation
+  SimTime secagg_per_pair = 0;       // secure aggregation: per pair of cohort members
+  double server_price_per_hour = 0;  // the coordinating servers, while a run lasts
+  double egress_price_per_gb = 0;    // model downloads to the devices
 };
 
 class FederatedRounds {
@@ -113,6 +115,13 @@ class FederatedRounds {
   const Welford& straggler_wait() const { return straggler_wait_; }
   double bytes_moved() const { return bytes_moved_; }
   double max_round() const { return max_round_; }
+  // Dollars per training run: servers for its duration, plus the egress of the downloads.
+  double cost_per_run() const {
+    if (jobs_done_ == 0) return std::nan("");
+    const double hours = training_time_.mean() / 3600.0;
+    return hours * setup_.server_price_per_hour +
+           download_bytes_ / static_cast<double>(jobs_done_) / 1e9 * setup_.egress_price_per_gb;
+  }
 
   void save(ByteWriter& w) const;
   void load(ByteReader& r);
@@ -138,6 +147,7 @@ class FederatedRounds {
       chosen_.push_back(c);
       ++selected;
       bytes_moved_ += setup_.model_bytes;  // the model goes down to every selected client
+      download_bytes_ += setup_.model_bytes;
       if (ctx.rng().uniform() < setup_.dropout) continue;
       times_.push_back(client_time_[c]);
     }
@@ -197,6 +207,7 @@ class FederatedRounds {
   std::uint32_t round_ = 0;
   std::uint64_t rounds_done_ = 0, failed_rounds_ = 0, jobs_done_ = 0;
   double bytes_moved_ = 0;
+  double download_bytes_ = 0;
   double max_round_ = 0;
   Welford round_time_, participants_, training_time_, straggler_wait_;
   LatencyHistogram round_histogram_;

@@ -398,7 +398,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   if (type == "federated_rounds") {
     node.expect_keys({"type", "clients", "per_round", "over_selection", "availability", "dropout",
                       "rounds", "algorithm", "deadline", "min_reports", "model_bytes", "compute",
-                      "downlink", "uplink", "server_overhead", "secure_aggregation", "to"});
+                      "downlink", "uplink", "server_overhead", "secure_aggregation", "cost", "to"});
     FederatedSetup f;
     auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
       const std::int64_t v = node.integer_or(key, def);
@@ -436,6 +436,14 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     f.downlink = lognormal("downlink", true);
     f.uplink = lognormal("uplink", true);
     f.server_overhead = node.duration_or("server_overhead", 0);
+    if (const auto cost = node.find("cost")) {
+      cost->expect_keys({"server_per_hour", "egress_per_gb"});
+      f.server_price_per_hour = cost->number_or("server_per_hour", 0);
+      f.egress_price_per_gb = cost->number_or("egress_per_gb", 0);
+      if (f.server_price_per_hour < 0 || f.egress_price_per_gb < 0) {
+        cost->fail("prices may not be negative");
+      }
+    }
     if (const auto sa = node.find("secure_aggregation")) {
       sa->expect_keys({"per_pair"});
       f.secagg_per_pair = sa->duration("per_pair");
@@ -955,6 +963,7 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".bytes_moved", fr->bytes_moved());
       m.emplace_back(name + ".mean_participants", fr->participants().mean());
       m.emplace_back(name + ".failed_rounds", static_cast<double>(fr->failed_rounds()));
+      m.emplace_back(name + ".cost_per_run", fr->cost_per_run());
     } else if (const auto* tj = std::get_if<TrainingJob>(&net.component(lp))) {
       m.emplace_back(name + ".training_time_s", tj->run_time().mean());
       m.emplace_back(name + ".gpu_hours", tj->gpu_hours());
@@ -1224,7 +1233,10 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  std::to_string(c.jobs_done()) + " training run(s) of " +
                  std::to_string(c.setup().rounds) + " rounds took " +
                  format_duration(c.training_time().mean()) + "; " +
-                 fmt("%.3g GB moved", c.bytes_moved() / 1e9) + "\n";
+                 fmt("%.3g GB moved", c.bytes_moved() / 1e9) +
+                 (std::isnan(c.cost_per_run()) ? std::string()
+                                               : fmt(", $%.2f per run", c.cost_per_run())) +
+                 "\n";
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             s += "  training " + name + " (" + c.setup().description +
                  "): " + std::to_string(c.completed()) + " run(s), " +
@@ -1402,6 +1414,7 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("mean_participants", c.participants().mean());
             out.value("time_to_rounds_s", c.training_time().mean());
             out.value("bytes_moved", c.bytes_moved());
+            out.value("cost_per_run", c.cost_per_run());
           } else if constexpr (std::is_same_v<T, TrainingJob>) {
             out.value("type", "training_job");
             out.value("hardware", c.setup().description);

@@ -174,6 +174,19 @@ m = component(ct, "monitor")
 if m["triggers"] != 8 or m["deployments"] != 8 or m["stale_share"] > 8 * 1.5 / 4320:
     failures.append(f"continuous_training: {m}")
 
+# Federated cost: servers for the run's duration + egress of 300 x 130 downloads of 20 MB.
+expected_cost = fl["time_to_rounds_s"] / 3600 * 0.68 + 300 * 130 * 20e6 / 1e9 * 0.09
+if abs(fl["cost_per_run"] - expected_cost) > 1e-6 * expected_cost:
+    failures.append(f"federated: cost {fl['cost_per_run']}, expected {expected_cost}")
+
+# Multimodal: fusion waits for all three encoders.
+mm = results["multimodal"]
+enc = component(mm, "encoders")
+slowest_encoder = max(component(mm, m)["mean_sojourn_s"] for m in ("image", "text", "audio"))
+if enc["mean_join_s"] < 0.995 * (slowest_encoder + 400e-6) or enc["timeouts"] != 0:
+    failures.append(f"multimodal: join {enc['mean_join_s']} below the slowest encoder "
+                    f"{slowest_encoder} + 400 us")
+
 for f in failures:
     print("FAIL:", f)
 sys.exit(1 if failures else 0)

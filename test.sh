@@ -19,3 +19,15 @@ ctest --preset minimal -j "$jobs" -L 'unit|integration'
 cmake --preset asan -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs" -L 'unit|integration' -E 'style'
+
+# Fuzzing (clang's libFuzzer with ASan + UBSan): the YAML config loader and network builder,
+# the unit parsers and the calibration CSV reader, 60 s each over a copy of tests/fuzz/corpus/.
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+ctest --preset fuzz -j "$jobs"
+
+# ThreadSanitizer over the OpenMP thread paths (parallel kernel, ensembles): clang with LLVM's
+# libomp, MPI and HDF5 off.
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+ctest --preset tsan

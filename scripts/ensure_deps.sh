@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev librandom123-dev libmetis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib
+  clang llvm libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()

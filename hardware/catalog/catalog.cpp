@@ -74,6 +74,15 @@ std::string Catalog::default_dir() {
 }
 
 Catalog Catalog::load(const std::string& dir) {
+  try {
+    return load_checked(dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the file system refuses (too long, no permission) is the user's input.
+    throw CatalogError("catalog folder '" + dir + "': " + e.code().message());
+  }
+}
+
+Catalog Catalog::load_checked(const std::string& dir) {
   namespace fs = std::filesystem;
   Catalog c;
   c.dir_ = dir;

@@ -59,6 +59,7 @@ class Catalog {
   const std::string& efficiency_file() const { return efficiency_file_; }
 
  private:
+  static Catalog load_checked(const std::string& dir);
   void load_file(const std::string& path, bool models_dir);
 
   std::map<std::string, GpuSpec, std::less<>> gpus_;

@@ -53,6 +53,17 @@ double to_number(const std::string& s, const std::string& where, const std::stri
   return v;
 }
 
+// A batch size or GPU count: a whole number from 1 to 1000000 (anything else would not convert
+// to int, or would mean nothing).
+int to_count(const std::string& s, const std::string& where, const std::string& column) {
+  const double v = to_number(s, where, column);
+  if (!(v >= 1 && v <= 1e6) || v != std::floor(v)) {
+    throw CatalogError(where + ": column '" + column +
+                       "': expected a whole number from 1 to 1000000, got \"" + s + "\"");
+  }
+  return static_cast<int>(v);
+}
+
 // Bounded parameters mapped to an unbounded space, so Nelder-Mead needs no constraints.
 struct Bounded {
   double* value;
@@ -194,11 +205,11 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
     m.value = to_number(f[col["value"]], where, "value");
     if (!(m.value > 0)) throw CatalogError(where + ": column 'value' must be greater than zero");
     if (training) {
-      m.gpus = static_cast<int>(to_number(f[col["gpus"]], where, "gpus"));
+      m.gpus = to_count(f[col["gpus"]], where, "gpus");
     } else {
       m.input = f[col["input"]];
       const std::string& b = f[col["batch"]];
-      m.batch = b == "offline" ? 0 : static_cast<int>(to_number(b, where, "batch"));
+      m.batch = b == "offline" ? 0 : to_count(b, where, "batch");
     }
     if (m.metric != "throughput" && m.metric != "mean_latency") {
       throw CatalogError(where + ": column 'metric': expected throughput or mean_latency, got \"" +

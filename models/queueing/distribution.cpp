@@ -75,6 +75,8 @@ Distribution Distribution::from_config(const ConfigNode& node) {
     if (node.has("mean")) return exponential(positive("mean", node.duration("mean")));
     const double rate = node.rate("rate");
     if (rate <= 0) node.at("rate").fail("rate must be greater than zero");
+    // A mean gap beyond ~290 years would not fit simulated time (int64 nanoseconds).
+    if (!(1.0 / rate < 9e9)) node.at("rate").fail("rate is below one per 285 years");
     return exponential(from_seconds(1.0 / rate));
   }
   if (kind == "deterministic") {

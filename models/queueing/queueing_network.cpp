@@ -65,6 +65,8 @@ ArrivalProcess parse_arrivals(const ConfigNode& node) {
   const std::string process = node.string("process");
   const double rate = node.rate("rate");
   if (!(rate > 0)) node.at("rate").fail("the arrival rate must be greater than zero");
+  // A mean gap beyond ~290 years would not fit simulated time (int64 nanoseconds).
+  if (!(1.0 / rate < 9e9)) node.at("rate").fail("the arrival rate is below one per 285 years");
   const SimTime mean = from_seconds(1.0 / rate);
   if (mean <= 0) node.at("rate").fail("the arrival rate is above 1/ns");
   if (process == "poisson") return ArrivalProcess::renewal(Distribution::exponential(mean));

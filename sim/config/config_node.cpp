@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +29,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
+}
+
+// A mapping's key as text. YAML allows lists and mappings as keys ("? [a, b]: 1"); a
+// configuration never uses them, so they are refused where they stand.
+std::string key_text(const YAML::Node& key, const std::string& origin, const std::string& path) {
+  if (key.IsSequence() || key.IsMap()) {
+    throw ConfigError(mark_text(origin, key.Mark()) + ": " +
+                      (path.empty() ? std::string() : "'" + path + "': ") +
+                      "a key must be a single value, not a list or mapping");
+  }
+  return key.as<std::string>();
 }
 
 }  // namespace
@@ -150,7 +162,7 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
   expect_map();
   std::vector<std::pair<std::string, ConfigNode>> out;
   for (const auto& kv : node_) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_text(kv.first, *origin_, path_);
     out.emplace_back(key, ConfigNode(kv.second, origin_, path_.empty() ? key : path_ + "." + key));
   }
   return out;
@@ -181,9 +193,9 @@ std::int64_t ConfigNode::as_int() const {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && end == s.data() + s.size()) return v;
-  // Allow 1e6-style integers, which configs use for counts.
+  // Allow 1e6-style integers, which configs use for counts (those in [-2^63, 2^63) convert).
   const double d = as_double();
-  if (d != static_cast<double>(static_cast<std::int64_t>(d))) {
+  if (!(d >= -0x1p63 && d < 0x1p63) || d != std::trunc(d)) {
     fail("expected a whole number, got \"" + s + "\"");
   }
   return static_cast<std::int64_t>(d);
@@ -260,7 +272,7 @@ void ConfigNode::expect_keys(std::initializer_list<std::string_view> allowed) co
   expect_map();
   std::vector<std::string> names(allowed.begin(), allowed.end());
   for (const auto& kv : node_) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_text(kv.first, *origin_, path_);
     if (std::find(names.begin(), names.end(), key) != names.end()) continue;
     std::string msg = "unknown key '" + key + "'";
     if (auto near = closest_match(key, names))

@@ -11,30 +11,11 @@ using namespace hardware;
 
 TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catalog) {
   const auto at = [&](std::string_view key) { return node.at(key); };
-  const ModelProfile* model = nullptr;
-  try {
-    model = &catalog.model(node.string("model"));
-  } catch (const CatalogError& e) {
-    at("model").fail(e.what());
-  }
+  const ModelProfile* model = &model_at(node, catalog);
   const std::string stack = node.string_or("software", "pytorch-eager");
-  std::optional<GpuPerformance> perf;
-  try {
-    perf.emplace(catalog.performance(node.string("gpu"), stack));
-  } catch (const CatalogError& e) {
-    at(node.has("software") && std::string(e.what()).find("software") != std::string::npos
-           ? "software"
-           : "gpu")
-        .fail(e.what());
-  }
+  std::optional<GpuPerformance> perf(performance_at(node, catalog, "pytorch-eager"));
   TrainingSetup t;
-  if (const auto p = node.find("precision")) {
-    const auto parsed = parse_precision(p->as_string());
-    if (!parsed) p->fail("unknown precision '" + p->as_string() + "'");
-    t.precision = *parsed;
-  } else {
-    t.precision = model->default_precision;
-  }
+  t.precision = precision_at(node, model->default_precision);
   auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
     const std::int64_t v = node.integer_or(key, def);
     if (v < 1 || v > max) at(key).fail("must be between 1 and " + std::to_string(max));

@@ -67,21 +67,9 @@ class CpuBatchCost final : public BatchCost {
 ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catalog) {
   ModelServerSetup s;
   const auto at = [&](std::string_view key) { return node.at(key); };
-  const ModelProfile* model = nullptr;
-  try {
-    model = &catalog.model(node.string("model"));
-  } catch (const CatalogError& e) {
-    at("model").fail(e.what());
-  }
+  const ModelProfile* model = &model_at(node, catalog);
   const double input = node.has("input") ? node.positive_number("input") : model->default_input;
-  Precision precision = model->default_precision;
-  if (const auto p = node.find("precision")) {
-    const auto parsed = parse_precision(p->as_string());
-    if (!parsed)
-      p->fail("unknown precision '" + p->as_string() +
-              "'; use fp32, tf32, fp16, bf16, int8 or amp");
-    precision = *parsed;
-  }
+  const Precision precision = precision_at(node, model->default_precision);
   const std::int64_t replicas = node.integer_or("replicas", 1);
   if (replicas < 1 || replicas > 100000) at("replicas").fail("must be between 1 and 100000");
   s.replicas = static_cast<std::uint32_t>(replicas);
@@ -108,15 +96,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
   char buf[256];
   if (on_gpu) {
     const std::string stack = node.string_or("software", "tensorrt");
-    std::optional<GpuPerformance> perf;
-    try {
-      perf.emplace(catalog.performance(node.string("gpu"), stack));
-    } catch (const CatalogError& e) {
-      (node.has("software") && std::string(e.what()).find("software stack") != std::string::npos
-           ? at("software")
-           : at("gpu"))
-          .fail(e.what());
-    }
+    std::optional<GpuPerformance> perf(performance_at(node, catalog, "tensorrt"));
     try {
       perf->check_fits(*model, s.batching.max_batch_size, input, precision);
     } catch (const MemoryCapacityError& e) {

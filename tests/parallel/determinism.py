@@ -133,6 +133,33 @@ if args.mpiexec and args.max_ranks >= 2:
         failures.append(f"zero-latency cut: message does not name the edge:\n{err}")
     run(2, 1, ["run", os.path.join(here, "zero_latency_cut.yaml"), "--json"])  # metis contracts it: fine
 
+# An error on one rank aborts every rank with its message, never a hang: a trace whose row
+# 10,005 is malformed passes the configuration check (the first 10,000 rows) and fails at run
+# time on the rank that owns the trace, while the other rank waits in the window exchange.
+if args.mpiexec and args.max_ranks >= 2:
+    import tempfile
+    import time
+    d = tempfile.mkdtemp()
+    with open(os.path.join(d, "broken.csv"), "w") as f:
+        f.write("t,size\n")
+        for i in range(10010):
+            f.write(f"{i * 0.001:.3f},{'x' if i == 10004 else 100}\n")
+    with open(os.path.join(d, "broken.yaml"), "w") as f:
+        f.write("name: broken\ncomponents:\n"
+                "  r: {type: trace, file: broken.csv, time_format: s, columns: {time: t, size: size}, "
+                "to: {component: s, latency: 1ms}}\n"
+                "  s: {type: station, service: {distribution: exponential, mean: 100us}, "
+                "to: {component: done, latency: 1ms}}\n  done: {type: sink}\n")
+    start = time.monotonic()
+    argv = [args.mpiexec, "--oversubscribe", "--allow-run-as-root", "-n", "2", args.scalesim,
+            "run", os.path.join(d, "broken.yaml"), "--partition", "block"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - start
+    if p.returncode == 0 or "broken.csv:10006: column 'size'" not in p.stderr or took > 120:
+        failures.append(f"error on one rank: exit {p.returncode} after {took:.1f} s\n{p.stderr[-1500:]}")
+    else:
+        print(f"error on one rank: every rank stopped (exit {p.returncode}) in {took:.1f} s")
+
 for f in failures:
     print("FAIL:", f, file=sys.stderr)
 print(f"{len(failures)} failure(s); layouts {LAYOUTS}")

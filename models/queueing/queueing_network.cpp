@@ -90,7 +90,8 @@ ArrivalProcess parse_arrivals(const ConfigNode& node) {
   if (process == "diurnal") {
     const double amplitude = node.number_or("amplitude", 0.5);
     if (!(amplitude >= 0 && amplitude <= 1)) node.at("amplitude").fail("must lie in [0, 1]");
-    return ArrivalProcess::diurnal(rate, amplitude, node.duration_or("peak", 14 * 3600 * kSecond));
+    return ArrivalProcess::diurnal(rate, amplitude,
+                                   node.duration_or("peak", SimTime{14} * 3600 * kSecond));
   }
   std::string msg = "unknown arrival process '" + process + "'";
   if (auto near =
@@ -302,7 +303,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (d.threshold >= d.fresh_accuracy) {
       node.at("threshold").fail("must be below fresh_accuracy, or it would retrain forever");
     }
-    d.check_every = node.duration_or("check_every", 3600 * kSecond);
+    d.check_every = node.duration_or("check_every", SimTime{3600} * kSecond);
     if (d.check_every <= 0) node.at("check_every").fail("must be greater than zero");
     const std::int64_t samples = node.integer_or("eval_samples", 1000);
     if (samples < 1) node.at("eval_samples").fail("must be at least 1");

@@ -231,6 +231,7 @@ int calibrate_command(const std::vector<std::string>& args) {
     }
     if (!report.empty()) {
       std::vector<std::string> shown;
+      shown.reserve(files.size());
       for (const auto& f : files) {
         shown.push_back(
             std::filesystem::path(f)

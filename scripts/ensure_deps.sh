@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib
   clang llvm libclang-rt-14-dev libomp-14-dev
+  slurm-wlm munge
 )
 
 missing=()

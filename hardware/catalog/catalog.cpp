@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
 
 namespace scalesim::hardware {
 namespace {
@@ -67,9 +68,29 @@ ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency e, const ConfigNo
 }
 
 std::string Catalog::default_dir() {
+  namespace fs = std::filesystem;
   if (const char* env = std::getenv("SCALESIM_CONFIG_DIR"); env != nullptr && *env != '\0') {
     return env;
   }
+  const auto has_catalog = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir / "hardware", ec) && fs::is_directory(dir / "models", ec);
+  };
+#ifdef SCALESIM_CONFIG_DIR_FROM_BINDIR
+  // An installed scalesim (<prefix>/bin/scalesim) reads the catalog installed beside it
+  // (<prefix>/share/scalesim/configs), wherever the prefix was moved to.
+  std::error_code ec;
+  if (const fs::path exe = fs::read_symlink("/proc/self/exe", ec); !ec) {
+    const fs::path installed =
+        (exe.parent_path() / SCALESIM_CONFIG_DIR_FROM_BINDIR).lexically_normal();
+    if (has_catalog(installed)) return installed.string();
+  }
+#endif
+  if (has_catalog(SCALESIM_DEFAULT_CONFIG_DIR)) return SCALESIM_DEFAULT_CONFIG_DIR;
+#ifdef SCALESIM_INSTALLED_CONFIG_DIR
+  // A program linking the installed libraries, away from the prefix, with the source tree gone.
+  if (has_catalog(SCALESIM_INSTALLED_CONFIG_DIR)) return SCALESIM_INSTALLED_CONFIG_DIR;
+#endif
   return SCALESIM_DEFAULT_CONFIG_DIR;
 }
 

@@ -26,7 +26,9 @@ class Catalog {
  public:
   // Loads <dir>/hardware/*.yaml and <dir>/models/*.yaml (sorted by file name).
   static Catalog load(const std::string& dir);
-  // $SCALESIM_CONFIG_DIR if set, else the configs/ folder the build was made from.
+  // $SCALESIM_CONFIG_DIR if set; else, for an installed binary, <prefix>/share/scalesim/configs
+  // found from the executable's own path; else the configs/ folder the build was made from
+  // (cmake/ScaleSimInstall.cmake).
   static std::string default_dir();
 
   const GpuSpec& gpu(std::string_view name) const;

@@ -53,6 +53,7 @@ class CascadeGate {
 
   const ConfidenceDistribution& confidence() const { return confidence_; }
   double threshold() const { return threshold_; }
+  Field field() const { return field_; }
   const Link& accept() const { return accept_; }
   const Link& escalate() const { return escalate_; }
   std::uint64_t accepted() const { return accepted_; }

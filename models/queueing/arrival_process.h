@@ -97,6 +97,7 @@ class ArrivalProcess {
   }
   std::string describe() const;
   Kind kind() const { return kind_; }
+  const Distribution& gaps() const { return gaps_; }  // renewal processes
 
  private:
   static double exponential(LpRandom& rng, double rate) {

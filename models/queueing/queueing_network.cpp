@@ -229,7 +229,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   }
   if (type == "model_server") {
     node.expect_keys({"type", "to", "model", "input", "precision", "gpu", "cpu", "software",
-                      "replicas", "instances", "dynamic_batching"});
+                      "replicas", "instances", "dynamic_batching", "failures"});
     ModelServerSetup setup = model_server_setup(node, catalog.get());
     settings.price_per_hour += setup.price_per_hour;
     std::optional<Link> out;
@@ -238,7 +238,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
   }
   if (type == "trace") {
     node.expect_keys({"type", "file", "format", "columns", "time_format", "time_scale", "repeat",
-                      "customers", "to"});
+                      "sort", "customers", "to"});
     TraceLayout layout;
     const std::string format = node.string_or("format", "csv");
     if (format == "azure_llm") {
@@ -278,7 +278,8 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     std::filesystem::path file(node.string("file"));
     if (file.is_relative()) file = std::filesystem::path(node.origin()).parent_path() / file;
     try {
-      TraceReader reader(file.string(), layout, scale, static_cast<std::uint64_t>(repeat));
+      TraceReader reader(file.string(), layout, scale, static_cast<std::uint64_t>(repeat),
+                         node.boolean_or("sort", false));
       const auto preview = reader.preview(10000);  // checks the header and first rows now
       return TraceSource(std::move(reader), parse_link(node.at("to"), names, self),
                          limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit),
@@ -628,6 +629,11 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
         build_component(node, node.string("type"), names, self, net.settings_, catalog));
     net.names_.push_back(name);
     if (node.string("type") == "source" && !node.has("customers")) unbounded_source = true;
+    // Crashes and repairs go on for ever: only a time limit ends such a run.
+    if (node.string("type") == "model_server" && node.has("failures") &&
+        net.settings_.end.end_time == kTimeInfinity) {
+      node.at("failures").fail("replica failures need a time limit: add end: {time: ...}");
+    }
   }
   if (const auto slos = root.find("slos")) {
     slos->expect_sequence();
@@ -935,6 +941,13 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".throughput_per_replica_per_s", per_s / ms->setup().replicas);
       compute_dollars_per_s += ms->mean_busy_replicas(run.end_time) * ms->setup().price_per_hour /
                                ms->setup().replicas / 3600.0;
+      if (ms->setup().failures.enabled) {
+        m.emplace_back(name + ".availability", ms->availability(run.end_time));
+        m.emplace_back(name + ".outage_share", ms->outage_share(run.end_time));
+        m.emplace_back(name + ".crashes", static_cast<double>(ms->crashes()));
+        m.emplace_back(name + ".failed_requests", static_cast<double>(ms->failed_requests()));
+        m.emplace_back(name + ".retried_requests", static_cast<double>(ms->retried_requests()));
+      }
     } else if (const auto* g = std::get_if<CascadeGate>(&net.component(lp))) {
       m.emplace_back(name + ".accepted_share", g->accepted_share());
     } else if (const auto* fl = std::get_if<FeatureLookup>(&net.component(lp))) {
@@ -1196,6 +1209,14 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+            if (c.setup().failures.enabled) {
+              s += "          failures: " + std::to_string(c.crashes()) +
+                   " replica crashes, availability " +
+                   fmt("%.2f%%", 100 * c.availability(run.end_time)) + ", no replica up " +
+                   fmt("%.2f%%", 100 * c.outage_share(run.end_time)) + " of the time; " +
+                   std::to_string(c.retried_requests()) + " requests retried, " +
+                   std::to_string(c.failed_requests()) + " failed\n";
+            }
           } else if constexpr (std::is_same_v<T, FeatureLookup>) {
             s += "  features " + name + " (" + c.setup().description +
                  "): " + std::to_string(c.requests()) + " lookups, mean " +

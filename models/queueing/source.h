@@ -45,6 +45,7 @@ class Source {
   std::uint64_t emitted() const { return emitted_; }
   const ArrivalProcess& interarrival() const { return interarrival_; }
   const Link& out() const { return out_; }
+  std::uint64_t limit() const { return limit_; }
   // Reported state, moved to the rank that writes results.
   void save(ByteWriter& w) const {
     w.put(emitted_);

@@ -8,6 +8,10 @@ ModelServer::ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTim
       out_(out),
       warmup_(warmup),
       busy_on_replica_(setup_.replicas, 0),
+      replica_up_(setup_.replicas, 1),
+      up_slots_(setup_.replicas * setup_.instances),
+      up_replicas_(warmup, static_cast<double>(setup_.replicas)),
+      all_down_(warmup),
       busy_(warmup),
       busy_replicas_(warmup),
       queued_(warmup),
@@ -23,7 +27,7 @@ std::uint32_t ModelServer::pick_slot() const {
   std::uint32_t best = 0;
   std::uint32_t best_load = UINT32_MAX;
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i].busy) continue;
+    if (slots_[i].busy || replica_up_[slots_[i].replica] == 0) continue;
     const std::uint32_t load = busy_on_replica_[slots_[i].replica];
     if (load < best_load) {
       best = i;
@@ -47,6 +51,11 @@ void ModelServer::save(ByteWriter& w) const {
   busy_replicas_.save(w);
   queued_.save(w);
   series_.save(w);
+  w.put(crashes_);
+  w.put(failed_requests_);
+  w.put(retried_requests_);
+  up_replicas_.save(w);
+  all_down_.save(w);
 }
 
 void ModelServer::load(ByteReader& r) {
@@ -63,6 +72,11 @@ void ModelServer::load(ByteReader& r) {
   busy_replicas_.load(r);
   queued_.load(r);
   series_.load(r);
+  crashes_ = r.get<std::uint64_t>();
+  failed_requests_ = r.get<std::uint64_t>();
+  retried_requests_ = r.get<std::uint64_t>();
+  up_replicas_.load(r);
+  all_down_.load(r);
 }
 
 void ModelServer::hash_into(ResultHash& h, SimTime now) const {
@@ -78,6 +92,10 @@ void ModelServer::hash_into(ResultHash& h, SimTime now) const {
   h.add(utilisation(now));
   h.add(mean_queue_length(now));
   h.add(mean_busy_replicas(now));
+  h.add(crashes_);
+  h.add(failed_requests_);
+  h.add(retried_requests_);
+  if (setup_.failures.enabled) h.add(availability(now));
 }
 
 }  // namespace scalesim

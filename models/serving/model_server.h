@@ -16,6 +16,7 @@
 
 #include "hardware/gpu/dynamic_batcher.h"
 #include "queueing/customer.h"
+#include "queueing/distribution.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -28,7 +29,9 @@
 
 namespace scalesim {
 
-inline constexpr EventKind kBatchTimer = 3;  // a held batch's max_queue_delay expired
+inline constexpr EventKind kBatchTimer = 3;        // a held batch's max_queue_delay expired
+inline constexpr EventKind kReplicaFails = 13;     // a replica crashes (token id: the replica)
+inline constexpr EventKind kReplicaRepaired = 14;  // it is back in service
 
 // The time of a batch whose requests carry their own sizes (trace replay): encoders pad the
 // batch to its longest input; decoder LLMs prefill the prompts, then decode until the longest
@@ -42,6 +45,19 @@ class BatchCost {
                        std::uint32_t busy) const = 0;
 };
 
+// Replica crashes (config key `failures`): each replica runs for a time drawn from
+// `time_to_failure` (mean: the MTBF), is down for `time_to_repair` (the MTTR), and so on. The
+// batches running on a crashed replica are lost: their requests go back to the head of the
+// queue (`in_flight: retry`, at most `max_retries` times each, then they fail) or fail at once
+// (`in_flight: fail`). Failed requests leave the system and are counted.
+struct ReplicaFailures {
+  bool enabled = false;
+  Distribution time_to_failure = Distribution::deterministic(1);
+  Distribution time_to_repair = Distribution::deterministic(1);
+  bool retry = true;
+  std::uint32_t max_retries = 3;
+};
+
 struct ModelServerSetup {
   std::string description;  // "bert-base fp16 on 2 x A100-SXM4-40GB (tensorrt), 2 instances"
   std::uint32_t replicas = 1;
@@ -52,6 +68,7 @@ struct ModelServerSetup {
   std::vector<SimTime> batch_time;
   double price_per_hour = 0;              // all replicas
   std::shared_ptr<const BatchCost> cost;  // for requests with sizes; immutable, shared
+  ReplicaFailures failures;
 };
 
 class ModelServer {
@@ -60,7 +77,16 @@ class ModelServer {
               bool adaptive = false);
 
   template <class Ctx>
-  void init(Ctx&) {}
+  void init(Ctx& ctx) {
+    if (!setup_.failures.enabled) return;
+    for (std::uint32_t r = 0; r < setup_.replicas; ++r) {
+      Customer token;
+      token.id = r;
+      ctx.schedule(ctx.self(),
+                   std::max<SimTime>(1, setup_.failures.time_to_failure.sample(ctx.rng())),
+                   kReplicaFails, token);
+    }
+  }
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -68,12 +94,25 @@ class ModelServer {
                     static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
       ++arrivals_;
-      waiting_.push_back(Held{ev.payload, ctx.now()});
+      waiting_.push_back(Held{ev.payload, ctx.now(), 0});
       queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
     } else if (ev.kind == kServiceDone) {
-      finish_batch(ctx, static_cast<std::uint32_t>(ev.payload.id));
+      // A batch lost with its replica still has its completion event queued: skip it.
+      const auto s = static_cast<std::uint32_t>(ev.payload.id);
+      if (slots_[s].busy && slots_[s].generation == ev.payload.aux) finish_batch(ctx, s);
     } else if (ev.kind == kBatchTimer && ctx.now() >= timer_at_) {
       timer_at_ = kTimeInfinity;
+    } else if (ev.kind == kReplicaFails) {
+      fail_replica(ctx, static_cast<std::uint32_t>(ev.payload.id));
+    } else if (ev.kind == kReplicaRepaired) {
+      const auto r = static_cast<std::uint32_t>(ev.payload.id);
+      replica_up_[r] = 1;
+      up_slots_ += setup_.instances;
+      up_replicas_.add(ctx.now(), 1.0);
+      if (up_slots_ == setup_.instances) all_down_.set(ctx.now(), 0.0);
+      ctx.schedule(ctx.self(),
+                   std::max<SimTime>(1, setup_.failures.time_to_failure.sample(ctx.rng())),
+                   kReplicaFails, ev.payload);
     }
     dispatch(ctx);
   }
@@ -97,6 +136,16 @@ class ModelServer {
   // compute actually used (as opposed to provisioned) is proportional to.
   double mean_busy_replicas(SimTime now) const { return busy_replicas_.mean(now); }
   const TimeSeriesRecorder& series() const { return series_; }
+  // Replica failures (all zero without them).
+  std::uint64_t crashes() const { return crashes_; }
+  std::uint64_t failed_requests() const { return failed_requests_; }
+  std::uint64_t retried_requests() const { return retried_requests_; }
+  // Replicas in service / all replicas, averaged over time since warm-up.
+  double availability(SimTime now) const {
+    return up_replicas_.mean(now) / static_cast<double>(setup_.replicas);
+  }
+  // Share of the time since warm-up with no replica in service.
+  double outage_share(SimTime now) const { return all_down_.mean(now); }
 
   void save(ByteWriter& w) const;
   void load(ByteReader& r);
@@ -110,16 +159,18 @@ class ModelServer {
   struct Held {
     Customer customer;
     SimTime entered;
+    std::uint32_t retries;
   };
   struct Slot {
     std::uint32_t replica = 0;
+    std::uint32_t generation = 0;  // bumped when its batch is lost, to skip the stale completion
     bool busy = false;
     std::vector<Held> batch;  // capacity max_batch_size, reserved once
   };
 
   template <class Ctx>
   void dispatch(Ctx& ctx) {
-    while (!waiting_.empty() && busy_slots_ < slots_.size()) {
+    while (!waiting_.empty() && busy_slots_ < up_slots_) {
       const auto d = setup_.batching.decide(static_cast<std::int64_t>(waiting_.size()),
                                             waiting_.front().entered, ctx.now());
       if (d.batch == 0) {
@@ -167,7 +218,44 @@ class ModelServer {
             : setup_.cost->time(size, max_size, max_aux, busy_here);
     Customer token;
     token.id = s;
+    token.aux = slot.generation;
     ctx.schedule(ctx.self(), t, kServiceDone, token);
+  }
+
+  // Replica `r` crashes: its running batches are lost (their requests retried or failed), and it
+  // is repaired after a time_to_repair draw.
+  template <class Ctx>
+  void fail_replica(Ctx& ctx, std::uint32_t r) {
+    ++crashes_;
+    replica_up_[r] = 0;
+    up_slots_ -= setup_.instances;
+    up_replicas_.add(ctx.now(), -1.0);
+    if (up_slots_ == 0) all_down_.set(ctx.now(), 1.0);
+    // Lost batches, last slot first, so that pushing each request to the head of the queue
+    // leaves them in their original order ahead of the waiting ones.
+    for (std::uint32_t k = setup_.instances; k-- > 0;) {
+      Slot& slot = slots_[static_cast<std::size_t>(r) * setup_.instances + k];
+      if (!slot.busy) continue;
+      slot.busy = false;
+      ++slot.generation;
+      --busy_slots_;
+      if (--busy_on_replica_[r] == 0) busy_replicas_.add(ctx.now(), -1.0);
+      for (auto it = slot.batch.rbegin(); it != slot.batch.rend(); ++it) {
+        if (setup_.failures.retry && it->retries < setup_.failures.max_retries) {
+          ++retried_requests_;
+          waiting_.push_front(Held{it->customer, it->entered, it->retries + 1});
+        } else {
+          ++failed_requests_;
+        }
+      }
+      slot.batch.clear();
+    }
+    busy_.set(ctx.now(), static_cast<double>(busy_slots_));
+    queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+    Customer token;
+    token.id = r;
+    ctx.schedule(ctx.self(), std::max<SimTime>(1, setup_.failures.time_to_repair.sample(ctx.rng())),
+                 kReplicaRepaired, token);
   }
 
   template <class Ctx>
@@ -201,7 +289,12 @@ class ModelServer {
   SimTime warmup_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> busy_on_replica_;
+  std::vector<std::uint8_t> replica_up_;
   std::uint32_t busy_slots_ = 0;
+  std::uint32_t up_slots_ = 0;  // instances on replicas in service
+  std::uint64_t crashes_ = 0, failed_requests_ = 0, retried_requests_ = 0;
+  TimeWeighted up_replicas_;
+  TimeWeighted all_down_;
   SimTime timer_at_ = kTimeInfinity;
   RingBuffer<Held> waiting_;
   std::uint64_t arrivals_ = 0, departures_ = 0, batches_ = 0;

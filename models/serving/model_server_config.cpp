@@ -90,6 +90,34 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     s.batching.max_queue_delay = db->duration_or("max_queue_delay", 0);
   }
   s.batching.validate();
+  if (const auto f = node.find("failures")) {
+    f->expect_keys(
+        {"mtbf", "mttr", "time_to_failure", "time_to_repair", "in_flight", "max_retries"});
+    // mtbf / mttr: exponential with that mean; time_to_failure / time_to_repair: any
+    // distribution (docs/config.md).
+    auto pick = [&](const char* mean_key, const char* dist_key) {
+      if (f->has(mean_key) == f->has(dist_key))
+        f->fail(std::string("give either `") + mean_key + "` or `" + dist_key + "`");
+      if (f->has(mean_key)) {
+        const SimTime m = f->duration(mean_key);
+        if (m <= 0) f->at(mean_key).fail("must be greater than zero");
+        return Distribution::exponential(m);
+      }
+      const Distribution d = Distribution::from_config(f->at(dist_key));
+      if (!(d.mean_seconds() > 0)) f->at(dist_key).fail("must have a mean greater than zero");
+      return d;
+    };
+    s.failures.enabled = true;
+    s.failures.time_to_failure = pick("mtbf", "time_to_failure");
+    s.failures.time_to_repair = pick("mttr", "time_to_repair");
+    const std::string policy = f->string_or("in_flight", "retry");
+    if (policy != "retry" && policy != "fail")
+      f->at("in_flight").fail("must be retry or fail, got '" + policy + "'");
+    s.failures.retry = policy == "retry";
+    const std::int64_t retries = f->integer_or("max_retries", 3);
+    if (retries < 0 || retries > 1000) f->at("max_retries").fail("must be between 0 and 1000");
+    s.failures.max_retries = static_cast<std::uint32_t>(retries);
+  }
   const auto max_batch = static_cast<std::size_t>(s.batching.max_batch_size);
   const bool on_gpu = node.has("gpu");
   if (on_gpu == node.has("cpu")) node.fail("a model_server runs on either `gpu:` or `cpu:`");

@@ -13,6 +13,9 @@ namespace scalesim::cli {
 // cannot (errors that all ranks hit identically are printed once, by rank 0).
 int phold_command(const std::vector<std::string>& args, Transport& transport);
 int run_command(const std::vector<std::string>& args, Transport& transport);
+int sweep_command(const std::vector<std::string>& args, Transport& transport);
+// Joins the shards of a sweep run as a job array (no MPI).
+int merge_command(const std::vector<std::string>& args);
 // The catalog commands need no MPI.
 int info_command(const std::vector<std::string>& args);
 int calibrate_command(const std::vector<std::string>& args);

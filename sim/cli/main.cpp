@@ -17,6 +17,9 @@ constexpr const char* kUsage =
     "      [--threads T] [--partition metis|block] [--stats] [--replications K]\n"
     "  phold [--nlp N --start-events K --mean M --lookahead L --remote R --end T] [--json]\n"
     "      [--threads T] [--partition metis|block] [--stats]   PHOLD (ROSS's flag names)\n"
+    "  sweep SPEC.yaml [--backend des|mc] [-o OUT.h5] [--json]   a parameter sweep (resumable)\n"
+    "      [--threads T] [--device auto|cpu|gpu] [--chunk N] [--shard I/N]\n"
+    "  merge -o OUT.h5 SHARD.h5 ...                     join a sweep's shards (job arrays)\n"
     "  info hardware|models [--json]                   print the hardware and model catalog\n"
     "  calibrate [CSV ...] [--write] [--report FILE]    fit the GPU model to measurements\n"
     "\n"
@@ -40,12 +43,14 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
-  if (command == "run" || command == "phold") {
+  if (command == "run" || command == "phold" || command == "sweep") {
     scalesim::MpiSession mpi(&argc, &argv);  // MPI only for the commands that simulate
     scalesim::Transport transport;
+    if (command == "sweep") return scalesim::cli::sweep_command(args, transport);
     return command == "run" ? scalesim::cli::run_command(args, transport)
                             : scalesim::cli::phold_command(args, transport);
   }
+  if (command == "merge") return scalesim::cli::merge_command(args);
   if (command == "info") return scalesim::cli::info_command(args);
   if (command == "calibrate") return scalesim::cli::calibrate_command(args);
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);

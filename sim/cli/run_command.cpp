@@ -56,6 +56,9 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       "replications", po::value(&replications),
       "ensemble mode: K independent replications (seeds seed..seed+K-1) over ranks x threads, "
       "merged with 99% confidence intervals")("stats", "print per-rank counters of a parallel run")(
+      "sort-trace",
+      "sort every trace by time in memory instead of rejecting one out of order (sets sort: true "
+      "on each trace component)")(
       "json", "print one JSON object (summary metrics and result_hash) instead of text");
   po::positional_options_description pos;
   pos.add("config", 1);
@@ -96,6 +99,14 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
   try {
     ConfigNode config = ConfigNode::load_file(config_path);
     if (vm.count("seed")) config.set("seed", std::to_string(seed));
+    if (vm.count("sort-trace")) {
+      if (const auto comps = config.find("components"); comps && comps->is_map()) {
+        for (const auto& [name, node] : comps->entries()) {
+          if (node.is_map() && node.string_or("type", "") == "trace")
+            config.set_path("components." + name + ".sort", "true");
+        }
+      }
+    }
     for (const auto& o : overrides) {
       const auto eq = o.find('=');
       if (eq == std::string::npos || eq == 0) {

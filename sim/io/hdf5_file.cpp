@@ -232,6 +232,59 @@ void Hdf5Group::array(const std::string& name, const std::vector<std::uint64_t>&
   write_by_root(name, H5T_STD_U64LE, H5T_NATIVE_UINT64, values.data(), values.size());
 }
 
+namespace {
+// Rank 0's `data` as an N-D dataset of shape `dims` (the other ranks select nothing).
+void write_nd_by_root(hid_t group, hid_t xfer, int rank, const std::string& name, hid_t file_type,
+                      hid_t memory_type, const void* data, std::size_t count,
+                      const std::vector<std::uint64_t>& dims) {
+  std::vector<hsize_t> shape(dims.begin(), dims.end());
+  std::uint64_t total = 1;
+  for (auto d : dims) total *= d;
+  if (shape.empty() || total != count)
+    throw std::invalid_argument("HDF5: dataset " + name + ": the shape does not match the values");
+  const auto rank_n = static_cast<int>(shape.size());
+  const H5Handle space(H5Screate_simple(rank_n, shape.data(), nullptr), H5Sclose,
+                       "create a dataspace");
+  const H5Handle d(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                              H5P_DEFAULT),
+                   H5Dclose, "create dataset " + name);
+  const H5Handle mem(H5Screate_simple(rank_n, shape.data(), nullptr), H5Sclose,
+                     "create a dataspace");
+  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
+  if (rank != 0 || total == 0) {
+    check(H5Sselect_none(mem.get()), "select nothing");
+    check(H5Sselect_none(file_space.get()), "select nothing");
+  }
+  check(H5Dwrite(d.get(), memory_type, mem.get(), file_space.get(), xfer, data),
+        "write dataset " + name);
+}
+}  // namespace
+
+void Hdf5Group::doubles(const std::string& name, const std::vector<double>& values,
+                        const std::vector<std::uint64_t>& dims) const {
+  write_nd_by_root(h_.get(), xfer_, rank_, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.data(),
+                   values.size(), dims);
+}
+
+void Hdf5Group::bytes(const std::string& name, const std::vector<std::uint8_t>& values,
+                      const std::vector<std::uint64_t>& dims) const {
+  write_nd_by_root(h_.get(), xfer_, rank_, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, values.data(),
+                   values.size(), dims);
+}
+
+void Hdf5Group::strings(const std::string& name, const std::vector<std::string>& values,
+                        const std::vector<std::uint64_t>& dims) const {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::vector<char> packed(width * std::max<std::size_t>(values.size(), 1), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(),
+              packed.begin() + static_cast<std::ptrdiff_t>(i * width));
+  const H5Handle type = string_type(width);
+  write_nd_by_root(h_.get(), xfer_, rank_, name, type.get(), type.get(), packed.data(),
+                   values.size(), dims);
+}
+
 void Hdf5Group::write_by_root(const std::string& name, hid_t file_type, hid_t memory_type,
                               const void* data, std::size_t count) const {
   const hsize_t n = count;

@@ -1,7 +1,9 @@
 #include "scalesim/io/trace_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +24,34 @@ std::vector<std::string_view> split(std::string_view line) {
     while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
   }
   return out;
+}
+
+// Throws unless `line` is UTF-8 text without NUL bytes, naming the column of the first bad
+// byte.
+void check_text(const std::string& line, const std::string& where) {
+  const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+  const std::size_t n = line.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned c = p[i];
+    std::size_t len = 1;
+    if (c == 0) {
+      throw TraceError(where + ":" + std::to_string(i + 1) +
+                       ": a NUL byte (is the file UTF-16?); save it as UTF-8 CSV");
+    }
+    if (c >= 0x80) {
+      len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+      bool ok = len != 0 && i + len <= n && c != 0xC0 && c != 0xC1 && c <= 0xF4;
+      for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] >> 6) == 0x2;
+      if (!ok) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", c);
+        throw TraceError(where + ":" + std::to_string(i + 1) + ": byte " + hex +
+                         " is not valid UTF-8 (a Latin-1 or Windows-1252 file?); save it as "
+                         "UTF-8 CSV");
+      }
+    }
+    i += len;
+  }
 }
 
 template <class T>
@@ -72,15 +102,27 @@ std::optional<std::int64_t> parse_datetime_ns(std::string_view t) {
 }
 
 TraceReader::TraceReader(std::string path, TraceLayout layout, double time_scale,
-                         std::uint64_t repeat)
-    : path_(std::move(path)), layout_(std::move(layout)), time_scale_(time_scale), repeat_(repeat) {
+                         std::uint64_t repeat, bool sort)
+    : path_(std::move(path)),
+      layout_(std::move(layout)),
+      time_scale_(time_scale),
+      repeat_(repeat),
+      sort_(sort) {
   if (!(time_scale_ > 0)) throw TraceError(path_ + ": time_scale must be greater than zero");
   if (repeat_ < 1) throw TraceError(path_ + ": repeat must be at least 1");
   open();
+  if (sort_) load_sorted();
 }
 
 TraceReader::TraceReader(const TraceReader& o)
-    : TraceReader(o.path_, o.layout_, o.time_scale_, o.repeat_) {}
+    : path_(o.path_),
+      layout_(o.layout_),
+      time_scale_(o.time_scale_),
+      repeat_(o.repeat_),
+      sort_(o.sort_),
+      sorted_(o.sorted_) {
+  open();
+}
 
 TraceReader& TraceReader::operator=(const TraceReader& o) {
   if (this != &o) *this = TraceReader(o);
@@ -93,7 +135,14 @@ void TraceReader::open() {
   std::string header;
   line_ = 1;
   if (!std::getline(*in_, header)) throw TraceError(path_ + ":1: empty trace, expected a header");
+  if (header.size() >= 2 &&
+      (header.compare(0, 2, "\xFF\xFE") == 0 || header.compare(0, 2, "\xFE\xFF") == 0)) {
+    throw TraceError(path_ +
+                     ":1: the file is UTF-16 or UTF-32 (it starts with a byte-order mark); "
+                     "save it as UTF-8 CSV");
+  }
   if (header.size() >= 3 && header.compare(0, 3, "\xEF\xBB\xBF") == 0) header.erase(0, 3);
+  check_text(header, path_ + ":1");
   const auto cols = split(header);
   columns_ = cols.size();
   auto find = [&](const std::string& name, const char* role) {
@@ -111,14 +160,16 @@ void TraceReader::open() {
   aux_col_ = find(layout_.aux_column, "second size");
   first_raw_.reset();
   rows_in_pass_ = 0;
+  sorted_pos_ = 0;
 }
 
-std::optional<TraceRow> TraceReader::read_row() {
+std::optional<TraceReader::RawRow> TraceReader::parse_next() {
   std::string line;
   while (std::getline(*in_, line)) {
     ++line_;
     if (line.empty() || line == "\r") continue;
     const std::string where = path_ + ":" + std::to_string(line_);
+    check_text(line, where);
     const auto f = split(line);
     if (f.size() != columns_) {
       throw TraceError(where + ": expected " + std::to_string(columns_) + " columns, got " +
@@ -141,11 +192,8 @@ std::optional<TraceRow> TraceReader::read_row() {
       throw TraceError(where + ": column '" + layout_.time_column + "': bad time \"" +
                        std::string(t) + "\"");
     }
-    if (first_raw_ && raw < last_raw_) {
-      throw TraceError(where + ": time goes backwards (the trace must be sorted by '" +
-                       layout_.time_column + "')");
-    }
-    TraceRow row;
+    RawRow row;
+    row.raw = raw;
     auto read_size = [&](int col, const std::string& name, std::uint32_t& out) {
       if (col < 0) return;
       const std::string_view v = f[static_cast<std::size_t>(col)];
@@ -160,13 +208,44 @@ std::optional<TraceRow> TraceReader::read_row() {
     };
     read_size(size_col_, layout_.size_column, row.size);
     read_size(aux_col_, layout_.aux_column, row.aux);
-    if (!first_raw_) first_raw_ = raw;
-    last_raw_ = raw;
-    row.time = raw - *first_raw_;
-    ++rows_in_pass_;
     return row;
   }
   return std::nullopt;
+}
+
+void TraceReader::load_sorted() {
+  if (sorted_) return;
+  auto rows = std::make_shared<std::vector<RawRow>>();
+  while (const auto r = parse_next()) rows->push_back(*r);
+  std::stable_sort(rows->begin(), rows->end(),
+                   [](const RawRow& a, const RawRow& b) { return a.raw < b.raw; });
+  sorted_ = std::move(rows);
+  sorted_pos_ = 0;
+}
+
+std::optional<TraceRow> TraceReader::read_row() {
+  std::optional<RawRow> r;
+  if (sorted_) {
+    if (sorted_pos_ < sorted_->size()) r = (*sorted_)[sorted_pos_++];
+  } else {
+    r = parse_next();
+    if (r && first_raw_ && r->raw < last_raw_) {
+      throw TraceError(path_ + ":" + std::to_string(line_) +
+                       ": time goes backwards (the trace must be sorted by '" +
+                       layout_.time_column +
+                       "'; or run with --sort-trace, or set sort: true on the trace, to sort it "
+                       "in memory)");
+    }
+  }
+  if (!r) return std::nullopt;
+  TraceRow row;
+  row.size = r->size;
+  row.aux = r->aux;
+  if (!first_raw_) first_raw_ = r->raw;
+  last_raw_ = r->raw;
+  row.time = r->raw - *first_raw_;
+  ++rows_in_pass_;
+  return row;
 }
 
 std::optional<TraceRow> TraceReader::next() {

@@ -29,7 +29,9 @@ int to_int(std::size_t n) {
 
 MpiSession::MpiSession(int* argc, char*** argv) {
   int provided = 0;
-  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  // SERIALIZED lets a sweep's worker threads take tasks from the shared counter (one at a
+  // time); the engine itself needs only FUNNELED.
+  MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
   if (provided < MPI_THREAD_FUNNELED) {
     std::fprintf(stderr, "scalesim: the MPI library does not support MPI_THREAD_FUNNELED\n");
     MPI_Abort(MPI_COMM_WORLD, 4);

@@ -134,6 +134,86 @@ TEST(ModelServer, ConfigErrorsNameTheKey) {
                ConfigError);
 }
 
+// Replica crashes: an alternating renewal process per replica (up ~ Exp(MTBF), down ~
+// Exp(MTTR)), so the long-run share of replicas in service is MTBF / (MTBF + MTTR).
+TEST(ModelServerFailures, AvailabilityIsMtbfOverMtbfPlusMttr) {
+  QueueingNetwork net = network("{process: poisson, rate: 20/s}",
+                                "    model: bert-base\n    gpu: A100-SXM4-40GB\n    replicas: 4\n"
+                                "    failures: {mtbf: 10s, mttr: 2s}",
+                                "end: {time: 10000s}");
+  const NetworkRun run = simulate(net, 3);
+  const auto& srv = net.get<ModelServer>("srv");
+  // Asymptotic variance of the up share of one replica over T: 2 u^2 d^2 / ((u + d)^3 T)
+  // (exponential up and down times), here 4 replicas x 9999 s: sd 0.0034; 4 sd below.
+  EXPECT_NEAR(srv.availability(run.end_time), 10.0 / 12.0, 0.014);
+  // Crashes: 4 replicas x 9999 s x (10/12 up) / 10 s = 3333, Poisson-like spread (sd < 58).
+  EXPECT_NEAR(static_cast<double>(srv.crashes()), 3333.0, 240.0);
+  // All four down at once: (1/6)^4 = 0.00077 of the time if independent.
+  EXPECT_LT(srv.outage_share(run.end_time), 0.004);
+  EXPECT_EQ(srv.failed_requests(), 0u);
+}
+
+std::string failing_server(const std::string& policy) {
+  return "    model: bert-base\n    gpu: A100-SXM4-40GB\n    replicas: 2\n"
+         "    dynamic_batching: {max_batch_size: 16, max_queue_delay: 5ms}\n"
+         "    failures: {mtbf: 500ms, mttr: 100ms, in_flight: " +
+         policy + "}";
+}
+
+TEST(ModelServerFailures, RetriedRequestsAreNeverLostAndFailedOnesAreCounted) {
+  // 20,000 requests, crashes every 0.5 s per replica while batches run: with retries every
+  // request reaches the sink; with in_flight: fail, those in lost batches do not, and the
+  // count says how many.
+  const std::string src = "{process: poisson, rate: 2000/s}\n    customers: 20000";
+  QueueingNetwork retry =
+      network(src, failing_server("retry, max_retries: 1000"), "end: {time: 100s}");
+  simulate(retry, 9);
+  const auto& r = retry.get<ModelServer>("srv");
+  EXPECT_GT(r.crashes(), 10u);
+  EXPECT_GT(r.retried_requests(), 0u);
+  EXPECT_EQ(r.failed_requests(), 0u);
+  EXPECT_EQ(retry.get<Sink>("out").arrived(), 20000u);
+  EXPECT_EQ(r.departures(), 20000u);
+
+  QueueingNetwork fail = network(src, failing_server("fail"), "end: {time: 100s}");
+  simulate(fail, 9);
+  const auto& f = fail.get<ModelServer>("srv");
+  EXPECT_GT(f.failed_requests(), 0u);
+  EXPECT_EQ(f.retried_requests(), 0u);
+  EXPECT_EQ(fail.get<Sink>("out").arrived() + f.failed_requests(), 20000u);
+
+  // max_retries 0: a request in a lost batch fails at its first loss.
+  QueueingNetwork none = network(src, failing_server("retry, max_retries: 0"), "end: {time: 100s}");
+  simulate(none, 9);
+  EXPECT_EQ(none.get<ModelServer>("srv").failed_requests(), f.failed_requests());
+}
+
+TEST(ModelServerFailures, ConfigErrorsNameTheKey) {
+  auto error = [](const std::string& failures, const std::string& end) {
+    try {
+      (void)network("{process: poisson, rate: 1/s}\n    customers: 10",
+                    "    model: bert-base\n    gpu: A100-SXM4-40GB\n    failures: " + failures,
+                    end);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string timed = "end: {time: 10s}";
+  EXPECT_NE(error("{mtbf: 1h, mttr: 5min}", "").find("need a time limit"), std::string::npos);
+  EXPECT_NE(error("{mtbf: 1h}", timed).find("give either `mttr` or `time_to_repair`"),
+            std::string::npos);
+  EXPECT_NE(error("{mtbf: 1h, mttr: 5min, in_flight: drop}", timed).find("must be retry or fail"),
+            std::string::npos);
+  EXPECT_NE(error("{mtbf: 1h, mttr: 5min, max_retry: 2}", timed).find("did you mean 'max_retries'"),
+            std::string::npos);
+  EXPECT_NE(error("{mtbf: 0s, mttr: 5min}", timed).find("must be greater than zero"),
+            std::string::npos);
+  EXPECT_EQ(
+      error("{time_to_failure: {distribution: lognormal, mean: 1h, cv: 0.5}, mttr: 5min}", timed),
+      "");
+}
+
 TEST(ModelServer, CpuServerUsesOneCorePerRequest) {
   QueueingNetwork net = network("{process: poisson, rate: 1000/s}",
                                 "    model: gbt\n    cpu: c5.2xlarge", "end: {time: 20s}");

@@ -97,6 +97,59 @@ TEST(TraceReader, BadTracesNameFileAndLine) {
   EXPECT_THROW(TraceReader("/nonexistent.csv", azure()), TraceError);
 }
 
+TEST(TraceReader, SortsAnUnsortedTraceInMemoryWhenAsked) {
+  const std::string h = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  const std::string path = write_trace("unsorted.csv", h + "2023-11-16 18:15:46.0,1,10\n"
+                                                           "2023-11-16 18:15:44.0,2,20\n"
+                                                           "2023-11-16 18:15:46.0,3,30\n"
+                                                           "2023-11-16 18:15:45.5,4,40\n");
+  EXPECT_THROW(
+      {
+        TraceReader r(path, azure());
+        while (r.next()) {
+        }
+      },
+      TraceError);
+  TraceReader r(path, azure(), 1.0, 2, /*sort=*/true);
+  std::vector<std::pair<SimTime, std::uint32_t>> got;
+  while (const auto row = r.next()) got.emplace_back(row->time, row->size);
+  // Sorted by time, equal times in file order (stable), the second tile after the first.
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(got[0], std::make_pair(SimTime{0}, 2u));
+  EXPECT_EQ(got[1], std::make_pair(SimTime{1'500'000'000}, 4u));
+  EXPECT_EQ(got[2], std::make_pair(SimTime{2'000'000'000}, 1u));
+  EXPECT_EQ(got[3], std::make_pair(SimTime{2'000'000'000}, 3u));
+  EXPECT_GT(got[4].first, got[3].first);
+  EXPECT_EQ(got[4].second, 2u);
+  // A copy replays the same sorted rows from the start.
+  TraceReader copy(r);
+  EXPECT_EQ(copy.next()->size, 2u);
+  // A malformed row is still an error with its line when sorting.
+  EXPECT_THROW(TraceReader(write_trace("bad_sorted.csv", h + "2023-11-16 18:15:46.0,x,1\n"),
+                           azure(), 1.0, 1, true),
+               TraceError);
+}
+
+TEST(TraceReader, RejectsTextThatIsNotUtf8) {
+  const std::string h = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  // Latin-1 e-acute in a row.
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,1,1\n2023-11-16 18:15:47.0,1,1 caf\xE9\n")
+                .find("bad.csv:3:"),
+            std::string::npos);
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:47.0,1,1 caf\xE9\n").find("is not valid UTF-8"),
+            std::string::npos);
+  // UTF-16 little endian with its byte-order mark.
+  EXPECT_NE(error_of(std::string("\xFF\xFET\0I\0", 6) + "\n").find("bad.csv:1: the file is UTF-16"),
+            std::string::npos);
+  // A NUL byte inside a row.
+  EXPECT_NE(
+      error_of(h + std::string("2023-11-16 18:15:46.0,1\0,1\n", 27)).find("bad.csv:2:24: a NUL"),
+      std::string::npos);
+  // Valid multi-byte UTF-8 passes the check (and then fails on the number, not the encoding).
+  EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,\xC3\xA9,1\n").find("expected a whole number"),
+            std::string::npos);
+}
+
 TEST(TraceSource, ReplaysTheBundledAzureTraceIntoANetwork) {
   const std::string yaml =
       "name: t\ncomponents:\n  requests:\n    type: trace\n    file: " +

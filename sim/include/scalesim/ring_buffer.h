@@ -19,6 +19,14 @@ class RingBuffer {
     ++size_;
   }
 
+  // Puts `v` ahead of everything queued (a request sent back to the head of the line).
+  void push_front(const T& v) {
+    if (size_ == slots_.size()) grow();
+    head_ = (head_ + slots_.size() - 1) & (slots_.size() - 1);
+    slots_[head_] = v;
+    ++size_;
+  }
+
   // REQUIRES: !empty().
   const T& front() const { return slots_[head_]; }
 

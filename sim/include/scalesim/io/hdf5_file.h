@@ -74,6 +74,15 @@ class Hdf5Group {
   void text(const std::string& name, const std::string& text) const;
   // Rank 0's values as a 1-D uint64 dataset.
   void array(const std::string& name, const std::vector<std::uint64_t>& values) const;
+  // Rank 0's values, row-major, as an N-D dataset of shape `dims` (product of dims ==
+  // values.size()): float64, uint8, or fixed-length ASCII strings (the longest value's width,
+  // NUL-padded).
+  void doubles(const std::string& name, const std::vector<double>& values,
+               const std::vector<std::uint64_t>& dims) const;
+  void bytes(const std::string& name, const std::vector<std::uint8_t>& values,
+             const std::vector<std::uint64_t>& dims) const;
+  void strings(const std::string& name, const std::vector<std::string>& values,
+               const std::vector<std::uint64_t>& dims) const;
   // Rank 0's rows as a 1-D compound dataset (contiguous).
   void table(const std::string& name, const CompoundType& type, const void* rows,
              std::size_t count) const;

@@ -3,7 +3,11 @@
 // "YYYY-MM-DD HH:MM:SS.fffffff" or a number in s/ms/us/ns), and optionally a size and a second
 // size per request (the Azure LLM trace: TIMESTAMP, ContextTokens, GeneratedTokens).
 // Times are relative to the first row, divided by `time_scale`, and the trace can be tiled
-// (`repeat`) back to back. Errors name the file and line.
+// (`repeat`) back to back. Errors name the file and line. A trace out of time order is an error
+// unless `sort` is set: then it is read whole, checked, and sorted in memory (16 bytes per row,
+// stably, so rows with equal times keep their order) once, shared by every copy of the reader.
+// The file must be UTF-8 (or ASCII) text: a UTF-16/32 byte-order mark, a NUL byte or an
+// invalid UTF-8 sequence is an error naming the line and column.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "scalesim/sim_time.h"
 
@@ -39,7 +44,7 @@ struct TraceRow {
 class TraceReader {
  public:
   TraceReader(std::string path, TraceLayout layout, double time_scale = 1.0,
-              std::uint64_t repeat = 1);
+              std::uint64_t repeat = 1, bool sort = false);
   // Copies start again from the beginning (each replication replays the whole trace).
   TraceReader(const TraceReader& other);
   TraceReader& operator=(const TraceReader& other);
@@ -62,13 +67,23 @@ class TraceReader {
   const std::string& path() const { return path_; }
 
  private:
+  struct RawRow {
+    std::int64_t raw = 0;  // the time column in nanoseconds, as written
+    std::uint32_t size = 0, aux = 0;
+  };
   void open();
   std::optional<TraceRow> read_row();  // one pass, unscaled, relative to the first row
+  // The next data row of the file as written (no order check), or nothing at the end.
+  std::optional<RawRow> parse_next();
+  void load_sorted();
 
   std::string path_;
   TraceLayout layout_;
   double time_scale_;
   std::uint64_t repeat_;
+  bool sort_ = false;
+  std::shared_ptr<const std::vector<RawRow>> sorted_;  // sort: the whole trace, in time order
+  std::size_t sorted_pos_ = 0;
   std::unique_ptr<std::ifstream> in_;
   std::uint64_t line_ = 0;
   int time_col_ = -1, size_col_ = -1, aux_col_ = -1;

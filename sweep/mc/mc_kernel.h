@@ -1,0 +1,786 @@
+// The Monte Carlo kernel: one replication of one McModel, as host/device code. The same source
+// is compiled by g++ (mc_cpu.cpp, OpenMP over replications) and by nvcc (mc_cuda.cu, one
+// replication per GPU thread), and gives the same bits on both: the arithmetic is + - * / and
+// sqrt only (no libm or CUDA math library; own mc_log/mc_exp), compiled without FMA contraction
+// (-ffp-contract=off, --fmad=false).
+//
+// Algorithm: nodes in topological order. A node gathers the customers that reach it with their
+// arrival times (kept per customer id in an arrival buffer, the max over the edges taken), a
+// station sorts them by (arrival, id) and runs a Kiefer-Wolfowitz recursion over its servers
+// (earliest free server first; batches with Triton's timeout semantics), and writes each
+// customer's departure plus the edge delay into its successor's arrival buffer.
+//
+// Workspace: arrays of `capacity` elements; on the GPU they are interleaved across threads
+// (element i of lane l at i * lanes + l) so that lanes working in step access memory together.
+#pragma once
+
+#include <Random123/philox.h>
+
+#include <cstdint>
+
+#include "mc/mc_log_table.h"
+#include "mc/mc_model.h"
+
+#if defined(__CUDACC__)
+#define SCALESIM_MC_INLINE __forceinline__
+#else
+#define SCALESIM_MC_INLINE inline __attribute__((always_inline))
+#endif
+
+namespace scalesim::mc::kernel {
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic math.
+
+SCALESIM_HD inline std::uint64_t bits_of(double x) {
+#if defined(__CUDA_ARCH__)
+  return static_cast<std::uint64_t>(__double_as_longlong(x));
+#else
+  std::uint64_t b;
+  __builtin_memcpy(&b, &x, sizeof b);
+  return b;
+#endif
+}
+
+SCALESIM_HD inline double double_of(std::uint64_t b) {
+#if defined(__CUDA_ARCH__)
+  return __longlong_as_double(static_cast<long long>(b));
+#else
+  double x;
+  __builtin_memcpy(&x, &b, sizeof x);
+  return x;
+#endif
+}
+
+// Natural logarithm of a positive finite x, by table: x = 2^k m with m in [1, 2); the top 7 bits
+// of m pick a breakpoint c = 1 + j/128 (mc_log_table.h) with 0 <= m / c - 1 < 1/128, and
+// log(m) = log(c) + log1p(r), r = (m - c) / c (m - c is exact), log1p by its series to r^7
+// (truncation below 2e-18). Absolute error below 5e-16, exact at 1; no division, so it costs a
+// fraction of fdlibm's log, which dominated the kernel's time.
+struct LogEntry {
+  double c, inv_c, log_c;
+};
+#if defined(__CUDACC__)
+static __constant__ LogEntry kLogTableDevice[128] = SCALESIM_MC_LOG_TABLE;
+#endif
+inline constexpr LogEntry kLogTableHost[128] = SCALESIM_MC_LOG_TABLE;
+
+SCALESIM_HD inline double mc_log(double x) {
+  constexpr double kLn2 = 0x1.62e42fefa39efp-1;
+  int k = 0;
+  std::uint64_t b = bits_of(x);
+  if ((b >> 52) == 0) {  // subnormal: scale up by 2^54
+    x *= 18014398509481984.0;
+    b = bits_of(x);
+    k = -54;
+  }
+  k += static_cast<int>(b >> 52) - 1023;
+  const std::uint64_t mant = b & 0x000fffffffffffffULL;
+  const double m = double_of(mant | 0x3ff0000000000000ULL);
+  const auto j = static_cast<int>(mant >> 45);
+#if defined(__CUDA_ARCH__)
+  const LogEntry& e = kLogTableDevice[j];
+#else
+  const LogEntry& e = kLogTableHost[j];
+#endif
+  const double r = (m - e.c) * e.inv_c;
+  const double p =
+      r * (1.0 + r * (-0.5 + r * (1.0 / 3.0 +
+                                  r * (-0.25 + r * (0.2 + r * (-1.0 / 6.0 + r * (1.0 / 7.0)))))));
+  return (static_cast<double>(k) * kLn2 + e.log_c) + p;
+}
+
+// Correctly rounded square root (IEEE on both sides).
+SCALESIM_HD inline double mc_sqrt(double x) {
+#if defined(__CUDA_ARCH__)
+  return __dsqrt_rn(x);
+#else
+  return __builtin_sqrt(x);
+#endif
+}
+
+// e^x (fdlibm's e_exp.c algorithm: below 1 ulp); 0 below -745, 1e308 above 709.
+SCALESIM_HD inline double mc_exp(double x) {
+  constexpr double kLn2Hi = 6.93147180369123816490e-01;
+  constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  constexpr double kInvLn2 = 1.44269504088896338700e+00;
+  constexpr double kP1 = 1.66666666666666019037e-01;
+  constexpr double kP2 = -2.77777777770155933842e-03;
+  constexpr double kP3 = 6.61375632143793436117e-05;
+  constexpr double kP4 = -1.65339022054652515390e-06;
+  constexpr double kP5 = 4.13813679705723846039e-08;
+  if (x > 709.0) return 1e308;
+  if (x < -745.0) return 0.0;
+  const int k = static_cast<int>(x * kInvLn2 + (x < 0 ? -0.5 : 0.5));
+  const double dk = static_cast<double>(k);
+  const double hi = x - dk * kLn2Hi;
+  const double lo = dk * kLn2Lo;
+  const double r = hi - lo;
+  const double t = r * r;
+  const double c = r - t * (kP1 + t * (kP2 + t * (kP3 + t * (kP4 + t * kP5))));
+  const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+  // y * 2^k, in two steps so that every intermediate power is a normal double.
+  const int k1 = k / 2;
+  const int k2 = k - k1;
+  const double s1 = double_of(static_cast<std::uint64_t>(k1 + 1023) << 52);
+  const double s2 = double_of(static_cast<std::uint64_t>(k2 + 1023) << 52);
+  return y * s1 * s2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random streams: Philox4x64-10 keyed by (seed, replication); counter = {block, tag, 0, 0}
+// with tag = node << 8 | purpose.
+
+enum Purpose : std::uint64_t { kPurposeSource = 1, kPurposeService = 2, kPurposeRoute = 3 };
+
+SCALESIM_HD inline double to_uniform(std::uint64_t x) {
+  return (static_cast<double>(x >> 11) + 0.5) * 0x1.0p-53;
+}
+
+struct Stream {
+  r123::Philox4x64::key_type key;
+  std::uint64_t tag = 0;
+  std::uint64_t block = 0;
+  std::uint64_t buf[4] = {0, 0, 0, 0};
+  int used = 4;
+
+  SCALESIM_HD Stream(std::uint64_t seed, std::uint64_t rep, int node, std::uint64_t purpose)
+      : key{{seed, rep}}, tag((static_cast<std::uint64_t>(node) << 8) | purpose) {}
+
+  SCALESIM_HD void fill(std::uint64_t b) {
+    const r123::Philox4x64::ctr_type ctr = {{b, tag, 0, 0}};
+    const r123::Philox4x64::ctr_type out = r123::Philox4x64{}(ctr, key);
+    buf[0] = out.v[0];
+    buf[1] = out.v[1];
+    buf[2] = out.v[2];
+    buf[3] = out.v[3];
+  }
+  // Sequential draws.
+  SCALESIM_HD double uniform() {
+    if (used == 4) {
+      fill(block++);
+      used = 0;
+    }
+    return to_uniform(buf[used++]);
+  }
+  // Draw number i of the stream (for per-customer draws: i = customer id), for increasing i.
+  SCALESIM_HD double uniform_at(std::uint64_t i) {
+    const std::uint64_t b = i >> 2;
+    if (used == 4 || b != block) {
+      fill(b);
+      block = b;
+      used = 0;
+    }
+    return to_uniform(buf[i & 3]);
+  }
+};
+
+// Per-node constants derived on the host (same values for every backend).
+struct NodePlan {
+  std::int32_t slot = -1;        // arrival buffer (non-source nodes)
+  std::int32_t first_pred = -1;  // first node with an edge here: initialises the buffer
+  std::int32_t erlang_k = 1;
+  double ln_mu = 0;  // lognormal
+  double ln_sigma = 0;
+};
+
+struct Plan {
+  NodePlan node[kMaxNodes];
+  std::int32_t slots = 0;     // arrival buffers in use at the same time
+  std::int32_t capacity = 0;  // customers per replication
+  std::int32_t servers = 1;   // server heap size (largest, capped at capacity)
+};
+
+enum Status : std::int32_t { kOk = 0, kCapacityExceeded = 1 };
+
+SCALESIM_HD SCALESIM_MC_INLINE double draw(const Dist& d, const NodePlan& np, Stream& st) {
+  switch (d.kind) {
+    case DistKind::kExponential:
+      return -d.mean * mc_log(st.uniform());
+    case DistKind::kDeterministic:
+      return d.mean;
+    case DistKind::kUniform:
+      return d.mean * (1.0 + d.shape * (2.0 * st.uniform() - 1.0));
+    case DistKind::kLognormal: {
+      double u1 = 0;
+      double s = 0;
+      do {
+        u1 = 2.0 * st.uniform() - 1.0;
+        const double u2 = 2.0 * st.uniform() - 1.0;
+        s = u1 * u1 + u2 * u2;
+      } while (s >= 1.0 || s == 0.0);
+      const double z = u1 * mc_sqrt(-2.0 * mc_log(s) / s);
+      return mc_exp(np.ln_mu + np.ln_sigma * z);
+    }
+    case DistKind::kErlang: {
+      double sum = 0;
+      for (int i = 0; i < np.erlang_k; ++i) sum += mc_log(st.uniform());
+      return -(d.mean / static_cast<double>(np.erlang_k)) * sum;
+    }
+  }
+  return d.mean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace views.
+
+template <class T, bool kStrided>
+struct View {
+  T* p = nullptr;
+  std::int64_t stride = 1;
+  SCALESIM_HD T& operator[](std::int64_t i) const {
+    if constexpr (kStrided) {
+      return p[i * stride];
+    } else {
+      return p[i];
+    }
+  }
+};
+
+// Element counts of one lane's workspace: doubles then int32s.
+SCALESIM_HD inline std::int64_t workspace_doubles(std::int64_t capacity, std::int64_t slots,
+                                                  std::int64_t servers) {
+  return capacity * (slots + 3) + 2 * servers;
+}
+SCALESIM_HD inline std::int64_t workspace_ints(std::int64_t capacity) {
+  return 2 * capacity;
+}
+
+template <bool kS>
+struct Workspace {
+  View<double, kS> arr;      // slots * capacity arrival times (-1: not reached)
+  View<double, kS> create;   // capacity creation times
+  View<double, kS> t0, t1;   // capacity sort keys / values
+  View<double, kS> servers;  // server free times (min-heap; by index with replicas)
+  View<double, kS> covered;  // per replica: end of the busy time counted so far
+  View<std::int32_t, kS> i0, i1;
+  std::int64_t capacity = 0;
+
+  // dbl/ints: this lane's first element; lanes: the interleave stride (1 on the CPU).
+  SCALESIM_HD Workspace(double* dbl, std::int32_t* ints, std::int64_t lanes, std::int64_t cap,
+                        std::int64_t slots, std::int64_t max_servers)
+      : capacity(cap) {
+    arr = {dbl, lanes};
+    create = {dbl + slots * cap * lanes, lanes};
+    t0 = {dbl + (slots + 1) * cap * lanes, lanes};
+    t1 = {dbl + (slots + 2) * cap * lanes, lanes};
+    servers = {dbl + (slots + 3) * cap * lanes, lanes};
+    covered = {dbl + ((slots + 3) * cap + max_servers) * lanes, lanes};
+    i0 = {ints, lanes};
+    i1 = {ints + cap * lanes, lanes};
+  }
+  SCALESIM_HD View<double, kS> slot(std::int32_t s) const {
+    return {arr.p + static_cast<std::int64_t>(s) * capacity * arr.stride, arr.stride};
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Sorting of (time, id) pairs, nearly sorted on input.
+
+SCALESIM_HD inline bool key_less(double ta, std::int32_t ia, double tb, std::int32_t ib) {
+  return ta < tb || (ta == tb && ia < ib);
+}
+
+// Sorts (t0, i0)[0, n) by (time, id); the result is in (t0, i0) when it returns false, in
+// (t1, i1) when it returns true. Checks sortedness first, then insertion sort with a budget of
+// moves, then natural merge sort.
+template <bool kS>
+SCALESIM_HD inline bool sort_pairs(View<double, kS> t0, View<std::int32_t, kS> i0,
+                                   View<double, kS> t1, View<std::int32_t, kS> i1, std::int64_t n) {
+  std::int64_t first = -1;
+  for (std::int64_t j = 1; j < n; ++j) {
+    if (key_less(t0[j], i0[j], t0[j - 1], i0[j - 1])) {
+      first = j;
+      break;
+    }
+  }
+  if (first < 0) return false;
+  std::int64_t budget = 16 * n + 64;
+  std::int64_t j = first;
+  for (; j < n; ++j) {
+    const double t = t0[j];
+    const std::int32_t id = i0[j];
+    std::int64_t k = j;
+    while (k > 0 && key_less(t, id, t0[k - 1], i0[k - 1])) {
+      t0[k] = t0[k - 1];
+      i0[k] = i0[k - 1];
+      --k;
+    }
+    t0[k] = t;
+    i0[k] = id;
+    budget -= j - k;
+    if (budget < 0) break;
+  }
+  if (j >= n) return false;
+  // Natural merge sort: merge adjacent ascending runs until one is left.
+  View<double, kS> st = t0;
+  View<std::int32_t, kS> si = i0;
+  View<double, kS> dt = t1;
+  View<std::int32_t, kS> di = i1;
+  bool in_second = false;
+  for (;;) {
+    std::int64_t runs = 0;
+    std::int64_t a = 0;
+    while (a < n) {
+      std::int64_t m = a + 1;
+      while (m < n && !key_less(st[m], si[m], st[m - 1], si[m - 1])) ++m;
+      std::int64_t e = m;
+      if (m < n) {
+        e = m + 1;
+        while (e < n && !key_less(st[e], si[e], st[e - 1], si[e - 1])) ++e;
+      }
+      std::int64_t x = a;
+      std::int64_t y = m;
+      std::int64_t o = a;
+      while (x < m && y < e) {
+        if (key_less(st[y], si[y], st[x], si[x])) {
+          dt[o] = st[y];
+          di[o++] = si[y++];
+        } else {
+          dt[o] = st[x];
+          di[o++] = si[x++];
+        }
+      }
+      while (x < m) {
+        dt[o] = st[x];
+        di[o++] = si[x++];
+      }
+      while (y < e) {
+        dt[o] = st[y];
+        di[o++] = si[y++];
+      }
+      ++runs;
+      a = e;
+    }
+    const View<double, kS> tt = st;
+    const View<std::int32_t, kS> ti = si;
+    st = dt;
+    si = di;
+    dt = tt;
+    di = ti;
+    in_second = !in_second;
+    if (runs <= 1) return in_second;
+  }
+}
+
+// The value of rank k (0-based) of v[0, n) (quickselect; reorders v so that v[0, k) <= v[k] <=
+// v(k, n): a later call for a larger rank may pass from = k). Deterministic value.
+template <bool kS>
+SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::int64_t k,
+                                      std::int64_t from = 0) {
+  std::int64_t lo = from;
+  std::int64_t hi = n - 1;
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    double a = v[lo];
+    double b = v[mid];
+    double c = v[hi];
+    if (b < a) {
+      const double t = a;
+      a = b;
+      b = t;
+    }
+    if (c < b) b = (c < a) ? a : c;
+    const double pivot = b;
+    std::int64_t i = lo;
+    std::int64_t j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) ++i;
+      while (pivot < v[j]) --j;
+      if (i <= j) {
+        const double t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        ++i;
+        --j;
+      }
+    }
+    if (k <= j) {
+      hi = j;
+    } else if (k >= i) {
+      lo = i;
+    } else {
+      return v[k];
+    }
+  }
+  return v[k];
+}
+
+// The same value as select_rank(v, n, k), in about one pass over v instead of several and
+// without reordering v: a fixed sample of ~1024 elements brackets rank k between two sample
+// values with a margin of 4 standard deviations, one pass counts the elements below the bracket
+// and copies those inside it to `scratch` (n elements), and the small bracket is searched. If
+// the bracket misses rank k (rare), the full search runs; the value is exact either way.
+template <bool kS>
+SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n, std::int64_t k,
+                                              View<double, kS> scratch) {
+  if (n < 8192) return select_rank<kS>(v, n, k);
+  const std::int64_t step = n / 1024;
+  std::int64_t m = 0;
+  for (std::int64_t i = 0; i < n; i += step) scratch[m++] = v[i];
+  const double q = static_cast<double>(k) / static_cast<double>(n);
+  const double margin = 4.0 * mc_sqrt(static_cast<double>(m) * q * (1.0 - q)) + 2.0;
+  const double centre = q * static_cast<double>(m);
+  const auto lo_rank = static_cast<std::int64_t>(centre - margin);
+  const auto hi_rank = static_cast<std::int64_t>(centre + margin) + 1;
+  const bool has_low = lo_rank > 0;
+  const bool has_high = hi_rank < m - 1;
+  const double low = has_low ? select_rank<kS>(scratch, m, lo_rank) : 0.0;
+  const double high = has_high ? select_rank<kS>(scratch, m, hi_rank, has_low ? lo_rank : 0) : 0.0;
+  std::int64_t below = 0;
+  std::int64_t band = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double x = v[i];
+    if (has_low && x < low) {
+      ++below;
+    } else if (!has_high || !(high < x)) {
+      scratch[band++] = x;
+    }
+  }
+  if (k >= below && k < below + band) return select_rank<kS>(scratch, band, k - below);
+  return select_rank<kS>(v, n, k);
+}
+
+// 1-based rank ceil(num / den * n) as a 0-based index, n > 0.
+SCALESIM_HD inline std::int64_t quantile_index(std::int64_t n, std::int64_t num, std::int64_t den) {
+  std::int64_t r = (num * n + den - 1) / den;
+  if (r < 1) r = 1;
+  return r - 1;
+}
+
+template <bool kS>
+SCALESIM_HD inline void heap_replace_top(View<double, kS> h, std::int64_t n, double x) {
+  std::int64_t i = 0;
+  for (;;) {
+    std::int64_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && h[c + 1] < h[c]) ++c;
+    if (!(h[c] < x)) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = x;
+}
+
+SCALESIM_HD inline bool in_window(double t, double w0, double w1) {
+  return t >= w0 && t < w1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One replication. out: the row of node_count * kNodeMetrics metrics (written in full for the
+// model's nodes). visits: station visits. Returns a Status.
+
+template <bool kS>
+SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std::uint64_t seed,
+                                         std::uint64_t rep, const Workspace<kS>& w, double* out,
+                                         std::uint64_t* visits) {
+  const double w0 = m.warmup_s;
+  const double w1 = m.end_s;
+  const double window = w1 - w0;
+  const std::int64_t cap = w.capacity;
+  std::uint64_t station_visits = 0;
+  for (int k = 0; k < m.node_count * kNodeMetrics; ++k) out[k] = 0.0;
+
+  // Customers of every source, ids in blocks by source index.
+  std::int32_t src_begin[kMaxNodes];
+  std::int32_t src_end[kMaxNodes];
+  std::int64_t n = 0;
+  for (int v = 0; v < m.node_count; ++v) {
+    src_begin[v] = 0;
+    src_end[v] = 0;
+    const Node& node = m.nodes[v];
+    if (node.kind != NodeKind::kSource) continue;
+    Stream st(seed, rep, v, kPurposeSource);
+    src_begin[v] = static_cast<std::int32_t>(n);
+    double t = 0;
+    std::int64_t counted = 0;
+    for (;;) {
+      t += draw(node.dist, plan.node[v], st);
+      if (!(t < w1)) break;
+      if (n >= cap) {
+        *visits = 0;
+        return kCapacityExceeded;
+      }
+      w.create[n] = t;
+      ++n;
+      if (t >= w0) ++counted;
+    }
+    src_end[v] = static_cast<std::int32_t>(n);
+    out[v * kNodeMetrics + 0] = static_cast<double>(counted);
+  }
+
+  for (int v = 0; v < m.node_count; ++v) {
+    const Node& node = m.nodes[v];
+    // Initialise the arrival buffers this node is the first to write.
+    for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
+      const int to = m.edges[e].to;
+      if (plan.node[to].first_pred != v) continue;
+      const View<double, kS> a = w.slot(plan.node[to].slot);
+      for (std::int64_t c = 0; c < n; ++c) a[c] = -1.0;
+    }
+    double* o = out + v * kNodeMetrics;
+    switch (node.kind) {
+      case NodeKind::kSource: {
+        const Edge& e = m.edges[node.first_edge];
+        const View<double, kS> a = w.slot(plan.node[e.to].slot);
+        for (std::int64_t c = src_begin[v]; c < src_end[v]; ++c) {
+          const double t = w.create[c] + e.delay;
+          if (t > a[c]) a[c] = t;
+        }
+        break;
+      }
+      case NodeKind::kStation: {
+        const View<double, kS> in = w.slot(plan.node[v].slot);
+        std::int64_t cnt = 0;
+        for (std::int64_t c = 0; c < n; ++c) {
+          const double t = in[c];
+          if (t >= 0.0) {
+            w.t0[cnt] = t;
+            w.i0[cnt] = static_cast<std::int32_t>(c);
+            ++cnt;
+          }
+        }
+        station_visits += static_cast<std::uint64_t>(cnt);
+        if (cnt == 0) break;
+        const bool second = sort_pairs<kS>(w.t0, w.i0, w.t1, w.i1, cnt);
+        const View<double, kS> tq = second ? w.t1 : w.t0;
+        const View<std::int32_t, kS> iq = second ? w.i1 : w.i0;
+        const View<double, kS> vals = second ? w.t0 : w.t1;
+        const Edge& e = m.edges[node.first_edge];
+        const View<double, kS> outbuf = w.slot(plan.node[e.to].slot);
+        const double delay = e.delay;
+        std::int64_t ns = node.servers;
+        if (ns > cnt) ns = cnt;
+        for (std::int64_t s = 0; s < ns; ++s) w.servers[s] = 0.0;
+        // Replicas of `instances` servers each; with one instance per replica the heap does.
+        const std::int64_t per = node.instances > 1 ? node.instances : 1;
+        const std::int64_t replicas = (ns + per - 1) / per;
+        for (std::int64_t r = 0; r < replicas; ++r) w.covered[r] = 0.0;
+        const std::int64_t batch = node.max_batch;
+        const double tau = node.batch_timeout;
+        const NodePlan& np = plan.node[v];
+        Stream st(seed, rep, v, kPurposeService);
+        double busy = 0;
+        double busy_replicas = 0;
+        double wait_sum = 0;
+        double sojourn_sum = 0;
+        std::int64_t measured = 0;
+        std::int64_t departures = 0;
+        std::int64_t services = 0;
+        std::int64_t batched = 0;
+        std::int64_t i = 0;
+        while (i < cnt) {
+          // The earliest free server.
+          double f = w.servers[0];
+          if (per > 1) {
+            for (std::int64_t s = 1; s < ns; ++s) f = w.servers[s] < f ? w.servers[s] : f;
+          }
+          const double ai = tq[i];
+          double d = f > ai ? f : ai;
+          std::int64_t k = i;
+          if (batch > 1) {
+            // Triton's rule at time d: a full batch, or the largest preferred size the waiting
+            // requests make, goes at once; otherwise they are held until the next size is
+            // reached or the oldest has waited tau, whichever comes first.
+            std::int64_t last = i + batch - 1;
+            if (last > cnt - 1) last = cnt - 1;
+            while (k < last && tq[k + 1] <= d) ++k;
+            std::int64_t waiting = k - i + 1;
+            std::int64_t go = waiting == batch ? batch : 0;
+            for (int q = node.preferred_count - 1; go == 0 && q >= 0; --q) {
+              const std::int64_t p = m.preferred[node.preferred_first + q];
+              if (p <= waiting) go = p;
+            }
+            if (go == 0 && ai + tau > d) {
+              // The next size that would trigger: the smallest preferred above `waiting`, or
+              // a full batch.
+              std::int64_t next = batch;
+              for (int q = 0; q < node.preferred_count; ++q) {
+                const std::int64_t p = m.preferred[node.preferred_first + q];
+                if (p > waiting) {
+                  next = p;
+                  break;
+                }
+              }
+              const double deadline = ai + tau;
+              if (i + next - 1 < cnt && tq[i + next - 1] < deadline) {
+                d = tq[i + next - 1];
+                go = next;
+              } else {
+                d = deadline;
+                while (k < last && tq[k + 1] <= d) ++k;
+                go = k - i + 1;
+              }
+            } else if (go == 0) {
+              go = waiting;
+            }
+            k = i + go - 1;
+          }
+          const std::int64_t size = k - i + 1;
+          // Which server: with replicas, the least-busy replica's first free server (ties: the
+          // lowest replica), and how many of its servers run with this batch.
+          std::int64_t server = 0;
+          std::int64_t busy_here = 1;
+          if (per > 1) {
+            std::int64_t best_busy = per + 1;
+            for (std::int64_t r = 0; r < replicas; ++r) {
+              std::int64_t running = 0;
+              std::int64_t free_one = -1;
+              const std::int64_t end = (r + 1) * per < ns ? (r + 1) * per : ns;
+              for (std::int64_t s = r * per; s < end; ++s) {
+                if (w.servers[s] > d) {
+                  ++running;
+                } else if (free_one < 0) {
+                  free_one = s;
+                }
+              }
+              if (free_one >= 0 && running < best_busy) {
+                best_busy = running;
+                server = free_one;
+              }
+            }
+            busy_here = best_busy + 1;
+          }
+          double service = draw(node.dist, np, st);
+          if (node.batch_table >= 0)
+            service =
+                service * m.batch_factor[node.batch_table + (busy_here - 1) * batch + size - 1];
+          const double done = d + service;
+          if (per > 1) {
+            w.servers[server] = done;
+            // Busy replicas: the union of the replica's busy intervals (starts come in order).
+            const std::int64_t r = server / per;
+            double lo = d > w0 ? d : w0;
+            if (w.covered[r] > lo) lo = w.covered[r];
+            const double hi = done < w1 ? done : w1;
+            if (hi > lo) busy_replicas += hi - lo;
+            if (done > w.covered[r]) w.covered[r] = done;
+          } else {
+            heap_replace_top<kS>(w.servers, ns, done);
+          }
+          {
+            const double lo = d > w0 ? d : w0;
+            const double hi = done < w1 ? done : w1;
+            if (hi > lo) busy += hi - lo;
+          }
+          if (in_window(d, w0, w1)) {
+            ++services;
+            batched += size;
+          }
+          const bool done_in = in_window(done, w0, w1);
+          const double leave = done + delay;
+          for (std::int64_t j = i; j <= k; ++j) {
+            const double a = tq[j];
+            const std::int32_t c = iq[j];
+            if (leave > outbuf[c]) outbuf[c] = leave;
+            if (done_in) ++departures;
+            if (in_window(a, w0, w1)) {
+              wait_sum += d - a;
+              const double so = done - a;
+              sojourn_sum += so;
+              vals[measured] = so;
+              ++measured;
+            }
+          }
+          i = k + 1;
+        }
+        o[kStationBusyReplicas] = (per > 1 ? busy_replicas : busy) / window;
+        if (measured > 0) {
+          const double dm = static_cast<double>(measured);
+          o[kStationMeanWait] = wait_sum / dm;
+          o[kStationMeanSojourn] = sojourn_sum / dm;
+          o[kStationP99Sojourn] =
+              select_rank_sampled<kS>(vals, measured, quantile_index(measured, 99, 100), tq);
+        }
+        o[kStationUtilisation] = busy / (static_cast<double>(node.servers) * window);
+        if (services > 0) {
+          o[kStationMeanBatch] = static_cast<double>(batched) / static_cast<double>(services);
+        }
+        o[kStationThroughput] = static_cast<double>(departures) / window;
+        o[kStationVisits] = static_cast<double>(measured);
+        break;
+      }
+      case NodeKind::kRouter: {
+        const View<double, kS> in = w.slot(plan.node[v].slot);
+        Stream st(seed, rep, v, kPurposeRoute);
+        std::int64_t taken[kNodeMetrics] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::int64_t measured = 0;
+        const int last = node.edge_count - 1;
+        for (std::int64_t c = 0; c < n; ++c) {
+          const double t = in[c];
+          if (t < 0.0) continue;
+          const double u = st.uniform_at(static_cast<std::uint64_t>(c));
+          int k = 0;
+          double acc = m.edges[node.first_edge].probability;
+          while (k < last && !(u < acc)) {
+            ++k;
+            acc += m.edges[node.first_edge + k].probability;
+          }
+          const Edge& e = m.edges[node.first_edge + k];
+          const double t2 = t + e.delay;
+          const View<double, kS> a = w.slot(plan.node[e.to].slot);
+          if (t2 > a[c]) a[c] = t2;
+          if (in_window(t, w0, w1)) {
+            ++measured;
+            if (k < kNodeMetrics) ++taken[k];
+          }
+        }
+        if (measured > 0) {
+          for (int k = 0; k < kNodeMetrics; ++k) {
+            o[k] = static_cast<double>(taken[k]) / static_cast<double>(measured);
+          }
+        }
+        break;
+      }
+      case NodeKind::kFork: {
+        const View<double, kS> in = w.slot(plan.node[v].slot);
+        for (int ei = node.first_edge; ei < node.first_edge + node.edge_count; ++ei) {
+          const Edge& e = m.edges[ei];
+          const View<double, kS> a = w.slot(plan.node[e.to].slot);
+          for (std::int64_t c = 0; c < n; ++c) {
+            const double t = in[c];
+            if (t < 0.0) continue;
+            const double t2 = t + e.delay;
+            if (t2 > a[c]) a[c] = t2;
+          }
+        }
+        break;
+      }
+      case NodeKind::kSink: {
+        const View<double, kS> in = w.slot(plan.node[v].slot);
+        const View<double, kS> vals = w.t0;
+        std::int64_t measured = 0;
+        std::int64_t arrivals = 0;
+        double sum = 0;
+        for (std::int64_t c = 0; c < n; ++c) {
+          const double t = in[c];
+          if (t < 0.0) continue;
+          if (in_window(t, w0, w1)) ++arrivals;
+          const double cr = w.create[c];
+          if (in_window(cr, w0, w1)) {
+            const double lat = t - cr;
+            sum += lat;
+            vals[measured] = lat;
+            ++measured;
+          }
+        }
+        o[kSinkThroughput] = static_cast<double>(arrivals) / window;
+        o[kSinkCount] = static_cast<double>(measured);
+        if (measured > 0) {
+          o[kSinkMeanLatency] = sum / static_cast<double>(measured);
+          const std::int64_t k50 = quantile_index(measured, 50, 100);
+          const std::int64_t k95 = quantile_index(measured, 95, 100);
+          const std::int64_t k99 = quantile_index(measured, 99, 100);
+          o[kSinkP50Latency] = select_rank_sampled<kS>(vals, measured, k50, w.t1);
+          o[kSinkP95Latency] = select_rank_sampled<kS>(vals, measured, k95, w.t1);
+          o[kSinkP99Latency] = select_rank_sampled<kS>(vals, measured, k99, w.t1);
+        }
+        break;
+      }
+    }
+  }
+  *visits = station_visits;
+  return kOk;
+}
+
+}  // namespace scalesim::mc::kernel

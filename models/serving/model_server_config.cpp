@@ -103,7 +103,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
         if (m <= 0) f->at(mean_key).fail("must be greater than zero");
         return Distribution::exponential(m);
       }
-      const Distribution d = Distribution::from_config(f->at(dist_key));
+      Distribution d = Distribution::from_config(f->at(dist_key));
       if (!(d.mean_seconds() > 0)) f->at(dist_key).fail("must have a mean greater than zero");
       return d;
     };

@@ -350,9 +350,11 @@ McResult run_cpu(std::span<const McModel> points, int replications, std::uint64_
   const McModel* const models = points.data();
   const kernel::Plan* const plans = prep.plans.data();
   const auto reps = static_cast<std::int64_t>(replications);
-  threads = static_cast<int>(std::clamp<std::int64_t>(pairs, 1, std::max(threads, 1)));
 #if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads( \
+    static_cast <int>(std::clamp <std::int64_t>(pairs, 1, std::max(threads, 1))))
+#else
+  (void)threads;
 #endif
   {
     std::vector<double> dbl(static_cast<std::size_t>(ndbl));

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -166,6 +168,11 @@ std::vector<std::string> grid_values(const SweepParameter& p) {
       v = p.high;
     } else {
       v = range_value(p, static_cast<double>(i) / static_cast<double>(p.steps - 1));
+      // Grid points are nominal values: 12 significant digits drop the rounding residue of the
+      // spacing (0.7999999999999999 is written 0.8).
+      char nominal[32];
+      std::snprintf(nominal, sizeof nominal, "%.12g", v);
+      v = std::strtod(nominal, nullptr);
     }
     std::string text = yaml_scalar_text(format_number(v, p.integer) + p.unit);
     if (out.empty() || out.back() != text) out.push_back(std::move(text));

@@ -153,8 +153,10 @@ const char* type_name(const QueueingNetwork::Component& c) {
       return "federated_rounds";
     case 12:
       return "pipeline";
-    default:
+    case 13:
       return "drift_monitor";
+    default:
+      return "link";
   }
 }
 
@@ -344,6 +346,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               g.attribute("accepted_share", c.accepted_share());
               summary.push_back(
                   summary_row(net.name_of(lp), "cascade_gate", c.accepted() + c.escalated()));
+            } else if constexpr (std::is_same_v<T, NetworkLink>) {
+              g.attribute("availability", c.availability(run.end_time));
+              g.attribute("dropped", c.dropped());
+              g.attribute("held", c.held());
+              summary.push_back(summary_row(net.name_of(lp), "link", c.forwarded()));
             } else if constexpr (std::is_same_v<T, Router>) {
               std::uint64_t routed = 0;
               for (auto n : c.sent()) routed += n;

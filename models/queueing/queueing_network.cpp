@@ -131,8 +131,8 @@ class LazyCatalog {
 };
 
 const std::vector<std::string>& component_types() {
-  static const std::vector<std::string> kTypes = {"source", "station", "router", "sink",
-                                                  "model_server"};
+  static const std::vector<std::string> kTypes = {"source", "station",      "router",
+                                                  "sink",   "model_server", "link"};
   return kTypes;
 }
 
@@ -175,6 +175,27 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (auto to = node.find("to")) out = parse_link(*to, names, self);
     return Station(static_cast<std::uint32_t>(servers),
                    Distribution::from_config(node.at("service")), out, warmup, interval, adaptive);
+  }
+  if (type == "link") {
+    node.expect_keys({"type", "to", "outages", "in_flight"});
+    std::vector<NetworkLink::Outage> outages;
+    if (const auto list = node.find("outages")) {
+      list->expect_sequence();
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const ConfigNode o = (*list)[i];
+        o.expect_keys({"at", "for"});
+        NetworkLink::Outage out{o.duration("at"), o.duration("for")};
+        if (out.duration <= 0) o.at("for").fail("an outage must last longer than zero");
+        if (!outages.empty() && out.at < outages.back().at + outages.back().duration)
+          o.at("at").fail("outages must be listed in time order and must not overlap");
+        outages.push_back(out);
+      }
+    }
+    const std::string policy = node.string_or("in_flight", "hold");
+    if (policy != "hold" && policy != "fail")
+      node.at("in_flight").fail("must be hold or fail, got '" + policy + "'");
+    return NetworkLink(parse_link(node.at("to"), names, self), std::move(outages), policy == "hold",
+                       settings.warmup, interval, adaptive);
   }
   if (type == "router") {
     node.expect_keys({"type", "routes", "policy", "out"});
@@ -566,8 +587,8 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     msg += "; did you mean '" + *near + "'?";
   } else {
     msg +=
-        "; use source, trace, station, router, sink, model_server, cascade_gate, ensemble or "
-        "version_splitter";
+        "; use source, trace, station, router, sink, model_server, cascade_gate, ensemble, "
+        "version_splitter or link";
   }
   node.at("type").fail(msg);
 }
@@ -814,7 +835,8 @@ LpGraph QueueingNetwork::lp_graph() const {
                                  std::is_same_v<T, FederatedRounds> ||
                                  std::is_same_v<T, Pipeline>) {
               if (c.out()) next[c.out()->to] += inflow[lp];
-            } else if constexpr (std::is_same_v<T, FeatureLookup>) {
+            } else if constexpr (std::is_same_v<T, FeatureLookup> ||
+                                 std::is_same_v<T, NetworkLink>) {
               next[c.out().to] += inflow[lp];
             } else if constexpr (std::is_same_v<T, Router>) {
               // A balancer by load sees each request twice (out and back).
@@ -860,6 +882,9 @@ LpGraph QueueingNetwork::lp_graph() const {
             g.edges.push_back({lp, c.out().to, c.out().latency, c.rate_estimate()});
           } else if constexpr (std::is_same_v<T, FeatureLookup>) {
             g.lp_load[lp] = 2 * inflow[lp];
+            g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
+          } else if constexpr (std::is_same_v<T, NetworkLink>) {
+            g.lp_load[lp] = inflow[lp];
             g.edges.push_back({lp, c.out().to, c.out().latency, inflow[lp]});
           } else if constexpr (std::is_same_v<T, DriftMonitor>) {
             const double checks = 1.0 / to_seconds(c.setup().check_every);
@@ -1008,6 +1033,11 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".timeout_share", e->requests() ? static_cast<double>(e->timeouts()) /
                                                                   static_cast<double>(e->requests())
                                                             : 0.0);
+    } else if (const auto* nl = std::get_if<NetworkLink>(&net.component(lp))) {
+      m.emplace_back(name + ".availability", nl->availability(run.end_time));
+      m.emplace_back(name + ".held_requests", static_cast<double>(nl->held()));
+      m.emplace_back(name + ".mean_hold_s", nl->held_time().mean());
+      m.emplace_back(name + ".failed_requests", static_cast<double>(nl->dropped()));
     } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
       m.emplace_back(name + ".mean_latency_s", k->latency().mean());
       m.emplace_back(name + ".p50_latency_s", k->histogram().quantile(0.5) * 1e-9);
@@ -1293,6 +1323,14 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.join_latency().mean()) + ", p99 " +
                  format_duration(c.join_histogram().quantile(0.99) * 1e-9) +
                  ", straggler gap mean " + format_duration(c.straggler_gap().mean()) + "\n";
+          } else if constexpr (std::is_same_v<T, NetworkLink>) {
+            s += "  link    " + name + " -> " + net.name_of(c.out().to) + ": " +
+                 std::to_string(c.forwarded()) + " sent, " + std::to_string(c.outages().size()) +
+                 " outages (up " + fmt("%.2f%%", 100 * c.availability(run.end_time)) + "), " +
+                 (c.holds() ? std::to_string(c.held()) + " held for the link (mean " +
+                                  format_duration(c.held_time().mean()) + ")"
+                            : std::to_string(c.dropped()) + " lost") +
+                 "\n";
           } else if constexpr (std::is_same_v<T, CascadeGate>) {
             s += "  gate    " + name + ": accepted " + std::to_string(c.accepted()) +
                  ", escalated " + std::to_string(c.escalated()) + " (" +
@@ -1476,6 +1514,12 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("accepted_share", c.accepted_share());
             out.value("expected_accepted_share", c.expected_accept_share());
             out.value("threshold", c.threshold());
+          } else if constexpr (std::is_same_v<T, NetworkLink>) {
+            out.value("type", "link");
+            out.value("sent", c.forwarded());
+            out.value("held", c.held());
+            out.value("failed", c.dropped());
+            out.value("availability", c.availability(run.end_time));
           } else if constexpr (std::is_same_v<T, Router>) {
             out.value("type", "router");
             out.begin_array("sent");

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "network_link.h"
 #include "patterns/cascade_gate.h"
 #include "patterns/drift_monitor.h"
 #include "patterns/ensemble.h"
@@ -58,7 +59,7 @@ class QueueingNetwork {
   using Payload = Customer;
   using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
                                  TraceSource, Ensemble, VersionSplitter, TrainingJob, FeatureLookup,
-                                 FederatedRounds, Pipeline, DriftMonitor>;
+                                 FederatedRounds, Pipeline, DriftMonitor, NetworkLink>;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

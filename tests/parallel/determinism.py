@@ -96,6 +96,7 @@ if args.mpiexec and args.max_ranks >= 2 and not idle_seen:
 examples = os.path.join(here, "..", "..", "configs", "examples")
 serving = ["run", os.path.join(examples, "bert_serving.yaml"), "--json"]
 # Replica crashes and repairs (random draws on the server's own stream, lost batches retried).
+same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])
 same_everywhere("replica failures", ["run", os.path.join(examples, "replica_failures.yaml"), "--json",
                                      "--set", "end.time=120s"])
 ref = same_everywhere("model server", serving)

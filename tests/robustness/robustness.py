@@ -217,6 +217,18 @@ def system(r):
     r.record("system", "same on 1 replica, in-flight requests fail",
              f"{m.get('bert.failed_requests', 0):.0f} requests failed, no replica up {100 * m.get('bert.outage_share', 0):.1f}% "
              f"of the time, p99 {m.get('done.p99_latency_s', 0):.1f} s: both SLOs reported missed", ok)
+    link = os.path.join(EXAMPLES, "link_outage.yaml")
+    m = metrics(["run", link])
+    ok = m and m["wan.held_requests"] > 0 and m["wan.failed_requests"] == 0
+    r.record("system", "link down for 10 s at 30 s and 2 s at 80 s, requests held (`link_outage.yaml`)",
+             f"link up {100 * m.get('wan.availability', 0):.2f}% of the time, {m.get('wan.held_requests', 0):.0f} "
+             f"requests held (mean {m.get('wan.mean_hold_s', 0):.2f} s), none lost; p99 "
+             f"{m.get('done.p99_latency_s', 0):.2f} s", ok)
+    m = metrics(["run", link, "--set", "components.wan.in_flight=fail"])
+    ok = m and m["wan.failed_requests"] > 0 and m["wan.held_requests"] == 0
+    r.record("system", "same, requests in an outage fail",
+             f"{m.get('wan.failed_requests', 0):.0f} requests lost and counted; p99 of the rest "
+             f"{1000 * m.get('done.p99_latency_s', 0):.1f} ms", ok)
     m = metrics(["run", os.path.join(PATTERNS, "feature_store.yaml"), "--set",
                  "components.features.failure={shard: 0, at: 10s}"])
     ok = m and m.get("features.failover_waits", 0) > 0

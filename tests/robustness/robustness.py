@@ -166,7 +166,9 @@ def simulator(r):
     _, err = p.communicate(timeout=120)
     interrupted = os.path.join(r.tmp, "long.interrupted.h5")
     ok = p.returncode == 143 and not os.path.exists(out) and os.path.exists(interrupted)
-    last = re.sub(r"t=[0-9.e+]+ s", "t=... s", r.clean(err.strip().splitlines()[-1]))
+    # The line that says so (sanitizer builds may print more after it).
+    said = [line for line in err.splitlines() if "interrupted by signal" in line]
+    last = re.sub(r"t=[0-9.e+]+ s", "t=... s", r.clean(said[-1] if said else ""))
     r.record("simulator", "SIGTERM during a run", f"exit {p.returncode}; `{last}`; "
              "results only as `long.interrupted.h5`", ok, err)
     # SIGKILL during a sweep, then the same command: nothing lost, nothing recomputed twice.

@@ -193,13 +193,22 @@ void Hdf5Group::attribute(const std::string& name, double value) const {
   numeric_attribute(h_.get(), name, H5T_NATIVE_DOUBLE, value);
 }
 
-void Hdf5Group::attribute(const std::string& name, const std::vector<std::string>& values) const {
-  std::size_t width = 1;
+namespace {
+// Fixed-width, NUL-padded copies of `values` (at least one element wide), for HDF5 string types.
+std::vector<char> pack_strings(const std::vector<std::string>& values, std::size_t& width) {
+  width = 1;
   for (const auto& v : values) width = std::max(width, v.size());
   std::vector<char> packed(width * std::max<std::size_t>(values.size(), 1), '\0');
   for (std::size_t i = 0; i < values.size(); ++i)
     std::copy(values[i].begin(), values[i].end(),
               packed.begin() + static_cast<std::ptrdiff_t>(i * width));
+  return packed;
+}
+}  // namespace
+
+void Hdf5Group::attribute(const std::string& name, const std::vector<std::string>& values) const {
+  std::size_t width = 1;
+  const std::vector<char> packed = pack_strings(values, width);
   const H5Handle type = string_type(width);
   const hsize_t n = values.size();
   const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
@@ -275,11 +284,7 @@ void Hdf5Group::bytes(const std::string& name, const std::vector<std::uint8_t>& 
 void Hdf5Group::strings(const std::string& name, const std::vector<std::string>& values,
                         const std::vector<std::uint64_t>& dims) const {
   std::size_t width = 1;
-  for (const auto& v : values) width = std::max(width, v.size());
-  std::vector<char> packed(width * std::max<std::size_t>(values.size(), 1), '\0');
-  for (std::size_t i = 0; i < values.size(); ++i)
-    std::copy(values[i].begin(), values[i].end(),
-              packed.begin() + static_cast<std::ptrdiff_t>(i * width));
+  const std::vector<char> packed = pack_strings(values, width);
   const H5Handle type = string_type(width);
   write_nd_by_root(h_.get(), xfer_, rank_, name, type.get(), type.get(), packed.data(),
                    values.size(), dims);
@@ -287,19 +292,7 @@ void Hdf5Group::strings(const std::string& name, const std::vector<std::string>&
 
 void Hdf5Group::write_by_root(const std::string& name, hid_t file_type, hid_t memory_type,
                               const void* data, std::size_t count) const {
-  const hsize_t n = count;
-  const H5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  const H5Handle d(H5Dcreate2(h_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                              H5P_DEFAULT, H5P_DEFAULT),
-                   H5Dclose, "create dataset " + name);
-  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
-  H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
-  if (rank_ != 0 || n == 0) {  // rank 0 holds the data; the others take part in the collective call
-    check(H5Sselect_none(mem.get()), "select nothing");
-    check(H5Sselect_none(file_space.get()), "select nothing");
-  }
-  check(H5Dwrite(d.get(), memory_type, mem.get(), file_space.get(), xfer_, data),
-        "write dataset " + name);
+  write_nd_by_root(h_.get(), xfer_, rank_, name, file_type, memory_type, data, count, {count});
 }
 
 Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& type,

@@ -405,17 +405,23 @@ TEST(McValidate, RejectsBadModelsNamingNodeAndProblem) {
 
 // --- CUDA builds: nvcc's host compilation of the kernel equals g++'s ------------------------
 
+#ifdef SCALESIM_MC_TEST_CUDA
 TEST(McCuda, NvccHostMatchesCpuBitForBit) {
-  if (!built_with_cuda()) {
-    EXPECT_THROW((void)run_nvcc_host({}, 1, 1), std::runtime_error);
-    EXPECT_FALSE(cuda_available());
-    GTEST_SKIP() << "built without CUDA";
-  }
+  ASSERT_TRUE(built_with_cuda());
   const std::vector<McModel> pts = mixed_points();
   const McResult cpu = run_cpu(pts, 6, 2718, 2);
   const McResult host = run_nvcc_host(pts, 6, 2718);
   EXPECT_TRUE(same_bits(cpu, host));
 }
+#else
+// Builds without CUDA: the CUDA entry points exist and refuse clearly.
+TEST(McCuda, WithoutCudaTheCudaPathsRefuse) {
+  EXPECT_FALSE(built_with_cuda());
+  EXPECT_FALSE(cuda_available());
+  EXPECT_THROW((void)run_nvcc_host({}, 1, 1), std::runtime_error);
+  EXPECT_THROW((void)run_cuda({}, 1, 1), std::runtime_error);
+}
+#endif
 
 }  // namespace
 }  // namespace scalesim::mc

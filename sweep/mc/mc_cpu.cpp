@@ -243,6 +243,24 @@ kernel::Plan make_plan(const McModel& m) {
       p.node[v].ln_mu = kernel::mc_log(node.dist.mean) - 0.5 * s2;
     }
   }
+  // Nodes every customer reaches, and buffers whose first writer writes every customer (those
+  // need no "not reached" initialisation, and the first writer stores instead of taking a max).
+  int sources = 0;
+  for (int v = 0; v < m.node_count; ++v) sources += m.nodes[v].kind == NodeKind::kSource ? 1 : 0;
+  bool reaches_all[kMaxNodes] = {};
+  for (int v = 0; v < m.node_count; ++v) {
+    const Node& node = m.nodes[v];
+    const bool emits_all =
+        node.kind == NodeKind::kSource
+            ? sources == 1
+            : reaches_all[v] && (node.kind == NodeKind::kStation || node.kind == NodeKind::kFork);
+    if (!emits_all) continue;
+    for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
+      const int to = m.edges[e].to;
+      reaches_all[to] = true;
+      if (p.node[to].first_pred == v) p.node[to].first_writes_all = 1;
+    }
+  }
   // Arrival buffers: a node's buffer is live from its first predecessor until the node itself
   // is done; greedy reuse in topological order.
   bool used[kMaxNodes] = {};

@@ -20,11 +20,14 @@
 
 #include "mc/mc_log_table.h"
 #include "mc/mc_model.h"
+#include "mc/mc_ziggurat_tables.h"
 
 #if defined(__CUDACC__)
 #define SCALESIM_MC_INLINE __forceinline__
+#define SCALESIM_MC_NOINLINE __noinline__
 #else
 #define SCALESIM_MC_INLINE inline __attribute__((always_inline))
+#define SCALESIM_MC_NOINLINE inline __attribute__((noinline))
 #endif
 
 namespace scalesim::mc::kernel {
@@ -137,48 +140,182 @@ SCALESIM_HD inline double to_uniform(std::uint64_t x) {
   return (static_cast<double>(x >> 11) + 0.5) * 0x1.0p-53;
 }
 
+#if !defined(__CUDA_ARCH__)
+// Philox4x64-10 (Salmon et al., SC'11) on the host: Random123's rounds written out on scalars,
+// which g++ keeps in registers (half the time of r123::Philox4x64 here); the same bits
+// (ctest McRandom.HostPhiloxMatchesRandom123).
+__extension__ typedef unsigned __int128 PhiloxProduct;  // NOLINT(modernize-use-using)
+
+inline void philox4x64_10(std::uint64_t c0, std::uint64_t c1, std::uint64_t k0, std::uint64_t k1,
+                          std::uint64_t* out) {
+  std::uint64_t c2 = 0;
+  std::uint64_t c3 = 0;
+  for (int r = 0; r < 10; ++r) {
+    const PhiloxProduct p0 = static_cast<PhiloxProduct>(0xD2E7470EE14C6C93ULL) * c0;
+    const PhiloxProduct p1 = static_cast<PhiloxProduct>(0xCA5A826395121157ULL) * c2;
+    const auto hi0 = static_cast<std::uint64_t>(p0 >> 64);
+    const auto hi1 = static_cast<std::uint64_t>(p1 >> 64);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = static_cast<std::uint64_t>(p1);
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = static_cast<std::uint64_t>(p0);
+    k0 += 0x9E3779B97F4A7C15ULL;
+    k1 += 0xBB67AE8584CAA73BULL;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}
+#endif
+
+// Philox blocks fetched at a time: on the CPU several, so that their independent rounds overlap
+// in the pipeline (Philox's rounds form one chain of multiplications per block); on the GPU
+// one, to keep registers free. The draws are the same either way.
+#if defined(__CUDA_ARCH__)
+inline constexpr int kStreamBlocks = 1;
+#else
+inline constexpr int kStreamBlocks = 2;
+#endif
+
 struct Stream {
+  static constexpr int kWords = 4 * kStreamBlocks;
   r123::Philox4x64::key_type key;
   std::uint64_t tag = 0;
-  std::uint64_t block = 0;
-  std::uint64_t buf[4] = {0, 0, 0, 0};
-  int used = 4;
+  std::uint64_t block = 0;  // first block in buf
+  std::uint64_t buf[kWords] = {};
+  int used = kWords;
 
   SCALESIM_HD Stream(std::uint64_t seed, std::uint64_t rep, int node, std::uint64_t purpose)
-      : key{{seed, rep}}, tag((static_cast<std::uint64_t>(node) << 8) | purpose) {}
-
-  SCALESIM_HD void fill(std::uint64_t b) {
-    const r123::Philox4x64::ctr_type ctr = {{b, tag, 0, 0}};
-    const r123::Philox4x64::ctr_type out = r123::Philox4x64{}(ctr, key);
-    buf[0] = out.v[0];
-    buf[1] = out.v[1];
-    buf[2] = out.v[2];
-    buf[3] = out.v[3];
+      : key{{seed, rep}}, tag((static_cast<std::uint64_t>(node) << 8) | purpose) {
+    block = 0 - static_cast<std::uint64_t>(kStreamBlocks);  // the first refill starts at 0
   }
-  // Sequential draws.
-  SCALESIM_HD double uniform() {
-    if (used == 4) {
-      fill(block++);
+
+  // Blocks first .. first + kStreamBlocks into buf.
+  SCALESIM_HD void fill(std::uint64_t first) {
+    block = first;
+    for (int j = 0; j < kStreamBlocks; ++j) {
+#if defined(__CUDA_ARCH__)
+      const r123::Philox4x64::ctr_type ctr = {{first + static_cast<std::uint64_t>(j), tag, 0, 0}};
+      const r123::Philox4x64::ctr_type out = r123::Philox4x64{}(ctr, key);
+      buf[4 * j] = out.v[0];
+      buf[4 * j + 1] = out.v[1];
+      buf[4 * j + 2] = out.v[2];
+      buf[4 * j + 3] = out.v[3];
+#else
+      philox4x64_10(first + static_cast<std::uint64_t>(j), tag, key.v[0], key.v[1], buf + 4 * j);
+#endif
+    }
+  }
+  // Sequential draws: word w of the stream is word w % 4 of block w / 4.
+  SCALESIM_HD SCALESIM_MC_INLINE std::uint64_t next() {
+    if (used == kWords) {
+      fill(block + kStreamBlocks);
       used = 0;
     }
-    return to_uniform(buf[used++]);
+    return buf[used++];
   }
-  // Draw number i of the stream (for per-customer draws: i = customer id), for increasing i.
+  SCALESIM_HD double uniform() {
+    return to_uniform(next());
+  }
+  // Word i of the stream (for per-customer draws: i = customer id), for increasing i; not mixed
+  // with next() on the same stream.
   SCALESIM_HD double uniform_at(std::uint64_t i) {
     const std::uint64_t b = i >> 2;
-    if (used == 4 || b != block) {
+    if (used == kWords || b - block >= static_cast<std::uint64_t>(kStreamBlocks)) {
       fill(b);
-      block = b;
       used = 0;
     }
-    return to_uniform(buf[i & 3]);
+    return to_uniform(buf[static_cast<int>(b - block) * 4 + static_cast<int>(i & 3)]);
   }
 };
 
+// ---------------------------------------------------------------------------------------------
+// Ziggurat samplers (Marsaglia and Tsang 2000, layers as in Doornik's ZIGNOR; tables in
+// mc_ziggurat_tables.h). One 64-bit word gives the layer (low bits) and a 53-bit uniform (top
+// bits); ~99% of draws end there with one multiplication and one comparison, the rest take the
+// wedge test (mc_exp) or the tail (mc_log). No libm: the same bits on host and device.
+
+#if defined(__CUDACC__)
+static __device__ const double kZigExpXDevice[257] = SCALESIM_MC_ZIG_EXP_X;
+static __device__ const double kZigExpFDevice[257] = SCALESIM_MC_ZIG_EXP_F;
+static __device__ const double kZigNormalXDevice[129] = SCALESIM_MC_ZIG_NORMAL_X;
+static __device__ const double kZigNormalFDevice[129] = SCALESIM_MC_ZIG_NORMAL_F;
+#endif
+inline constexpr double kZigExpXHost[257] = SCALESIM_MC_ZIG_EXP_X;
+inline constexpr double kZigExpFHost[257] = SCALESIM_MC_ZIG_EXP_F;
+inline constexpr double kZigNormalXHost[129] = SCALESIM_MC_ZIG_NORMAL_X;
+inline constexpr double kZigNormalFHost[129] = SCALESIM_MC_ZIG_NORMAL_F;
+
+#if defined(__CUDA_ARCH__)
+#define SCALESIM_MC_ZIG(name) kZig##name##Device
+#else
+#define SCALESIM_MC_ZIG(name) kZig##name##Host
+#endif
+
+// The rare part of exponential(): word b missed layer i's rectangle (x = its point); the wedge
+// test, the tail, and further tries.
+SCALESIM_HD SCALESIM_MC_NOINLINE double exponential_slow(Stream& st, std::uint64_t b, double x) {
+  const double* zx = SCALESIM_MC_ZIG(ExpX);
+  const double* zf = SCALESIM_MC_ZIG(ExpF);
+  for (;;) {
+    const int i = static_cast<int>(b & 0xff);
+    if (x < zx[i + 1]) return x;
+    // The tail beyond R is R plus a standard exponential (memorylessness).
+    if (i == 0) return SCALESIM_MC_ZIG_EXP_R - mc_log(st.uniform());
+    if (zf[i] + st.uniform() * (zf[i + 1] - zf[i]) < mc_exp(-x)) return x;
+    b = st.next();
+    x = to_uniform(b) * zx[b & 0xff];
+  }
+}
+
+// Standard exponential (mean 1).
+SCALESIM_HD SCALESIM_MC_INLINE double exponential(Stream& st) {
+  const std::uint64_t b = st.next();
+  const int i = static_cast<int>(b & 0xff);
+  const double x = to_uniform(b) * SCALESIM_MC_ZIG(ExpX)[i];
+  if (x < SCALESIM_MC_ZIG(ExpX)[i + 1]) return x;
+  return exponential_slow(st, b, x);
+}
+
+SCALESIM_HD SCALESIM_MC_NOINLINE double normal_slow(Stream& st, std::uint64_t b, double x) {
+  const double* zx = SCALESIM_MC_ZIG(NormalX);
+  const double* zf = SCALESIM_MC_ZIG(NormalF);
+  for (;;) {
+    const int i = static_cast<int>(b & 0x7f);
+    const double sign = (b & 0x80) != 0 ? -1.0 : 1.0;
+    if (x < zx[i + 1]) return sign * x;
+    if (i == 0) {
+      // Marsaglia's tail: beyond R, R + t with t exponential, accepted when 2y > t^2.
+      constexpr double kR = SCALESIM_MC_ZIG_NORMAL_R;
+      double t = 0;
+      double y = 0;
+      do {
+        t = -mc_log(st.uniform()) * (1.0 / kR);
+        y = -mc_log(st.uniform());
+      } while (!(y + y > t * t));
+      return sign * (kR + t);
+    }
+    if (zf[i] + st.uniform() * (zf[i + 1] - zf[i]) < mc_exp(-0.5 * x * x)) return sign * x;
+    b = st.next();
+    x = to_uniform(b) * zx[b & 0x7f];
+  }
+}
+
+// Standard normal: bits 0-6 the layer, bit 7 the sign.
+SCALESIM_HD SCALESIM_MC_INLINE double normal(Stream& st) {
+  const std::uint64_t b = st.next();
+  const int i = static_cast<int>(b & 0x7f);
+  const double x = to_uniform(b) * SCALESIM_MC_ZIG(NormalX)[i];
+  if (x < SCALESIM_MC_ZIG(NormalX)[i + 1]) return (b & 0x80) != 0 ? -x : x;
+  return normal_slow(st, b, x);
+}
+
 // Per-node constants derived on the host (same values for every backend).
 struct NodePlan {
-  std::int32_t slot = -1;        // arrival buffer (non-source nodes)
-  std::int32_t first_pred = -1;  // first node with an edge here: initialises the buffer
+  std::int32_t slot = -1;             // arrival buffer (non-source nodes)
+  std::int32_t first_pred = -1;       // first node with an edge here: initialises the buffer
+  std::int32_t first_writes_all = 0;  // 1: first_pred sends every customer here (no initialisation)
   std::int32_t erlang_k = 1;
   double ln_mu = 0;  // lognormal
   double ln_sigma = 0;
@@ -196,26 +333,17 @@ enum Status : std::int32_t { kOk = 0, kCapacityExceeded = 1 };
 SCALESIM_HD SCALESIM_MC_INLINE double draw(const Dist& d, const NodePlan& np, Stream& st) {
   switch (d.kind) {
     case DistKind::kExponential:
-      return -d.mean * mc_log(st.uniform());
+      return d.mean * exponential(st);
     case DistKind::kDeterministic:
       return d.mean;
     case DistKind::kUniform:
       return d.mean * (1.0 + d.shape * (2.0 * st.uniform() - 1.0));
-    case DistKind::kLognormal: {
-      double u1 = 0;
-      double s = 0;
-      do {
-        u1 = 2.0 * st.uniform() - 1.0;
-        const double u2 = 2.0 * st.uniform() - 1.0;
-        s = u1 * u1 + u2 * u2;
-      } while (s >= 1.0 || s == 0.0);
-      const double z = u1 * mc_sqrt(-2.0 * mc_log(s) / s);
-      return mc_exp(np.ln_mu + np.ln_sigma * z);
-    }
+    case DistKind::kLognormal:
+      return mc_exp(np.ln_mu + np.ln_sigma * normal(st));
     case DistKind::kErlang: {
       double sum = 0;
-      for (int i = 0; i < np.erlang_k; ++i) sum += mc_log(st.uniform());
-      return -(d.mean / static_cast<double>(np.erlang_k)) * sum;
+      for (int i = 0; i < np.erlang_k; ++i) sum += exponential(st);
+      return (d.mean / static_cast<double>(np.erlang_k)) * sum;
     }
   }
   return d.mean;
@@ -406,39 +534,105 @@ SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::i
   return v[k];
 }
 
-// The same value as select_rank(v, n, k), in about one pass over v instead of several and
-// without reordering v: a fixed sample of ~1024 elements brackets rank k between two sample
-// values with a margin of 4 standard deviations, one pass counts the elements below the bracket
-// and copies those inside it to `scratch` (n elements), and the small bracket is searched. If
-// the bracket misses rank k (rare), the full search runs; the value is exact either way.
+// The same value as select_rank(v, n, k), without reordering v (so several ranks can be taken
+// from one array) and without the data-dependent branches that make a quickselect partition
+// mispredict about every other element. Each round sorts an evenly spaced sample of 63 elements,
+// takes the sample values 3 standard deviations (plus 1.5) either side of rank k's place as a
+// bracket, and keeps only the elements inside it (a branch-free compaction into scratch, n
+// elements); a p99 keeps ~8% per round, a median ~43%. The first round reads v and writes scratch
+// in one pass, betting that rank k falls inside the bracket; when it does not (rare), and in
+// later rounds, a counting pass picks the part (below, inside, above) that holds rank k before
+// the compaction. Small remainders, and the odd round that cannot shrink (heavy duplicates), go
+// to select_rank. The value is exact either way.
 template <bool kS>
 SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n, std::int64_t k,
                                               View<double, kS> scratch) {
-  if (n < 8192) return select_rank<kS>(v, n, k);
-  const std::int64_t step = n / 1024;
-  std::int64_t m = 0;
-  for (std::int64_t i = 0; i < n; i += step) scratch[m++] = v[i];
-  const double q = static_cast<double>(k) / static_cast<double>(n);
-  const double margin = 4.0 * mc_sqrt(static_cast<double>(m) * q * (1.0 - q)) + 2.0;
-  const double centre = q * static_cast<double>(m);
-  const auto lo_rank = static_cast<std::int64_t>(centre - margin);
-  const auto hi_rank = static_cast<std::int64_t>(centre + margin) + 1;
-  const bool has_low = lo_rank > 0;
-  const bool has_high = hi_rank < m - 1;
-  const double low = has_low ? select_rank<kS>(scratch, m, lo_rank) : 0.0;
-  const double high = has_high ? select_rank<kS>(scratch, m, hi_rank, has_low ? lo_rank : 0) : 0.0;
-  std::int64_t below = 0;
-  std::int64_t band = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const double x = v[i];
-    if (has_low && x < low) {
-      ++below;
-    } else if (!has_high || !(high < x)) {
-      scratch[band++] = x;
+  constexpr int kSample = 63;
+  const double inf = double_of(0x7ff0000000000000ULL);
+  double sample[kSample];
+  View<double, kS> src = v;
+  bool in_scratch = false;
+  while (n > 4 * kSample) {
+    const std::int64_t step = n / kSample;
+    for (int s = 0; s < kSample; ++s) {
+      const double x = src[s * step + step / 2];
+      int j = s;
+      while (j > 0 && x < sample[j - 1]) {
+        sample[j] = sample[j - 1];
+        --j;
+      }
+      sample[j] = x;
     }
+    const double q = (static_cast<double>(k) + 0.5) / static_cast<double>(n);
+    const double centre = q * kSample;
+    const double margin = 3.0 * mc_sqrt(kSample * q * (1.0 - q)) + 1.5;
+    const double lo_pos = centre - margin;
+    const double hi_pos = centre + margin;
+    const double lo = lo_pos >= 0.0 ? sample[static_cast<int>(lo_pos)] : -inf;
+    const double hi = hi_pos < kSample ? sample[static_cast<int>(hi_pos)] : inf;
+    std::int64_t below = 0;
+    std::int64_t band = 0;
+    if (!in_scratch) {
+      // Integer flags combined with | and -, not && (which g++ turns into a branch).
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double x = src[i];
+        const std::int64_t under = x < lo ? 1 : 0;
+        const std::int64_t over = hi < x ? 1 : 0;
+        below += under;
+        scratch[band] = x;
+        band += 1 - (under | over);
+      }
+      if (k >= below && k < below + band) {
+        if (band == n) break;  // no progress: select_rank on the copy below
+        if (lo == hi) return lo;
+        k -= below;
+        n = band;
+        src = scratch;
+        in_scratch = true;
+        continue;
+      }
+    } else {
+      std::int64_t above = 0;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double x = src[i];
+        below += x < lo ? 1 : 0;
+        above += hi < x ? 1 : 0;
+      }
+      band = n - below - above;
+    }
+    // Keep the part holding rank k: x < lo, lo <= x <= hi, or hi < x.
+    int part = 1;
+    std::int64_t kept = band;
+    if (k < below) {
+      part = 0;
+      kept = below;
+    } else if (k >= below + band) {
+      part = 2;
+      kept = n - below - band;
+    }
+    if (kept == n) break;
+    if (part == 1 && lo == hi) return lo;
+    const std::int64_t want_under = part == 0 ? 1 : 0;
+    const std::int64_t want_over = part == 2 ? 1 : 0;
+    const std::int64_t want_band = part == 1 ? 1 : 0;
+    std::int64_t m = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double x = src[i];
+      const std::int64_t under = x < lo ? 1 : 0;
+      const std::int64_t over = hi < x ? 1 : 0;
+      scratch[m] = x;
+      m += (under & want_under) | (over & want_over) | ((1 - (under | over)) & want_band);
+    }
+    if (part == 1) k -= below;
+    if (part == 2) k -= below + band;
+    n = kept;
+    src = scratch;
+    in_scratch = true;
   }
-  if (k >= below && k < below + band) return select_rank<kS>(scratch, band, k - below);
-  return select_rank<kS>(v, n, k);
+  if (!in_scratch) {
+    for (std::int64_t i = 0; i < n; ++i) scratch[i] = v[i];
+  }
+  return select_rank<kS>(scratch, n, k);
 }
 
 // 1-based rank ceil(num / den * n) as a 0-based index, n > 0.
@@ -464,6 +658,12 @@ SCALESIM_HD inline void heap_replace_top(View<double, kS> h, std::int64_t n, dou
 
 SCALESIM_HD inline bool in_window(double t, double w0, double w1) {
   return t >= w0 && t < w1;
+}
+
+// Whether node v, the first to write `to`'s arrival buffer and sending it every customer, stores
+// arrival times there outright (the buffer is not initialised).
+SCALESIM_HD inline bool stores_first(const Plan& plan, int v, int to) {
+  return plan.node[to].first_pred == v && plan.node[to].first_writes_all != 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,7 +714,7 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
     // Initialise the arrival buffers this node is the first to write.
     for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
       const int to = m.edges[e].to;
-      if (plan.node[to].first_pred != v) continue;
+      if (plan.node[to].first_pred != v || plan.node[to].first_writes_all != 0) continue;
       const View<double, kS> a = w.slot(plan.node[to].slot);
       for (std::int64_t c = 0; c < n; ++c) a[c] = -1.0;
     }
@@ -523,32 +723,42 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
       case NodeKind::kSource: {
         const Edge& e = m.edges[node.first_edge];
         const View<double, kS> a = w.slot(plan.node[e.to].slot);
-        for (std::int64_t c = src_begin[v]; c < src_end[v]; ++c) {
-          const double t = w.create[c] + e.delay;
-          if (t > a[c]) a[c] = t;
+        if (stores_first(plan, v, e.to)) {
+          for (std::int64_t c = src_begin[v]; c < src_end[v]; ++c) a[c] = w.create[c] + e.delay;
+        } else {
+          for (std::int64_t c = src_begin[v]; c < src_end[v]; ++c) {
+            const double t = w.create[c] + e.delay;
+            if (t > a[c]) a[c] = t;
+          }
         }
         break;
       }
       case NodeKind::kStation: {
         const View<double, kS> in = w.slot(plan.node[v].slot);
+        // Gather in id order; ids increase, so the pairs are sorted iff the times never drop.
         std::int64_t cnt = 0;
+        double previous = 0.0;
+        bool unsorted = false;
         for (std::int64_t c = 0; c < n; ++c) {
           const double t = in[c];
           if (t >= 0.0) {
             w.t0[cnt] = t;
             w.i0[cnt] = static_cast<std::int32_t>(c);
             ++cnt;
+            unsorted = unsorted || t < previous;
+            previous = t;
           }
         }
         station_visits += static_cast<std::uint64_t>(cnt);
         if (cnt == 0) break;
-        const bool second = sort_pairs<kS>(w.t0, w.i0, w.t1, w.i1, cnt);
+        const bool second = unsorted && sort_pairs<kS>(w.t0, w.i0, w.t1, w.i1, cnt);
         const View<double, kS> tq = second ? w.t1 : w.t0;
         const View<std::int32_t, kS> iq = second ? w.i1 : w.i0;
         const View<double, kS> vals = second ? w.t0 : w.t1;
         const Edge& e = m.edges[node.first_edge];
         const View<double, kS> outbuf = w.slot(plan.node[e.to].slot);
         const double delay = e.delay;
+        const bool store = stores_first(plan, v, e.to);
         std::int64_t ns = node.servers;
         if (ns > cnt) ns = cnt;
         for (std::int64_t s = 0; s < ns; ++s) w.servers[s] = 0.0;
@@ -556,6 +766,7 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         const std::int64_t per = node.instances > 1 ? node.instances : 1;
         const std::int64_t replicas = (ns + per - 1) / per;
         for (std::int64_t r = 0; r < replicas; ++r) w.covered[r] = 0.0;
+        double front = 0.0;  // the heap's top (with replicas: unused)
         const std::int64_t batch = node.max_batch;
         const double tau = node.batch_timeout;
         const NodePlan& np = plan.node[v];
@@ -571,8 +782,9 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         std::int64_t i = 0;
         while (i < cnt) {
           // The earliest free server.
-          double f = w.servers[0];
+          double f = front;
           if (per > 1) {
+            f = w.servers[0];
             for (std::int64_t s = 1; s < ns; ++s) f = w.servers[s] < f ? w.servers[s] : f;
           }
           const double ai = tq[i];
@@ -655,8 +867,11 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
             const double hi = done < w1 ? done : w1;
             if (hi > lo) busy_replicas += hi - lo;
             if (done > w.covered[r]) w.covered[r] = done;
+          } else if (ns == 1) {
+            front = done;
           } else {
             heap_replace_top<kS>(w.servers, ns, done);
+            front = w.servers[0];
           }
           {
             const double lo = d > w0 ? d : w0;
@@ -672,7 +887,7 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
           for (std::int64_t j = i; j <= k; ++j) {
             const double a = tq[j];
             const std::int32_t c = iq[j];
-            if (leave > outbuf[c]) outbuf[c] = leave;
+            if (store || leave > outbuf[c]) outbuf[c] = leave;
             if (done_in) ++departures;
             if (in_window(a, w0, w1)) {
               wait_sum += d - a;
@@ -737,6 +952,10 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         for (int ei = node.first_edge; ei < node.first_edge + node.edge_count; ++ei) {
           const Edge& e = m.edges[ei];
           const View<double, kS> a = w.slot(plan.node[e.to].slot);
+          if (stores_first(plan, v, e.to)) {
+            for (std::int64_t c = 0; c < n; ++c) a[c] = in[c] + e.delay;
+            continue;
+          }
           for (std::int64_t c = 0; c < n; ++c) {
             const double t = in[c];
             if (t < 0.0) continue;

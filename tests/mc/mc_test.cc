@@ -86,6 +86,124 @@ TEST(McMath, LogAndExpMatchLibmClosely) {
   EXPECT_NEAR(kernel::mc_log(4.9e-324), std::log(4.9e-324), 1e-12);
 }
 
+// --- random numbers ------------------------------------------------------------------------------
+
+TEST(McRandom, HostPhiloxMatchesRandom123) {
+  // The host's written-out rounds against Random123's Philox4x64-10 (the device's), over
+  // counters and keys with high bits set.
+  for (std::uint64_t b = 0; b < 2000; ++b) {
+    const std::uint64_t c0 = b * 0x9E3779B97F4A7C15ULL;
+    const std::uint64_t c1 = ~b;
+    const std::uint64_t k0 = b ^ 0xDEADBEEFCAFEF00DULL;
+    const std::uint64_t k1 = b << 40;
+    std::uint64_t mine[4];
+    kernel::philox4x64_10(c0, c1, k0, k1, mine);
+    const r123::Philox4x64::ctr_type ctr = {{c0, c1, 0, 0}};
+    const r123::Philox4x64::key_type key = {{k0, k1}};
+    const r123::Philox4x64::ctr_type ref = r123::Philox4x64{}(ctr, key);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(mine[i], ref.v[i]) << "block " << b << " word " << i;
+  }
+  // A stream's words are block w / 4, word w % 4, sequentially and by index.
+  kernel::Stream seq(5, 6, 7, kernel::kPurposeService);
+  kernel::Stream at(5, 6, 7, kernel::kPurposeService);
+  for (std::uint64_t w = 0; w < 100; ++w) {
+    const r123::Philox4x64::ctr_type ctr = {{w / 4, (7ULL << 8) | kernel::kPurposeService, 0, 0}};
+    const r123::Philox4x64::ctr_type ref = r123::Philox4x64{}(ctr, {{5, 6}});
+    ASSERT_EQ(seq.next(), ref.v[w % 4]) << w;
+    if (w % 3 == 0) {
+      ASSERT_EQ(at.uniform_at(w), kernel::to_uniform(ref.v[w % 4])) << w;
+    }
+  }
+}
+
+// Kolmogorov-Smirnov distance of sorted draws from a CDF.
+template <class Cdf>
+double ks_distance(std::vector<double> x, Cdf cdf) {
+  std::sort(x.begin(), x.end());
+  const auto n = static_cast<double>(x.size());
+  double d = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double f = cdf(x[i]);
+    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
+  }
+  return d;
+}
+
+TEST(McRandom, ZigguratSamplersFollowTheirLaws) {
+  // 2e6 draws each (fixed seed). KS critical value at the 0.1% level: 1.95 / sqrt(n) = 1.4e-3.
+  // Tails beyond the base layer (R), where the slow paths run: counts within 5 standard
+  // deviations of n * P(tail). Mean and variance within 5 standard errors.
+  constexpr int kN = 2000000;
+  const double ks_crit = 1.95 / std::sqrt(static_cast<double>(kN));
+  kernel::Stream st(2024, 11, 3, kernel::kPurposeService);
+  std::vector<double> e(kN);
+  std::vector<double> z(kN);
+  for (double& x : e) x = kernel::exponential(st);
+  for (double& x : z) x = kernel::normal(st);
+  EXPECT_LT(ks_distance(e, [](double x) { return 1.0 - std::exp(-x); }), ks_crit);
+  EXPECT_LT(ks_distance(z, [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }), ks_crit);
+  auto tail_count = [](const std::vector<double>& v, double r) {
+    return static_cast<double>(
+        std::count_if(v.begin(), v.end(), [r](double x) { return std::fabs(x) > r; }));
+  };
+  const double p_exp = std::exp(-7.69711747013104972);
+  const double p_nor = std::erfc(3.442619855899 / std::sqrt(2.0));
+  EXPECT_NEAR(tail_count(e, 7.69711747013104972), kN * p_exp, 5 * std::sqrt(kN * p_exp));
+  EXPECT_NEAR(tail_count(z, 3.442619855899), kN * p_nor, 5 * std::sqrt(kN * p_nor));
+  double se = 0, se2 = 0, sz = 0, sz2 = 0;
+  for (int i = 0; i < kN; ++i) {
+    se += e[static_cast<std::size_t>(i)];
+    se2 += e[static_cast<std::size_t>(i)] * e[static_cast<std::size_t>(i)];
+    sz += z[static_cast<std::size_t>(i)];
+    sz2 += z[static_cast<std::size_t>(i)] * z[static_cast<std::size_t>(i)];
+  }
+  const double n = kN;
+  // Exponential: mean 1 (sd 1), E[x^2] = 2 (sd sqrt(20)); normal: mean 0 (sd 1), E[z^2] = 1
+  // (sd sqrt(2)).
+  EXPECT_NEAR(se / n, 1.0, 5 / std::sqrt(n));
+  EXPECT_NEAR(se2 / n, 2.0, 5 * std::sqrt(20.0 / n));
+  EXPECT_NEAR(sz / n, 0.0, 5 / std::sqrt(n));
+  EXPECT_NEAR(sz2 / n, 1.0, 5 * std::sqrt(2.0 / n));
+}
+
+TEST(McKernel, SampledSelectIsExactAndLeavesItsInputAlone) {
+  // Against std::nth_element over sizes that take zero to several rounds, values with heavy ties,
+  // sorted and reversed input, and every rank the kernel asks for plus the extremes.
+  kernel::Stream st(77, 1, 1, kernel::kPurposeService);
+  int checked = 0;
+  for (const int n : {5, 300, 1000, 6400, 50000}) {
+    for (int shape = 0; shape < 6; ++shape) {
+      std::vector<double> v(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        const double u = st.uniform();
+        double x = kernel::exponential(st);
+        if (shape == 1) x = std::floor(u * 3);          // three values
+        if (shape == 2) x = 4.0;                        // one value
+        if (shape == 3) x = i;                          // ascending
+        if (shape == 4) x = n - i;                      // descending
+        if (shape == 5) x = u < 0.995 ? 1.0 : 1.0 + u;  // a tie below a thin tail
+        v[static_cast<std::size_t>(i)] = x;
+      }
+      const std::vector<double> original = v;
+      std::vector<double> scratch(v.size());
+      for (const std::int64_t k :
+           {std::int64_t{0}, std::int64_t{1}, kernel::quantile_index(n, 50, 100),
+            kernel::quantile_index(n, 95, 100), kernel::quantile_index(n, 99, 100),
+            static_cast<std::int64_t>(n - 1)}) {
+        std::vector<double> ref = original;
+        std::nth_element(ref.begin(), ref.begin() + k, ref.end());
+        const double got =
+            kernel::select_rank_sampled<false>({v.data(), 1}, n, k, {scratch.data(), 1});
+        EXPECT_EQ(got, ref[static_cast<std::size_t>(k)])
+            << "n " << n << " shape " << shape << " k " << k;
+        ASSERT_EQ(v, original);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 5 * 6 * 6);
+}
+
 TEST(McKernel, SelectAndSortAgreeWithStdSort) {
   kernel::Stream st(9, 9, 1, kernel::kPurposeService);
   for (const int n : {1, 2, 7, 100, 5000}) {
@@ -144,6 +262,24 @@ TEST(McQueueing, MMcWaitMatchesErlangC) {
   const ConfidenceInterval s = ci(r, 0, 1, kStationMeanSojourn);
   EXPECT_TRUE(s.contains(wq + 1 / mu)) << s.lower() << " .. " << s.upper();
   EXPECT_GT(r.station_visits, 40u * 60000u);
+}
+
+TEST(McQueueing, OneReplicaOfFourInstancesIsAnMM4) {
+  // Four servers as one replica of four instances (factor 1 at any load) start every service
+  // when the M/M/4 heap would, on the same draws: every metric but busy replicas is the same.
+  const McModel heap = testing::mmc(4, 1 / 3.2, exponential(1.0), 3000, 100);
+  McModel replica = heap;
+  replica.nodes[1].instances = 4;
+  const McModel both[2] = {heap, replica};
+  const McResult r = run_cpu(both, 8, 99, 2);
+  for (int rep = 0; rep < 8; ++rep) {
+    for (int k = 0; k < kNodeMetrics; ++k) {
+      if (k == kStationBusyReplicas) continue;
+      EXPECT_EQ(r.at(0, rep, 1, k), r.at(1, rep, 1, k)) << "rep " << rep << " metric " << k;
+      EXPECT_EQ(r.at(0, rep, 2, k), r.at(1, rep, 2, k)) << "rep " << rep << " sink metric " << k;
+    }
+  }
+  EXPECT_GT(r.at(0, 0, 1, kStationMeanWait), 0.1);  // a loaded M/M/4 (rho 0.8) does queue
 }
 
 TEST(McQueueing, MD1WaitMatchesPollaczekKhinchine) {

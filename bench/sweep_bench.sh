@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== mc kernel (bench/mc_bench.cc), $threads threads"
-"$build/bench/mc_bench" --runs "$reps" --threads "$threads" --scale 4 --cpu-only
+"$build/bench/mc_bench" --runs "$reps" --threads "$threads" --scale 40 --cpu-only
 
 for backend in mc des; do
   spec=configs/sweeps/cascade_$backend.yaml

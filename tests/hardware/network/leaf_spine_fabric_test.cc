@@ -13,7 +13,7 @@
 namespace scalesim::hardware {
 namespace {
 
-constexpr double k10Gbps = 1.25e9;  // bytes/s
+constexpr double kTenGbE = 1.25e9;  // bytes/s
 constexpr double k40Gbps = 5e9;
 
 // 2 leaves x 4 hosts, 2 spines. A 1250-byte message takes 1000 ns on a host link and 250 ns
@@ -24,7 +24,7 @@ FabricSpec small_fabric(Forwarding forwarding = Forwarding::kStoreAndForward) {
   s.hosts_per_leaf = 4;
   s.leaves = 2;
   s.spines = 2;
-  s.host_link_bandwidth = k10Gbps;
+  s.host_link_bandwidth = kTenGbE;
   s.spine_link_bandwidth = k40Gbps;
   s.switch_latency = 500;
   s.link_latency = 100;
@@ -147,7 +147,7 @@ EcmpIds ecmp_ids(const LeafSpineFabric& f) {
 
 TEST(LeafSpineFabric, EcmpCollisionQueuesOnTheSharedUplink) {
   FabricSpec spec = small_fabric();
-  spec.spine_link_bandwidth = k10Gbps;  // every hop takes 1000 ns for 1250 bytes
+  spec.spine_link_bandwidth = kTenGbE;  // every hop takes 1000 ns for 1250 bytes
   LeafSpineFabric collide(spec);
   LeafSpineFabric spread(spec);
   const EcmpIds ids = ecmp_ids(collide);
@@ -185,7 +185,7 @@ TEST(LeafSpineFabric, OversubscribedUplinksSlowACrossLeafShuffle) {
   const std::vector<std::uint64_t> flows = {0, 1, 2, 3};
   FabricSpec thin = small_fabric();  // one 10 Gb/s uplink for four 10 Gb/s hosts: 4:1
   thin.spines = 1;
-  thin.spine_link_bandwidth = k10Gbps;
+  thin.spine_link_bandwidth = kTenGbE;
   FabricSpec fat = thin;  // one 40 Gb/s uplink: 1:1
   fat.spine_link_bandwidth = k40Gbps;
   ASSERT_DOUBLE_EQ(thin.oversubscription(), 4.0);
@@ -200,7 +200,7 @@ TEST(LeafSpineFabric, OversubscribedUplinksSlowACrossLeafShuffle) {
 TEST(LeafSpineFabric, NonBlockingSpinesWithDisjointFlowsMatchTheHostLinks) {
   FabricSpec four = small_fabric();  // four 10 Gb/s spines: 1:1 through ECMP
   four.spines = 4;
-  four.spine_link_bandwidth = k10Gbps;
+  four.spine_link_bandwidth = kTenGbE;
   ASSERT_DOUBLE_EQ(four.oversubscription(), 1.0);
   const LeafSpineFabric probe(four);
   std::vector<std::uint64_t> flows;

@@ -6,6 +6,8 @@
 
 #ifdef SCALESIM_HAVE_MPI
 #include <mpi.h>
+
+#include "mpi_check.h"
 #endif
 
 namespace scalesim {
@@ -17,22 +19,16 @@ struct SharedCounter::Impl {
   std::uint64_t* base = nullptr;
 };
 
-namespace {
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI call failed: ") + what);
-}
-}  // namespace
-
 SharedCounter::SharedCounter(Transport& transport, int slots) : impl_(std::make_unique<Impl>()) {
   const MPI_Aint bytes =
       transport.rank() == 0 ? static_cast<MPI_Aint>(sizeof(std::uint64_t)) * slots : 0;
-  check(MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
-                         static_cast<void*>(&impl_->base), &impl_->window),
-        "MPI_Win_allocate");
+  detail::check_mpi(MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
+                                     static_cast<void*>(&impl_->base), &impl_->window),
+                    "MPI_Win_allocate");
   if (transport.rank() == 0) {
-    check(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, impl_->window), "MPI_Win_lock");
+    detail::check_mpi(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, impl_->window), "MPI_Win_lock");
     for (int i = 0; i < slots; ++i) impl_->base[i] = 0;
-    check(MPI_Win_unlock(0, impl_->window), "MPI_Win_unlock");
+    detail::check_mpi(MPI_Win_unlock(0, impl_->window), "MPI_Win_unlock");
   }
   transport.barrier();  // nobody adds before rank 0 has zeroed the counters
 }
@@ -43,10 +39,10 @@ SharedCounter::~SharedCounter() {
 
 std::uint64_t SharedCounter::fetch_add(int slot, std::uint64_t n) {
   std::uint64_t before = 0;
-  check(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, impl_->window), "MPI_Win_lock");
-  check(MPI_Fetch_and_op(&n, &before, MPI_UINT64_T, 0, slot, MPI_SUM, impl_->window),
-        "MPI_Fetch_and_op");
-  check(MPI_Win_unlock(0, impl_->window), "MPI_Win_unlock");
+  detail::check_mpi(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, impl_->window), "MPI_Win_lock");
+  detail::check_mpi(MPI_Fetch_and_op(&n, &before, MPI_UINT64_T, 0, slot, MPI_SUM, impl_->window),
+                    "MPI_Fetch_and_op");
+  detail::check_mpi(MPI_Win_unlock(0, impl_->window), "MPI_Win_unlock");
   return before;
 }
 

@@ -9,6 +9,8 @@
 
 #ifdef SCALESIM_HAVE_MPI
 #include <mpi.h>
+
+#include "mpi_check.h"
 #endif
 
 namespace scalesim {
@@ -16,9 +18,6 @@ namespace scalesim {
 #ifdef SCALESIM_HAVE_MPI
 
 namespace {
-void check(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI call failed: ") + what);
-}
 int to_int(std::size_t n) {
   if (n > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw std::runtime_error("a single MPI message would exceed 2 GiB");
@@ -50,7 +49,7 @@ struct Transport::Impl {
 };
 
 Transport::Transport() : impl_(std::make_unique<Impl>()) {
-  check(MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm), "MPI_Comm_dup");
+  detail::check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm), "MPI_Comm_dup");
   MPI_Comm_rank(impl_->comm, &rank_);
   MPI_Comm_size(impl_->comm, &size_);
 }
@@ -73,8 +72,9 @@ std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outb
     m.pair_out[4 * r + 2] = my_total;
     m.pair_out[4 * r + 3] = stop ? 1 : 0;
   }
-  check(MPI_Alltoall(m.pair_out.data(), 4, MPI_INT64_T, m.pair_in.data(), 4, MPI_INT64_T, m.comm),
-        "MPI_Alltoall");
+  detail::check_mpi(
+      MPI_Alltoall(m.pair_out.data(), 4, MPI_INT64_T, m.pair_in.data(), 4, MPI_INT64_T, m.comm),
+      "MPI_Alltoall");
   std::int64_t global_min = local_min;
   std::int64_t global_total = 0;
   m.send_counts.assign(n, 0);
@@ -103,33 +103,35 @@ std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outb
     }
   }
   bytes_sent_ += out_total - outbox[static_cast<std::size_t>(rank_)].size();
-  check(MPI_Alltoallv(m.send_buffer.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE,
-                      inbox.data(), m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.comm),
-        "MPI_Alltoallv");
+  detail::check_mpi(
+      MPI_Alltoallv(m.send_buffer.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE,
+                    inbox.data(), m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.comm),
+      "MPI_Alltoallv");
   return global_min;
 }
 
 std::int64_t Transport::allreduce_min(std::int64_t v) {
   std::int64_t out = 0;
-  check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MIN, impl_->comm), "MPI_Allreduce");
+  detail::check_mpi(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MIN, impl_->comm), "MPI_Allreduce");
   return out;
 }
 void Transport::allreduce_sum(std::vector<std::uint64_t>& values) {
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_UINT64_T, MPI_SUM,
-                      impl_->comm),
-        "MPI_Allreduce");
+  detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_UINT64_T,
+                                  MPI_SUM, impl_->comm),
+                    "MPI_Allreduce");
 }
 void Transport::allreduce_sum(std::vector<double>& values) {
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_DOUBLE, MPI_SUM,
-                      impl_->comm),
-        "MPI_Allreduce");
+  detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_DOUBLE,
+                                  MPI_SUM, impl_->comm),
+                    "MPI_Allreduce");
 }
 std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine,
                                                       int root) {
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
-  check(MPI_Gather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, root, impl_->comm),
-        "MPI_Gather");
+  detail::check_mpi(
+      MPI_Gather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, root, impl_->comm),
+      "MPI_Gather");
   std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
   std::size_t total = 0;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -138,9 +140,9 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
     total += static_cast<std::size_t>(sizes[r]);
   }
   std::vector<std::byte> all(rank_ == root ? total : 0);
-  check(MPI_Gatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(),
-                    displs.data(), MPI_BYTE, root, impl_->comm),
-        "MPI_Gatherv");
+  detail::check_mpi(MPI_Gatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(),
+                                counts.data(), displs.data(), MPI_BYTE, root, impl_->comm),
+                    "MPI_Gatherv");
   std::vector<std::vector<std::byte>> out;
   if (rank_ != root) return out;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -152,8 +154,8 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
 std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) {
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
-  check(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm),
-        "MPI_Allgather");
+  detail::check_mpi(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm),
+                    "MPI_Allgather");
   std::vector<int> counts(sizes.size()), displs(sizes.size());
   std::size_t total = 0;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
@@ -162,9 +164,9 @@ std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::
     total += static_cast<std::size_t>(sizes[r]);
   }
   std::vector<std::byte> all(total);
-  check(MPI_Allgatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(), counts.data(),
-                       displs.data(), MPI_BYTE, impl_->comm),
-        "MPI_Allgatherv");
+  detail::check_mpi(MPI_Allgatherv(mine.data(), to_int(mine.size()), MPI_BYTE, all.data(),
+                                   counts.data(), displs.data(), MPI_BYTE, impl_->comm),
+                    "MPI_Allgatherv");
   std::vector<std::vector<std::byte>> out;
   for (std::size_t r = 0; r < sizes.size(); ++r) {
     const auto* begin = all.data() + displs[r];

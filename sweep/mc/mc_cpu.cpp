@@ -258,6 +258,7 @@ kernel::Plan make_plan(const McModel& m) {
     for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
       const int to = m.edges[e].to;
       reaches_all[to] = true;
+      p.node[to].reaches_all = 1;
       if (p.node[to].first_pred == v) p.node[to].first_writes_all = 1;
     }
   }

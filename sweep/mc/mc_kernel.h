@@ -316,6 +316,7 @@ struct NodePlan {
   std::int32_t slot = -1;             // arrival buffer (non-source nodes)
   std::int32_t first_pred = -1;       // first node with an edge here: initialises the buffer
   std::int32_t first_writes_all = 0;  // 1: first_pred sends every customer here (no initialisation)
+  std::int32_t reaches_all = 0;       // 1: every customer of the replication arrives here
   std::int32_t erlang_k = 1;
   double ln_mu = 0;  // lognormal
   double ln_sigma = 0;
@@ -666,6 +667,84 @@ SCALESIM_HD inline bool stores_first(const Plan& plan, int v, int to) {
   return plan.node[to].first_pred == v && plan.node[to].first_writes_all != 0;
 }
 
+// What a station's pass accumulated, as its metric slots o[0, kNodeMetrics). vals: the measured
+// customers' sojourns; scratch: cnt elements for the percentile.
+struct StationTotals {
+  double busy = 0;           // server time inside the window
+  double busy_replicas = 0;  // replica time with a server busy inside the window
+  double wait_sum = 0;
+  double sojourn_sum = 0;
+  std::int64_t measured = 0;
+  std::int64_t departures = 0;
+  std::int64_t services = 0;
+  std::int64_t batched = 0;
+};
+
+template <bool kS>
+SCALESIM_HD inline void station_metrics(double* o, const Node& node, const StationTotals& t,
+                                        double window, View<double, kS> vals,
+                                        View<double, kS> scratch) {
+  o[kStationBusyReplicas] = t.busy_replicas / window;
+  if (t.measured > 0) {
+    const double dm = static_cast<double>(t.measured);
+    o[kStationMeanWait] = t.wait_sum / dm;
+    o[kStationMeanSojourn] = t.sojourn_sum / dm;
+    o[kStationP99Sojourn] =
+        select_rank_sampled<kS>(vals, t.measured, quantile_index(t.measured, 99, 100), scratch);
+  }
+  o[kStationUtilisation] = t.busy / (static_cast<double>(node.servers) * window);
+  if (t.services > 0) {
+    o[kStationMeanBatch] = static_cast<double>(t.batched) / static_cast<double>(t.services);
+  }
+  o[kStationThroughput] = static_cast<double>(t.departures) / window;
+  o[kStationVisits] = static_cast<double>(t.measured);
+}
+
+// A station without batching or replicas: the Kiefer-Wolfowitz recursion alone, each customer
+// to the earliest free of its servers (the same arithmetic, in the same order, as the general
+// loop in simulate()). kIdentity: tq is the arrival buffer itself, every customer in id order
+// (customer j is id j), so nothing was gathered or sorted.
+template <bool kS, bool kIdentity>
+SCALESIM_HD inline void serve_plain(const Node& node, const NodePlan& np, double factor, Stream& st,
+                                    View<double, kS> tq, View<std::int32_t, kS> iq,
+                                    std::int64_t cnt, View<double, kS> outbuf, bool store,
+                                    double delay, double w0, double w1, View<double, kS> servers,
+                                    View<double, kS> vals, View<double, kS> scratch, double* o) {
+  const std::int64_t ns = node.servers < cnt ? node.servers : cnt;
+  for (std::int64_t s = 0; s < ns; ++s) servers[s] = 0.0;
+  double front = 0.0;  // the earliest free server
+  StationTotals t;
+  for (std::int64_t i = 0; i < cnt; ++i) {
+    const double a = tq[i];
+    const double d = front > a ? front : a;
+    const double done = d + draw(node.dist, np, st) * factor;
+    if (ns == 1) {
+      front = done;
+    } else {
+      heap_replace_top<kS>(servers, ns, done);
+      front = servers[0];
+    }
+    const double lo = d > w0 ? d : w0;
+    const double hi = done < w1 ? done : w1;
+    t.busy += hi > lo ? hi - lo : 0.0;
+    t.services += in_window(d, w0, w1) ? 1 : 0;
+    t.departures += in_window(done, w0, w1) ? 1 : 0;
+    const std::int64_t c = kIdentity ? i : iq[i];
+    const double leave = done + delay;
+    if (store || leave > outbuf[c]) outbuf[c] = leave;
+    if (in_window(a, w0, w1)) {
+      t.wait_sum += d - a;
+      const double so = done - a;
+      t.sojourn_sum += so;
+      vals[t.measured] = so;
+      ++t.measured;
+    }
+  }
+  t.batched = t.services;
+  t.busy_replicas = t.busy;
+  station_metrics<kS>(o, node, t, w1 - w0, vals, scratch);
+}
+
 // ---------------------------------------------------------------------------------------------
 // One replication. out: the row of node_count * kNodeMetrics metrics (written in full for the
 // model's nodes). visits: station visits. Returns a Status.
@@ -735,6 +814,26 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
       }
       case NodeKind::kStation: {
         const View<double, kS> in = w.slot(plan.node[v].slot);
+        const Edge& e = m.edges[node.first_edge];
+        const View<double, kS> outbuf = w.slot(plan.node[e.to].slot);
+        const bool store = stores_first(plan, v, e.to);
+        const bool plain = node.max_batch == 1 && node.instances <= 1;
+        const double factor = node.batch_table >= 0 ? m.batch_factor[node.batch_table] : 1.0;
+        const NodePlan& np = plan.node[v];
+        Stream st(seed, rep, v, kPurposeService);
+        if (plain && np.reaches_all != 0) {
+          // Every customer is here; if in id order already, serve straight from the buffer.
+          bool unsorted = false;
+          for (std::int64_t c = 1; c < n; ++c) unsorted = unsorted || in[c] < in[c - 1];
+          if (!unsorted) {
+            station_visits += static_cast<std::uint64_t>(n);
+            if (n > 0) {
+              serve_plain<kS, true>(node, np, factor, st, in, w.i0, n, outbuf, store, e.delay, w0,
+                                    w1, w.servers, w.t0, w.t1, o);
+            }
+            break;
+          }
+        }
         // Gather in id order; ids increase, so the pairs are sorted iff the times never drop.
         std::int64_t cnt = 0;
         double previous = 0.0;
@@ -755,10 +854,12 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         const View<double, kS> tq = second ? w.t1 : w.t0;
         const View<std::int32_t, kS> iq = second ? w.i1 : w.i0;
         const View<double, kS> vals = second ? w.t0 : w.t1;
-        const Edge& e = m.edges[node.first_edge];
-        const View<double, kS> outbuf = w.slot(plan.node[e.to].slot);
+        if (plain) {
+          serve_plain<kS, false>(node, np, factor, st, tq, iq, cnt, outbuf, store, e.delay, w0, w1,
+                                 w.servers, vals, tq, o);
+          break;
+        }
         const double delay = e.delay;
-        const bool store = stores_first(plan, v, e.to);
         std::int64_t ns = node.servers;
         if (ns > cnt) ns = cnt;
         for (std::int64_t s = 0; s < ns; ++s) w.servers[s] = 0.0;
@@ -769,8 +870,6 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         double front = 0.0;  // the heap's top (with replicas: unused)
         const std::int64_t batch = node.max_batch;
         const double tau = node.batch_timeout;
-        const NodePlan& np = plan.node[v];
-        Stream st(seed, rep, v, kPurposeService);
         double busy = 0;
         double busy_replicas = 0;
         double wait_sum = 0;
@@ -899,20 +998,16 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
           }
           i = k + 1;
         }
-        o[kStationBusyReplicas] = (per > 1 ? busy_replicas : busy) / window;
-        if (measured > 0) {
-          const double dm = static_cast<double>(measured);
-          o[kStationMeanWait] = wait_sum / dm;
-          o[kStationMeanSojourn] = sojourn_sum / dm;
-          o[kStationP99Sojourn] =
-              select_rank_sampled<kS>(vals, measured, quantile_index(measured, 99, 100), tq);
-        }
-        o[kStationUtilisation] = busy / (static_cast<double>(node.servers) * window);
-        if (services > 0) {
-          o[kStationMeanBatch] = static_cast<double>(batched) / static_cast<double>(services);
-        }
-        o[kStationThroughput] = static_cast<double>(departures) / window;
-        o[kStationVisits] = static_cast<double>(measured);
+        StationTotals totals;
+        totals.busy = busy;
+        totals.busy_replicas = per > 1 ? busy_replicas : busy;
+        totals.wait_sum = wait_sum;
+        totals.sojourn_sum = sojourn_sum;
+        totals.measured = measured;
+        totals.departures = departures;
+        totals.services = services;
+        totals.batched = batched;
+        station_metrics<kS>(o, node, totals, window, vals, tq);
         break;
       }
       case NodeKind::kRouter: {

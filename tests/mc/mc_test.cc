@@ -282,6 +282,39 @@ TEST(McQueueing, OneReplicaOfFourInstancesIsAnMM4) {
   EXPECT_GT(r.at(0, 0, 1, kStationMeanWait), 0.1);  // a loaded M/M/4 (rho 0.8) does queue
 }
 
+TEST(McKernel, ArrivalsServedInPlaceEqualGatheredOnes) {
+  // After a one-edge fork every customer reaches the stations, in order, and they are served
+  // straight from their arrival buffers; after a one-edge router (probability 1, the same
+  // customers) they are gathered by id. The 2-server station reorders departures, so the third
+  // station sorts in both. Same node numbers, so the same draws: the same bits.
+  auto build = [](bool fork) {
+    Builder b;
+    const int s = b.source(exponential(1.0));
+    const int split = fork ? b.fork() : b.router();
+    const int q1 = b.station(exponential(0.7));
+    const int q2 = b.station(lognormal(1.5, 0.8), 2);
+    const int q3 = b.station(erlang(0.8, 2));
+    const int k = b.sink();
+    b.edge(s, split);
+    b.edge(split, q1, 1.0, 0.01);
+    b.edge(q1, q2);
+    b.edge(q2, q3, 1.0, 0.02);
+    b.edge(q3, k);
+    return b.build(3000, 100);
+  };
+  const McModel both[2] = {build(true), build(false)};
+  const McResult r = run_cpu(both, 4, 4242, 2);
+  for (int rep = 0; rep < 4; ++rep) {
+    for (int node = 2; node <= 5; ++node) {
+      for (int k = 0; k < kNodeMetrics; ++k) {
+        EXPECT_EQ(r.at(0, rep, node, k), r.at(1, rep, node, k))
+            << "rep " << rep << " node " << node << " metric " << k;
+      }
+    }
+  }
+  EXPECT_GT(r.at(0, 0, 5, kSinkCount), 2000.0);
+}
+
 TEST(McQueueing, MD1WaitMatchesPollaczekKhinchine) {
   const double s = 1.0;
   const double rho = 0.7;

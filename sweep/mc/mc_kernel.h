@@ -169,48 +169,37 @@ inline void philox4x64_10(std::uint64_t c0, std::uint64_t c1, std::uint64_t k0, 
 }
 #endif
 
-// Philox blocks fetched at a time: on the CPU several, so that their independent rounds overlap
-// in the pipeline (Philox's rounds form one chain of multiplications per block); on the GPU
-// one, to keep registers free. The draws are the same either way.
-#if defined(__CUDA_ARCH__)
-inline constexpr int kStreamBlocks = 1;
-#else
-inline constexpr int kStreamBlocks = 2;
-#endif
-
+// One Philox block (four words) at a time: fetching several per refill measured no faster here,
+// since the host rounds already run at the multiplier's throughput.
 struct Stream {
-  static constexpr int kWords = 4 * kStreamBlocks;
   r123::Philox4x64::key_type key;
   std::uint64_t tag = 0;
-  std::uint64_t block = 0;  // first block in buf
-  std::uint64_t buf[kWords] = {};
-  int used = kWords;
+  std::uint64_t block = 0;  // the block in buf
+  std::uint64_t buf[4] = {0, 0, 0, 0};
+  int used = 4;
 
   SCALESIM_HD Stream(std::uint64_t seed, std::uint64_t rep, int node, std::uint64_t purpose)
       : key{{seed, rep}}, tag((static_cast<std::uint64_t>(node) << 8) | purpose) {
-    block = 0 - static_cast<std::uint64_t>(kStreamBlocks);  // the first refill starts at 0
+    block = ~std::uint64_t{0};  // the first refill fetches block 0
   }
 
-  // Blocks first .. first + kStreamBlocks into buf.
-  SCALESIM_HD void fill(std::uint64_t first) {
-    block = first;
-    for (int j = 0; j < kStreamBlocks; ++j) {
+  SCALESIM_HD void fill(std::uint64_t b) {
+    block = b;
 #if defined(__CUDA_ARCH__)
-      const r123::Philox4x64::ctr_type ctr = {{first + static_cast<std::uint64_t>(j), tag, 0, 0}};
-      const r123::Philox4x64::ctr_type out = r123::Philox4x64{}(ctr, key);
-      buf[4 * j] = out.v[0];
-      buf[4 * j + 1] = out.v[1];
-      buf[4 * j + 2] = out.v[2];
-      buf[4 * j + 3] = out.v[3];
+    const r123::Philox4x64::ctr_type ctr = {{b, tag, 0, 0}};
+    const r123::Philox4x64::ctr_type out = r123::Philox4x64{}(ctr, key);
+    buf[0] = out.v[0];
+    buf[1] = out.v[1];
+    buf[2] = out.v[2];
+    buf[3] = out.v[3];
 #else
-      philox4x64_10(first + static_cast<std::uint64_t>(j), tag, key.v[0], key.v[1], buf + 4 * j);
+    philox4x64_10(b, tag, key.v[0], key.v[1], buf);
 #endif
-    }
   }
   // Sequential draws: word w of the stream is word w % 4 of block w / 4.
   SCALESIM_HD SCALESIM_MC_INLINE std::uint64_t next() {
-    if (used == kWords) {
-      fill(block + kStreamBlocks);
+    if (used == 4) {
+      fill(block + 1);
       used = 0;
     }
     return buf[used++];
@@ -222,11 +211,11 @@ struct Stream {
   // with next() on the same stream.
   SCALESIM_HD double uniform_at(std::uint64_t i) {
     const std::uint64_t b = i >> 2;
-    if (used == kWords || b - block >= static_cast<std::uint64_t>(kStreamBlocks)) {
+    if (used == 4 || b != block) {
       fill(b);
       used = 0;
     }
-    return to_uniform(buf[static_cast<int>(b - block) * 4 + static_cast<int>(i & 3)]);
+    return to_uniform(buf[i & 3]);
   }
 };
 

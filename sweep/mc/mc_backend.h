@@ -26,6 +26,7 @@ struct McResult {
   std::vector<double> metrics;
   std::uint64_t station_visits = 0;  // customer visits to stations, all points and replications
   double wall_seconds = 0;
+  std::string kernel;  // the build that ran: "cpu-avx512", "cpu-portable", "cuda", "nvcc-host"
 
   double at(int point, int rep, int node, int k) const {
     return metrics[((static_cast<std::size_t>(point) * static_cast<std::size_t>(replications) +
@@ -46,8 +47,14 @@ struct McModelError : std::runtime_error {
 // Throws McModelError before running anything when a point is invalid.
 void validate(const McModel& model);
 
-McResult run_cpu(std::span<const McModel> points, int replications, std::uint64_t seed,
-                 int threads);
+// The CPU kernel's builds: the same results, bit for bit; kBest is the AVX-512 build where this
+// build of ScaleSim has it and the CPU runs it, else the portable one.
+enum class CpuKernel { kBest, kPortable, kAvx512 };
+bool cpu_avx512_available();
+
+// REQUIRES: kernel != kAvx512 or cpu_avx512_available() (else std::invalid_argument).
+McResult run_cpu(std::span<const McModel> points, int replications, std::uint64_t seed, int threads,
+                 CpuKernel kernel = CpuKernel::kBest);
 
 // True when built with CUDA and a device is present.
 bool cuda_available();

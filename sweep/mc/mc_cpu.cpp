@@ -5,15 +5,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 #include "mc/mc_backend.h"
+#include "mc/mc_cpu_pairs.h"
 #include "mc/mc_internal.h"
 #include "mc/mc_kernel.h"
 
@@ -354,43 +353,58 @@ void finish(McResult& result, const Prepared& p, std::span<const std::int32_t> s
 
 }  // namespace detail
 
-McResult run_cpu(std::span<const McModel> points, int replications, std::uint64_t seed,
-                 int threads) {
+bool cpu_avx512_available() {
+#if defined(SCALESIM_MC_AVX512_BUILD) && (defined(__x86_64__) || defined(__i386__))
+  // Checks the OS saves the AVX-512 registers too, not only the CPUID bit.
+  return __builtin_cpu_supports("avx512f") != 0;
+#else
+  return false;
+#endif
+}
+
+McResult run_cpu(std::span<const McModel> points, int replications, std::uint64_t seed, int threads,
+                 CpuKernel kernel) {
   const auto t_start = std::chrono::steady_clock::now();
+  const bool avx512 =
+      kernel == CpuKernel::kAvx512 || (kernel == CpuKernel::kBest && cpu_avx512_available());
+  if (avx512 && !cpu_avx512_available()) {
+    throw std::invalid_argument(
+        "run_cpu: the AVX-512 kernel is not available (not built, or the CPU lacks AVX-512F)");
+  }
   const detail::Prepared prep = detail::prepare(points, replications);
   McResult result = detail::make_result(prep, static_cast<int>(points.size()), replications);
-  const std::int64_t pairs = prep.pairs;
-  std::vector<std::int32_t> status(static_cast<std::size_t>(pairs), kernel::kOk);
-  std::vector<std::uint64_t> visits(static_cast<std::size_t>(pairs), 0);
-  const std::int64_t ndbl = kernel::workspace_doubles(prep.capacity, prep.slots, prep.servers);
-  const std::int64_t nint = kernel::workspace_ints(prep.capacity);
-  const std::size_t row = static_cast<std::size_t>(prep.row_nodes) * kNodeMetrics;
-  double* const metrics = result.metrics.data();
-  const McModel* const models = points.data();
-  const kernel::Plan* const plans = prep.plans.data();
-  const auto reps = static_cast<std::int64_t>(replications);
-#if defined(_OPENMP)
-#pragma omp parallel num_threads( \
-    static_cast <int>(std::clamp <std::int64_t>(pairs, 1, std::max(threads, 1))))
-#else
-  (void)threads;
+  result.kernel = avx512 ? "cpu-avx512" : "cpu-portable";
+  std::vector<std::int32_t> status(static_cast<std::size_t>(prep.pairs), kernel::kOk);
+  std::vector<std::uint64_t> visits(static_cast<std::size_t>(prep.pairs), 0);
+  detail::PairRun run;
+  run.models = points.data();
+  run.plans = prep.plans.data();
+  run.seed = seed;
+  run.replications = replications;
+  run.pairs = prep.pairs;
+  run.threads = static_cast<int>(std::clamp<std::int64_t>(prep.pairs, 1, std::max(threads, 1)));
+  run.ndbl = kernel::workspace_doubles(prep.capacity, prep.slots, prep.servers);
+  run.nint = kernel::workspace_ints(prep.capacity);
+  run.capacity = prep.capacity;
+  run.slots = prep.slots;
+  run.servers = prep.servers;
+  // Not value-initialised: each thread's first writes touch its own workspace's pages.
+  const auto dbl = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(run.ndbl) *
+                                                            static_cast<std::size_t>(run.threads));
+  const auto ints = std::make_unique_for_overwrite<std::int32_t[]>(
+      static_cast<std::size_t>(run.nint) * static_cast<std::size_t>(run.threads));
+  run.dbl = dbl.get();
+  run.ints = ints.get();
+  run.metrics = result.metrics.data();
+  run.row = static_cast<std::size_t>(prep.row_nodes) * kNodeMetrics;
+  run.status = status.data();
+  run.visits = visits.data();
+  if (avx512) {
+#if defined(SCALESIM_MC_AVX512_BUILD)
+    detail::run_pairs_avx512(run);
 #endif
-  {
-    std::vector<double> dbl(static_cast<std::size_t>(ndbl));
-    std::vector<std::int32_t> ints(static_cast<std::size_t>(nint));
-    const kernel::Workspace<false> ws(dbl.data(), ints.data(), 1, prep.capacity, prep.slots,
-                                      prep.servers);
-#if defined(_OPENMP)
-#pragma omp for schedule(dynamic)
-#endif
-    for (std::int64_t pair = 0; pair < pairs; ++pair) {
-      const std::int64_t point = pair / reps;
-      const std::int64_t rep = pair % reps;
-      const auto u = static_cast<std::size_t>(pair);
-      status[u] = kernel::simulate<false>(models[point], plans[point], seed,
-                                          static_cast<std::uint64_t>(rep), ws, metrics + u * row,
-                                          &visits[u]);
-    }
+  } else {
+    kernel::run_pairs(run);
   }
   detail::finish(result, prep, status, visits);
   result.wall_seconds =

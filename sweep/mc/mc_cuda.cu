@@ -71,6 +71,7 @@ McResult run_cuda(std::span<const McModel> points, int replications, std::uint64
   const auto t_start = std::chrono::steady_clock::now();
   const detail::Prepared prep = detail::prepare(points, replications);
   McResult result = detail::make_result(prep, static_cast<int>(points.size()), replications);
+  result.kernel = "cuda";
   const std::int64_t pairs = prep.pairs;
   const std::int64_t row = static_cast<std::int64_t>(prep.row_nodes) * kNodeMetrics;
   const std::int64_t ndbl = kernel::workspace_doubles(prep.capacity, prep.slots, prep.servers);
@@ -133,6 +134,7 @@ McResult run_nvcc_host(std::span<const McModel> points, int replications, std::u
   const auto t_start = std::chrono::steady_clock::now();
   const detail::Prepared prep = detail::prepare(points, replications);
   McResult result = detail::make_result(prep, static_cast<int>(points.size()), replications);
+  result.kernel = "nvcc-host";
   const std::int64_t pairs = prep.pairs;
   const auto row = static_cast<std::size_t>(prep.row_nodes) * kNodeMetrics;
   std::vector<double> dbl(

@@ -18,6 +18,21 @@
 
 #include <cstdint>
 
+// The kernel is compiled once per instruction set: portably (mc_cpu.cpp), for AVX-512
+// (mc_cpu_avx512.cpp, chosen at run time where the CPU has it) and by nvcc. Each build's
+// functions live in their own inline namespace, so the linker never takes one build's copy of an
+// inline function for another's (which would run AVX-512 code on a CPU without it). The results
+// are the same bits in every build: the AVX-512 parts only move and compare values.
+#if defined(__CUDACC__)
+#define SCALESIM_MC_ISA cuda
+#elif defined(__AVX512F__)
+#include <immintrin.h>
+#define SCALESIM_MC_AVX512 1
+#define SCALESIM_MC_ISA avx512
+#else
+#define SCALESIM_MC_ISA portable
+#endif
+
 #include "mc/mc_log_table.h"
 #include "mc/mc_model.h"
 #include "mc/mc_ziggurat_tables.h"
@@ -31,6 +46,29 @@
 #endif
 
 namespace scalesim::mc::kernel {
+
+// Per-node constants derived on the host (same values for every backend). Plain data, outside
+// the per-build namespace: the host makes the plans that every build reads.
+struct NodePlan {
+  std::int32_t slot = -1;             // arrival buffer (non-source nodes)
+  std::int32_t first_pred = -1;       // first node with an edge here: initialises the buffer
+  std::int32_t first_writes_all = 0;  // 1: first_pred sends every customer here (no initialisation)
+  std::int32_t reaches_all = 0;       // 1: every customer of the replication arrives here
+  std::int32_t erlang_k = 1;
+  double ln_mu = 0;  // lognormal
+  double ln_sigma = 0;
+};
+
+struct Plan {
+  NodePlan node[kMaxNodes];
+  std::int32_t slots = 0;     // arrival buffers in use at the same time
+  std::int32_t capacity = 0;  // customers per replication
+  std::int32_t servers = 1;   // server heap size (largest, capped at capacity)
+};
+
+enum Status : std::int32_t { kOk = 0, kCapacityExceeded = 1 };
+
+inline namespace SCALESIM_MC_ISA {
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic math.
@@ -300,26 +338,6 @@ SCALESIM_HD SCALESIM_MC_INLINE double normal(Stream& st) {
   return normal_slow(st, b, x);
 }
 
-// Per-node constants derived on the host (same values for every backend).
-struct NodePlan {
-  std::int32_t slot = -1;             // arrival buffer (non-source nodes)
-  std::int32_t first_pred = -1;       // first node with an edge here: initialises the buffer
-  std::int32_t first_writes_all = 0;  // 1: first_pred sends every customer here (no initialisation)
-  std::int32_t reaches_all = 0;       // 1: every customer of the replication arrives here
-  std::int32_t erlang_k = 1;
-  double ln_mu = 0;  // lognormal
-  double ln_sigma = 0;
-};
-
-struct Plan {
-  NodePlan node[kMaxNodes];
-  std::int32_t slots = 0;     // arrival buffers in use at the same time
-  std::int32_t capacity = 0;  // customers per replication
-  std::int32_t servers = 1;   // server heap size (largest, capped at capacity)
-};
-
-enum Status : std::int32_t { kOk = 0, kCapacityExceeded = 1 };
-
 SCALESIM_HD SCALESIM_MC_INLINE double draw(const Dist& d, const NodePlan& np, Stream& st) {
   switch (d.kind) {
     case DistKind::kExponential:
@@ -524,6 +542,30 @@ SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::i
   return v[k];
 }
 
+// The `keep` smallest (kLargest: largest) of the kSampleSize elements src[s * step + step / 2],
+// sorted from the extreme inwards into kept[0, keep): a partial insertion sort.
+inline constexpr int kSampleSize = 63;
+template <bool kS, bool kLargest>
+SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step, int keep,
+                                        double* kept) {
+  int m = 0;
+  for (int s = 0; s < kSampleSize; ++s) {
+    const double x = src[s * step + step / 2];
+    int j = m;
+    if (m == keep) {
+      if (!(kLargest ? kept[keep - 1] < x : x < kept[keep - 1])) continue;
+      j = keep - 1;
+    } else {
+      ++m;
+    }
+    while (j > 0 && (kLargest ? kept[j - 1] < x : x < kept[j - 1])) {
+      kept[j] = kept[j - 1];
+      --j;
+    }
+    kept[j] = x;
+  }
+}
+
 // The same value as select_rank(v, n, k), without reordering v (so several ranks can be taken
 // from one array) and without the data-dependent branches that make a quickselect partition
 // mispredict about every other element. Each round sorts an evenly spaced sample of 63 elements,
@@ -537,34 +579,56 @@ SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::i
 template <bool kS>
 SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n, std::int64_t k,
                                               View<double, kS> scratch) {
-  constexpr int kSample = 63;
+  constexpr int kSample = kSampleSize;
   const double inf = double_of(0x7ff0000000000000ULL);
   double sample[kSample];
   View<double, kS> src = v;
   bool in_scratch = false;
   while (n > 4 * kSample) {
     const std::int64_t step = n / kSample;
-    for (int s = 0; s < kSample; ++s) {
-      const double x = src[s * step + step / 2];
-      int j = s;
-      while (j > 0 && x < sample[j - 1]) {
-        sample[j] = sample[j - 1];
-        --j;
-      }
-      sample[j] = x;
-    }
     const double q = (static_cast<double>(k) + 0.5) / static_cast<double>(n);
     const double centre = q * kSample;
     const double margin = 3.0 * mc_sqrt(kSample * q * (1.0 - q)) + 1.5;
     const double lo_pos = centre - margin;
     const double hi_pos = centre + margin;
-    const double lo = lo_pos >= 0.0 ? sample[static_cast<int>(lo_pos)] : -inf;
-    const double hi = hi_pos < kSample ? sample[static_cast<int>(hi_pos)] : inf;
+    const int lo_rank = lo_pos >= 0.0 ? static_cast<int>(lo_pos) : -1;
+    const int hi_rank = hi_pos < kSample ? static_cast<int>(hi_pos) : kSample;
+    double lo = -inf;
+    double hi = inf;
+    // Only the sample's ranks lo_rank and hi_rank are needed: keep its smallest or largest
+    // elements up to them, whichever side is shorter (a p99 needs the top 5 of 63).
+    const int need_top = kSample - (lo_rank >= 0 ? lo_rank : 0);
+    const int need_bottom = (hi_rank < kSample ? hi_rank : kSample - 1) + 1;
+    if (need_top <= need_bottom) {
+      sample_extremes<kS, true>(src, step, need_top, sample);
+      if (lo_rank >= 0) lo = sample[kSample - 1 - lo_rank];
+      if (hi_rank < kSample) hi = sample[kSample - 1 - hi_rank];
+    } else {
+      sample_extremes<kS, false>(src, step, need_bottom, sample);
+      if (lo_rank >= 0) lo = sample[lo_rank];
+      if (hi_rank < kSample) hi = sample[hi_rank];
+    }
     std::int64_t below = 0;
     std::int64_t band = 0;
     if (!in_scratch) {
       // Integer flags combined with | and -, not && (which g++ turns into a branch).
-      for (std::int64_t i = 0; i < n; ++i) {
+      std::int64_t i = 0;
+#if defined(SCALESIM_MC_AVX512)
+      if constexpr (!kS) {
+        const __m512d lov = _mm512_set1_pd(lo);
+        const __m512d hiv = _mm512_set1_pd(hi);
+        for (; i + 8 <= n; i += 8) {
+          const __m512d x = _mm512_loadu_pd(&src[i]);
+          const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
+          const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
+          const __mmask8 in = static_cast<__mmask8>(~(u | o));
+          below += __builtin_popcount(u);
+          _mm512_storeu_pd(&scratch[band], _mm512_maskz_compress_pd(in, x));
+          band += __builtin_popcount(in);
+        }
+      }
+#endif
+      for (; i < n; ++i) {
         const double x = src[i];
         const std::int64_t under = x < lo ? 1 : 0;
         const std::int64_t over = hi < x ? 1 : 0;
@@ -583,7 +647,19 @@ SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n
       }
     } else {
       std::int64_t above = 0;
-      for (std::int64_t i = 0; i < n; ++i) {
+      std::int64_t i = 0;
+#if defined(SCALESIM_MC_AVX512)
+      if constexpr (!kS) {
+        const __m512d lov = _mm512_set1_pd(lo);
+        const __m512d hiv = _mm512_set1_pd(hi);
+        for (; i + 8 <= n; i += 8) {
+          const __m512d x = _mm512_loadu_pd(&src[i]);
+          below += __builtin_popcount(_mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ));
+          above += __builtin_popcount(_mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ));
+        }
+      }
+#endif
+      for (; i < n; ++i) {
         const double x = src[i];
         below += x < lo ? 1 : 0;
         above += hi < x ? 1 : 0;
@@ -606,7 +682,22 @@ SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n
     const std::int64_t want_over = part == 2 ? 1 : 0;
     const std::int64_t want_band = part == 1 ? 1 : 0;
     std::int64_t m = 0;
-    for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t i = 0;
+#if defined(SCALESIM_MC_AVX512)
+    if constexpr (!kS) {
+      const __m512d lov = _mm512_set1_pd(lo);
+      const __m512d hiv = _mm512_set1_pd(hi);
+      for (; i + 8 <= n; i += 8) {
+        const __m512d x = _mm512_loadu_pd(&src[i]);
+        const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
+        const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
+        const __mmask8 keep = part == 0 ? u : part == 2 ? o : static_cast<__mmask8>(~(u | o));
+        _mm512_storeu_pd(&scratch[m], _mm512_maskz_compress_pd(keep, x));
+        m += __builtin_popcount(keep);
+      }
+    }
+#endif
+    for (; i < n; ++i) {
       const double x = src[i];
       const std::int64_t under = x < lo ? 1 : 0;
       const std::int64_t over = hi < x ? 1 : 0;
@@ -812,9 +903,9 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         Stream st(seed, rep, v, kPurposeService);
         if (plain && np.reaches_all != 0) {
           // Every customer is here; if in id order already, serve straight from the buffer.
-          bool unsorted = false;
-          for (std::int64_t c = 1; c < n; ++c) unsorted = unsorted || in[c] < in[c - 1];
-          if (!unsorted) {
+          int unsorted = 0;
+          for (std::int64_t c = 1; c < n; ++c) unsorted |= in[c] < in[c - 1] ? 1 : 0;
+          if (unsorted == 0) {
             station_visits += static_cast<std::uint64_t>(n);
             if (n > 0) {
               serve_plain<kS, true>(node, np, factor, st, in, w.i0, n, outbuf, store, e.delay, w0,
@@ -1086,4 +1177,5 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
   return kOk;
 }
 
+}  // namespace SCALESIM_MC_ISA
 }  // namespace scalesim::mc::kernel

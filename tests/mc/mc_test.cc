@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "mc/mc_backend.h"
+#include "mc/mc_cpu_pairs.h"
 #include "mc/mc_kernel.h"
 #include "mc_test_models.h"
 #include "scalesim/stats/confidence.h"
@@ -171,6 +173,7 @@ TEST(McKernel, SampledSelectIsExactAndLeavesItsInputAlone) {
   // sorted and reversed input, and every rank the kernel asks for plus the extremes.
   kernel::Stream st(77, 1, 1, kernel::kPurposeService);
   int checked = 0;
+  int checked_avx512 = 0;
   for (const int n : {5, 300, 1000, 6400, 50000}) {
     for (int shape = 0; shape < 6; ++shape) {
       std::vector<double> v(static_cast<std::size_t>(n));
@@ -197,11 +200,22 @@ TEST(McKernel, SampledSelectIsExactAndLeavesItsInputAlone) {
         EXPECT_EQ(got, ref[static_cast<std::size_t>(k)])
             << "n " << n << " shape " << shape << " k " << k;
         ASSERT_EQ(v, original);
+#ifdef SCALESIM_MC_TEST_AVX512
+        // The AVX-512 build's selection (vector compaction): the same value, input untouched.
+        if (cpu_avx512_available()) {
+          EXPECT_EQ(detail::select_rank_avx512(v.data(), n, k, scratch.data()),
+                    ref[static_cast<std::size_t>(k)])
+              << "avx512: n " << n << " shape " << shape << " k " << k;
+          ASSERT_EQ(v, original);
+          ++checked_avx512;
+        }
+#endif
         ++checked;
       }
     }
   }
   EXPECT_EQ(checked, 5 * 6 * 6);
+  EXPECT_TRUE(checked_avx512 == 0 || checked_avx512 == checked);
 }
 
 TEST(McKernel, SelectAndSortAgreeWithStdSort) {
@@ -371,6 +385,35 @@ TEST(McDeterminism, SameSeedSameBitsAnyThreadCount) {
   EXPECT_FALSE(same_bits(a, d));
   EXPECT_EQ(a.row_nodes, 6);
   EXPECT_GT(a.station_visits, 0u);
+}
+
+// The AVX-512 build of the CPU kernel against the portable one: every station path (plain, in
+// place, gathered and sorted, batching, replicas), ties (deterministic service), routers and
+// joins, at 1 and 2 threads.
+TEST(McDeterminism, Avx512BuildMatchesPortableBitForBit) {
+  std::vector<McModel> pts = mixed_points();
+  pts.push_back(testing::tandem(4, 1.0, exponential(0.7), 400, 40));
+  pts.push_back(testing::mmc(1, 1.0, deterministic(0.8), 600, 50));
+  McModel replicas = testing::mmc(4, 0.4, exponential(1.0), 300, 30);
+  replicas.nodes[1].instances = 2;
+  pts.push_back(replicas);
+  const McResult portable = run_cpu(pts, 5, 31, 2, CpuKernel::kPortable);
+  EXPECT_EQ(portable.kernel, "cpu-portable");
+  if (!cpu_avx512_available()) {
+    EXPECT_THROW((void)run_cpu(pts, 5, 31, 2, CpuKernel::kAvx512), std::invalid_argument);
+    EXPECT_EQ(run_cpu(pts, 1, 31, 1).kernel, "cpu-portable");
+#ifdef SCALESIM_MC_TEST_AVX512
+    GTEST_SKIP() << "this CPU has no AVX-512F: the AVX-512 build cannot run here";
+#else
+    return;  // a build without the AVX-512 kernel: the refusal above is what there is to test
+#endif
+  }
+  for (const int threads : {1, 2}) {
+    const McResult avx512 = run_cpu(pts, 5, 31, threads, CpuKernel::kAvx512);
+    EXPECT_EQ(avx512.kernel, "cpu-avx512");
+    EXPECT_TRUE(same_bits(portable, avx512)) << threads << " threads";
+  }
+  EXPECT_EQ(run_cpu(pts, 1, 31, 1).kernel, "cpu-avx512");  // the default where it runs
 }
 
 TEST(McDeterminism, CommonRandomNumbersAcrossPoints) {

@@ -290,7 +290,15 @@ SCALESIM_HD SCALESIM_MC_NOINLINE double exponential_slow(Stream& st, std::uint64
     if (x < zx[i + 1]) return x;
     // The tail beyond R is R plus a standard exponential (memorylessness).
     if (i == 0) return SCALESIM_MC_ZIG_EXP_R - mc_log(st.uniform());
-    if (zf[i] + st.uniform() * (zf[i + 1] - zf[i]) < mc_exp(-x)) return x;
+    // The wedge test y < e^-x. e^-x is convex, so it lies above its tangent at x_i and below the
+    // chord of the layer: these squeezes decide almost every test without mc_exp, and their
+    // margin (far above the few ulps of rounding in either side) keeps each decision the one
+    // mc_exp would make, so the draws are the same bits.
+    const double y = zf[i] + st.uniform() * (zf[i + 1] - zf[i]);
+    const double margin = 1e-12 * zf[i + 1];
+    if (y < zf[i] * (1.0 + (zx[i] - x)) - margin) return x;
+    const double chord = zf[i] + (zf[i + 1] - zf[i]) * ((zx[i] - x) / (zx[i] - zx[i + 1]));
+    if (!(y > chord + margin) && y < mc_exp(-x)) return x;
     b = st.next();
     x = to_uniform(b) * zx[b & 0xff];
   }
@@ -542,14 +550,13 @@ SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::i
   return v[k];
 }
 
-// The `keep` smallest (kLargest: largest) of the kSampleSize elements src[s * step + step / 2],
+// The `keep` smallest (kLargest: largest) of the `size` elements src[s * step + step / 2],
 // sorted from the extreme inwards into kept[0, keep): a partial insertion sort.
-inline constexpr int kSampleSize = 63;
 template <bool kS, bool kLargest>
-SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step, int keep,
+SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step, int size, int keep,
                                         double* kept) {
   int m = 0;
-  for (int s = 0; s < kSampleSize; ++s) {
+  for (int s = 0; s < size; ++s) {
     const double x = src[s * step + step / 2];
     int j = m;
     if (m == keep) {
@@ -566,79 +573,141 @@ SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step,
   }
 }
 
+// Below: how many of src[0, n) are < lo; above: how many are > hi.
+template <bool kS>
+SCALESIM_HD inline void count_outside(View<double, kS> src, std::int64_t n, double lo, double hi,
+                                      std::int64_t& below, std::int64_t& above) {
+  below = 0;
+  above = 0;
+  std::int64_t i = 0;
+#if defined(SCALESIM_MC_AVX512)
+  if constexpr (!kS) {
+    const __m512d lov = _mm512_set1_pd(lo);
+    const __m512d hiv = _mm512_set1_pd(hi);
+    for (; i + 8 <= n; i += 8) {
+      const __m512d x = _mm512_loadu_pd(&src[i]);
+      below += __builtin_popcount(_mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ));
+      above += __builtin_popcount(_mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    const double x = src[i];
+    below += x < lo ? 1 : 0;
+    above += hi < x ? 1 : 0;
+  }
+}
+
+// Copies, in order, the elements of src[0, n) in `part` (0: below lo, 1: in [lo, hi], 2: above
+// hi) to dst and returns how many; counts those below lo into *below when it is not null. dst
+// may be src: no write passes the read. Branch-free: integer flags combined with | and &, not
+// && (which g++ turns into a branch); AVX-512 builds compress eight at a time.
+template <bool kS>
+SCALESIM_HD inline std::int64_t keep_part(View<double, kS> src, std::int64_t n, double lo,
+                                          double hi, int part, View<double, kS> dst,
+                                          std::int64_t* below) {
+  std::int64_t m = 0;
+  std::int64_t under_count = 0;
+  std::int64_t i = 0;
+#if defined(SCALESIM_MC_AVX512)
+  if constexpr (!kS) {
+    const __m512d lov = _mm512_set1_pd(lo);
+    const __m512d hiv = _mm512_set1_pd(hi);
+    for (; i + 8 <= n; i += 8) {
+      const __m512d x = _mm512_loadu_pd(&src[i]);
+      const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
+      const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
+      const __mmask8 keep = part == 0 ? u : part == 2 ? o : static_cast<__mmask8>(~(u | o));
+      under_count += __builtin_popcount(u);
+      _mm512_storeu_pd(&dst[m], _mm512_maskz_compress_pd(keep, x));
+      m += __builtin_popcount(keep);
+    }
+  }
+#endif
+  const std::int64_t want_under = part == 0 ? 1 : 0;
+  const std::int64_t want_over = part == 2 ? 1 : 0;
+  const std::int64_t want_band = part == 1 ? 1 : 0;
+  for (; i < n; ++i) {
+    const double x = src[i];
+    const std::int64_t under = x < lo ? 1 : 0;
+    const std::int64_t over = hi < x ? 1 : 0;
+    under_count += under;
+    dst[m] = x;
+    m += (under & want_under) | (over & want_over) | ((1 - (under | over)) & want_band);
+  }
+  if (below != nullptr) *below = under_count;
+  return m;
+}
+
+// A bracket [lo, hi] likely to hold rank k of src[0, n): for large n the values of an evenly
+// spaced sample of kSampleSize elements 3 standard deviations (plus 1.5) either side of rank k's
+// place; for small n one pivot (lo == hi), the element of a sample of 9 nearest rank k's place.
+inline constexpr int kSampleSize = 63;
+template <bool kS>
+SCALESIM_HD inline void bracket(View<double, kS> src, std::int64_t n, std::int64_t k, double& lo,
+                                double& hi) {
+  const double inf = double_of(0x7ff0000000000000ULL);
+  const double q = (static_cast<double>(k) + 0.5) / static_cast<double>(n);
+  double sample[kSampleSize];
+  if (n <= 4 * kSampleSize) {
+    constexpr int kPivotSample = 9;
+    sample_extremes<kS, false>(src, n / kPivotSample, kPivotSample, kPivotSample, sample);
+    const int pos = static_cast<int>(q * kPivotSample);
+    lo = sample[pos < kPivotSample ? pos : kPivotSample - 1];
+    hi = lo;
+    return;
+  }
+  constexpr int kSample = kSampleSize;
+  const std::int64_t step = n / kSample;
+  const double centre = q * kSample;
+  const double margin = 3.0 * mc_sqrt(kSample * q * (1.0 - q)) + 1.5;
+  const double lo_pos = centre - margin;
+  const double hi_pos = centre + margin;
+  const int lo_rank = lo_pos >= 0.0 ? static_cast<int>(lo_pos) : -1;
+  const int hi_rank = hi_pos < kSample ? static_cast<int>(hi_pos) : kSample;
+  lo = -inf;
+  hi = inf;
+  // Only the sample's ranks lo_rank and hi_rank are needed: keep its smallest or largest
+  // elements up to them, whichever side is shorter (a p99 needs the top 5 of 63).
+  const int need_top = kSample - (lo_rank >= 0 ? lo_rank : 0);
+  const int need_bottom = (hi_rank < kSample ? hi_rank : kSample - 1) + 1;
+  if (need_top <= need_bottom) {
+    sample_extremes<kS, true>(src, step, kSample, need_top, sample);
+    if (lo_rank >= 0) lo = sample[kSample - 1 - lo_rank];
+    if (hi_rank < kSample) hi = sample[kSample - 1 - hi_rank];
+  } else {
+    sample_extremes<kS, false>(src, step, kSample, need_bottom, sample);
+    if (lo_rank >= 0) lo = sample[lo_rank];
+    if (hi_rank < kSample) hi = sample[hi_rank];
+  }
+}
+
 // The same value as select_rank(v, n, k), without reordering v (so several ranks can be taken
 // from one array) and without the data-dependent branches that make a quickselect partition
-// mispredict about every other element. Each round sorts an evenly spaced sample of 63 elements,
-// takes the sample values 3 standard deviations (plus 1.5) either side of rank k's place as a
-// bracket, and keeps only the elements inside it (a branch-free compaction into scratch, n
-// elements); a p99 keeps ~8% per round, a median ~43%. The first round reads v and writes scratch
-// in one pass, betting that rank k falls inside the bracket; when it does not (rare), and in
-// later rounds, a counting pass picks the part (below, inside, above) that holds rank k before
-// the compaction. Small remainders, and the odd round that cannot shrink (heavy duplicates), go
-// to select_rank. The value is exact either way.
+// mispredict about every other element. Each round takes a bracket (above) and keeps only the
+// part of the elements that holds rank k, by a branch-free compaction into scratch (n elements):
+// a p99 of a large array keeps ~8% per round, a median ~43%, a pivot round about half or less.
+// The first round reads v and writes scratch in one pass, betting that rank k falls inside the
+// bracket; when it does not, and in later rounds, a counting pass picks the part (below, inside,
+// above) before the compaction. A remainder of 16 or fewer, and the odd round that cannot shrink
+// (heavy duplicates), go to select_rank. The value is exact either way.
 template <bool kS>
 SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n, std::int64_t k,
                                               View<double, kS> scratch) {
-  constexpr int kSample = kSampleSize;
-  const double inf = double_of(0x7ff0000000000000ULL);
-  double sample[kSample];
+  constexpr std::int64_t kSmall = 16;
   View<double, kS> src = v;
   bool in_scratch = false;
-  while (n > 4 * kSample) {
-    const std::int64_t step = n / kSample;
-    const double q = (static_cast<double>(k) + 0.5) / static_cast<double>(n);
-    const double centre = q * kSample;
-    const double margin = 3.0 * mc_sqrt(kSample * q * (1.0 - q)) + 1.5;
-    const double lo_pos = centre - margin;
-    const double hi_pos = centre + margin;
-    const int lo_rank = lo_pos >= 0.0 ? static_cast<int>(lo_pos) : -1;
-    const int hi_rank = hi_pos < kSample ? static_cast<int>(hi_pos) : kSample;
-    double lo = -inf;
-    double hi = inf;
-    // Only the sample's ranks lo_rank and hi_rank are needed: keep its smallest or largest
-    // elements up to them, whichever side is shorter (a p99 needs the top 5 of 63).
-    const int need_top = kSample - (lo_rank >= 0 ? lo_rank : 0);
-    const int need_bottom = (hi_rank < kSample ? hi_rank : kSample - 1) + 1;
-    if (need_top <= need_bottom) {
-      sample_extremes<kS, true>(src, step, need_top, sample);
-      if (lo_rank >= 0) lo = sample[kSample - 1 - lo_rank];
-      if (hi_rank < kSample) hi = sample[kSample - 1 - hi_rank];
-    } else {
-      sample_extremes<kS, false>(src, step, need_bottom, sample);
-      if (lo_rank >= 0) lo = sample[lo_rank];
-      if (hi_rank < kSample) hi = sample[hi_rank];
-    }
+  while (n > kSmall) {
+    double lo = 0;
+    double hi = 0;
+    bracket<kS>(src, n, k, lo, hi);
     std::int64_t below = 0;
     std::int64_t band = 0;
     if (!in_scratch) {
-      // Integer flags combined with | and -, not && (which g++ turns into a branch).
-      std::int64_t i = 0;
-#if defined(SCALESIM_MC_AVX512)
-      if constexpr (!kS) {
-        const __m512d lov = _mm512_set1_pd(lo);
-        const __m512d hiv = _mm512_set1_pd(hi);
-        for (; i + 8 <= n; i += 8) {
-          const __m512d x = _mm512_loadu_pd(&src[i]);
-          const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
-          const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
-          const __mmask8 in = static_cast<__mmask8>(~(u | o));
-          below += __builtin_popcount(u);
-          _mm512_storeu_pd(&scratch[band], _mm512_maskz_compress_pd(in, x));
-          band += __builtin_popcount(in);
-        }
-      }
-#endif
-      for (; i < n; ++i) {
-        const double x = src[i];
-        const std::int64_t under = x < lo ? 1 : 0;
-        const std::int64_t over = hi < x ? 1 : 0;
-        below += under;
-        scratch[band] = x;
-        band += 1 - (under | over);
-      }
+      band = keep_part<kS>(src, n, lo, hi, 1, scratch, &below);
       if (k >= below && k < below + band) {
-        if (band == n) break;  // no progress: select_rank on the copy below
         if (lo == hi) return lo;
+        if (band == n) break;  // no progress: select_rank on the copy below
         k -= below;
         n = band;
         src = scratch;
@@ -647,23 +716,7 @@ SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n
       }
     } else {
       std::int64_t above = 0;
-      std::int64_t i = 0;
-#if defined(SCALESIM_MC_AVX512)
-      if constexpr (!kS) {
-        const __m512d lov = _mm512_set1_pd(lo);
-        const __m512d hiv = _mm512_set1_pd(hi);
-        for (; i + 8 <= n; i += 8) {
-          const __m512d x = _mm512_loadu_pd(&src[i]);
-          below += __builtin_popcount(_mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ));
-          above += __builtin_popcount(_mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ));
-        }
-      }
-#endif
-      for (; i < n; ++i) {
-        const double x = src[i];
-        below += x < lo ? 1 : 0;
-        above += hi < x ? 1 : 0;
-      }
+      count_outside<kS>(src, n, lo, hi, below, above);
       band = n - below - above;
     }
     // Keep the part holding rank k: x < lo, lo <= x <= hi, or hi < x.
@@ -676,34 +729,9 @@ SCALESIM_HD inline double select_rank_sampled(View<double, kS> v, std::int64_t n
       part = 2;
       kept = n - below - band;
     }
-    if (kept == n) break;
     if (part == 1 && lo == hi) return lo;
-    const std::int64_t want_under = part == 0 ? 1 : 0;
-    const std::int64_t want_over = part == 2 ? 1 : 0;
-    const std::int64_t want_band = part == 1 ? 1 : 0;
-    std::int64_t m = 0;
-    std::int64_t i = 0;
-#if defined(SCALESIM_MC_AVX512)
-    if constexpr (!kS) {
-      const __m512d lov = _mm512_set1_pd(lo);
-      const __m512d hiv = _mm512_set1_pd(hi);
-      for (; i + 8 <= n; i += 8) {
-        const __m512d x = _mm512_loadu_pd(&src[i]);
-        const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
-        const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
-        const __mmask8 keep = part == 0 ? u : part == 2 ? o : static_cast<__mmask8>(~(u | o));
-        _mm512_storeu_pd(&scratch[m], _mm512_maskz_compress_pd(keep, x));
-        m += __builtin_popcount(keep);
-      }
-    }
-#endif
-    for (; i < n; ++i) {
-      const double x = src[i];
-      const std::int64_t under = x < lo ? 1 : 0;
-      const std::int64_t over = hi < x ? 1 : 0;
-      scratch[m] = x;
-      m += (under & want_under) | (over & want_over) | ((1 - (under | over)) & want_band);
-    }
+    if (kept == n) break;
+    (void)keep_part<kS>(src, n, lo, hi, part, scratch, nullptr);
     if (part == 1) k -= below;
     if (part == 2) k -= below + band;
     n = kept;
@@ -735,6 +763,32 @@ SCALESIM_HD inline void heap_replace_top(View<double, kS> h, std::int64_t n, dou
     i = c;
   }
   h[i] = x;
+}
+
+// Gives the earliest free server of servers[0, ns) the free time `done` and returns the new
+// earliest free time. Servers are alike, so only the multiset of free times matters: up to 8 are
+// scanned branch-free (the heap's sift-down mispredicts on small pools), more are a heap; either
+// way the same times come out. `at` keeps the earliest's index between calls (0 at the start,
+// when every server is free at 0).
+inline constexpr std::int64_t kScannedServers = 8;
+template <bool kS>
+SCALESIM_HD SCALESIM_MC_INLINE double replace_earliest(View<double, kS> servers, std::int64_t ns,
+                                                       double done, std::int64_t& at) {
+  if (ns > kScannedServers) {
+    heap_replace_top<kS>(servers, ns, done);
+    return servers[0];
+  }
+  servers[at] = done;
+  double m = servers[0];
+  std::int64_t id = 0;
+  for (std::int64_t s = 1; s < ns; ++s) {
+    const double x = servers[s];
+    const bool earlier = x < m;
+    m = earlier ? x : m;
+    id = earlier ? s : id;
+  }
+  at = id;
+  return m;
 }
 
 SCALESIM_HD inline bool in_window(double t, double w0, double w1) {
@@ -793,17 +847,13 @@ SCALESIM_HD inline void serve_plain(const Node& node, const NodePlan& np, double
   const std::int64_t ns = node.servers < cnt ? node.servers : cnt;
   for (std::int64_t s = 0; s < ns; ++s) servers[s] = 0.0;
   double front = 0.0;  // the earliest free server
+  std::int64_t earliest = 0;
   StationTotals t;
   for (std::int64_t i = 0; i < cnt; ++i) {
     const double a = tq[i];
     const double d = front > a ? front : a;
     const double done = d + draw(node.dist, np, st) * factor;
-    if (ns == 1) {
-      front = done;
-    } else {
-      heap_replace_top<kS>(servers, ns, done);
-      front = servers[0];
-    }
+    front = ns == 1 ? done : replace_earliest<kS>(servers, ns, done, earliest);
     const double lo = d > w0 ? d : w0;
     const double hi = done < w1 ? done : w1;
     t.busy += hi > lo ? hi - lo : 0.0;

@@ -555,6 +555,8 @@ SCALESIM_HD inline double select_rank(View<double, kS> v, std::int64_t n, std::i
 template <bool kS, bool kLargest>
 SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step, int size, int keep,
                                         double* kept) {
+  if (keep < 1) keep = 1;  // (callers ask for 1 to size; this keeps kept[keep - 1] in bounds)
+  if (keep > size) keep = size;
   int m = 0;
   for (int s = 0; s < size; ++s) {
     const double x = src[s * step + step / 2];

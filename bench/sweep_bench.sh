@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sweep throughput: the mc kernel in station visits per second (bench/mc_bench: four networks),
+# Sweep throughput: the mc kernel in station visits per second (bench/mc_bench: four networks,
+# portable and AVX-512 builds),
 # the 1,200-point x 10-replication cascade sweep on mc (wall seconds, visits/s), and the des
 # backend in runs per hour on the 36-point cascade sweep. Medians of REPS runs each.
 #   bench/sweep_bench.sh [REPS] [THREADS]       (defaults: 3, nproc)
@@ -14,7 +15,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== mc kernel (bench/mc_bench.cc), $threads threads"
-"$build/bench/mc_bench" --runs "$reps" --threads "$threads" --scale 40 --cpu-only
+# Both CPU builds of the kernel, in turns, where the CPU runs AVX-512 (with their paired ratio).
+kernel=best
+"$build/bench/mc_bench" --runs 1 --threads 1 --scale 0.01 --cpu-only --kernel both >/dev/null 2>&1 &&
+  kernel=both
+"$build/bench/mc_bench" --runs "$reps" --threads "$threads" --scale 40 --cpu-only --kernel "$kernel"
 
 for backend in mc des; do
   spec=configs/sweeps/cascade_$backend.yaml

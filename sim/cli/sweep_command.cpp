@@ -183,6 +183,7 @@ int sweep_command(const std::vector<std::string>& args, Transport& transport) {
           spec.path.c_str(), backend.c_str(),
           backend == "mc"
               ? (station_visits > 0 && mc::cuda_available() && device != "cpu" ? " (GPU)"
+                 : mc::cpu_avx512_available()                                  ? " (CPU, AVX-512)"
                                                                                : " (CPU)")
               : "",
           table.point_count(), spec.replications, table.ranks, threads);

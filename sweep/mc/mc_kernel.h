@@ -641,9 +641,12 @@ SCALESIM_HD inline std::int64_t keep_part(View<double, kS> src, std::int64_t n, 
   return m;
 }
 
-// A bracket [lo, hi] likely to hold rank k of src[0, n): for large n the values of an evenly
-// spaced sample of kSampleSize elements 3 standard deviations (plus 1.5) either side of rank k's
-// place; for small n one pivot (lo == hi), the element of a sample of 9 nearest rank k's place.
+// A bracket [lo, hi] likely to hold rank k of src[0, n). For a rank in a tail (a p95, a p99) of
+// a large array: the values of an evenly spaced sample of kSampleSize elements 3 standard
+// deviations (plus 1.5) either side of rank k's place, which only needs the sample's few largest
+// or smallest. Otherwise (small n, central ranks such as a median, whose bracket would need most
+// of the sample sorted and still keep ~43%): one pivot (lo == hi), the element of a sample of 9
+// nearest rank k's place.
 inline constexpr int kSampleSize = 63;
 template <bool kS>
 SCALESIM_HD inline void bracket(View<double, kS> src, std::int64_t n, std::int64_t k, double& lo,
@@ -651,7 +654,8 @@ SCALESIM_HD inline void bracket(View<double, kS> src, std::int64_t n, std::int64
   const double inf = double_of(0x7ff0000000000000ULL);
   const double q = (static_cast<double>(k) + 0.5) / static_cast<double>(n);
   double sample[kSampleSize];
-  if (n <= 4 * kSampleSize) {
+  const double tail = q < 0.5 ? q : 1.0 - q;
+  if (n <= 4 * kSampleSize || tail > 0.1) {
     constexpr int kPivotSample = 9;
     sample_extremes<kS, false>(src, n / kPivotSample, kPivotSample, kPivotSample, sample);
     const int pos = static_cast<int>(q * kPivotSample);
@@ -688,7 +692,7 @@ SCALESIM_HD inline void bracket(View<double, kS> src, std::int64_t n, std::int64
 // from one array) and without the data-dependent branches that make a quickselect partition
 // mispredict about every other element. Each round takes a bracket (above) and keeps only the
 // part of the elements that holds rank k, by a branch-free compaction into scratch (n elements):
-// a p99 of a large array keeps ~8% per round, a median ~43%, a pivot round about half or less.
+// a p99 of a large array keeps ~8% per round, a pivot round about half or less.
 // The first round reads v and writes scratch in one pass, betting that rank k falls inside the
 // bracket; when it does not, and in later rounds, a counting pass picks the part (below, inside,
 // above) before the compaction. A remainder of 16 or fewer, and the odd round that cannot shrink

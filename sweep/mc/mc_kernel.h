@@ -773,28 +773,29 @@ SCALESIM_HD inline void heap_replace_top(View<double, kS> h, std::int64_t n, dou
 
 // Gives the earliest free server of servers[0, ns) the free time `done` and returns the new
 // earliest free time. Servers are alike, so only the multiset of free times matters: up to 8 are
-// scanned branch-free (the heap's sift-down mispredicts on small pools), more are a heap; either
-// way the same times come out. `at` keeps the earliest's index between calls (0 at the start,
-// when every server is free at 0).
-inline constexpr std::int64_t kScannedServers = 8;
+// kept sorted, the earliest dropped and `done` merged in branch-free (element j of the result is
+// min(servers[j + 1], max(servers[j], done)), so the new earliest is one min away from `done`
+// on the recursion's critical path); more are a heap, whose sift-down mispredicts on small
+// pools. Either way the same times come out. Every server is free at 0 at the start (sorted).
+inline constexpr std::int64_t kSortedServers = 8;
 template <bool kS>
 SCALESIM_HD SCALESIM_MC_INLINE double replace_earliest(View<double, kS> servers, std::int64_t ns,
-                                                       double done, std::int64_t& at) {
-  if (ns > kScannedServers) {
+                                                       double done) {
+  if (ns > kSortedServers) {
     heap_replace_top<kS>(servers, ns, done);
     return servers[0];
   }
-  servers[at] = done;
-  double m = servers[0];
-  std::int64_t id = 0;
-  for (std::int64_t s = 1; s < ns; ++s) {
-    const double x = servers[s];
-    const bool earlier = x < m;
-    m = earlier ? x : m;
-    id = earlier ? s : id;
+  double below = servers[1];  // the old servers[j], read before servers[j - 1] is written
+  const double first = below < done ? below : done;
+  servers[0] = first;
+  for (std::int64_t j = 1; j + 1 < ns; ++j) {
+    const double next = servers[j + 1];
+    const double floor = below > done ? below : done;
+    servers[j] = next < floor ? next : floor;
+    below = next;
   }
-  at = id;
-  return m;
+  servers[ns - 1] = below > done ? below : done;
+  return first;
 }
 
 SCALESIM_HD inline bool in_window(double t, double w0, double w1) {
@@ -853,13 +854,12 @@ SCALESIM_HD inline void serve_plain(const Node& node, const NodePlan& np, double
   const std::int64_t ns = node.servers < cnt ? node.servers : cnt;
   for (std::int64_t s = 0; s < ns; ++s) servers[s] = 0.0;
   double front = 0.0;  // the earliest free server
-  std::int64_t earliest = 0;
   StationTotals t;
   for (std::int64_t i = 0; i < cnt; ++i) {
     const double a = tq[i];
     const double d = front > a ? front : a;
     const double done = d + draw(node.dist, np, st) * factor;
-    front = ns == 1 ? done : replace_earliest<kS>(servers, ns, done, earliest);
+    front = ns == 1 ? done : replace_earliest<kS>(servers, ns, done);
     const double lo = d > w0 ? d : w0;
     const double hi = done < w1 ? done : w1;
     t.busy += hi > lo ? hi - lo : 0.0;
@@ -1003,7 +1003,7 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
         const std::int64_t per = node.instances > 1 ? node.instances : 1;
         const std::int64_t replicas = (ns + per - 1) / per;
         for (std::int64_t r = 0; r < replicas; ++r) w.covered[r] = 0.0;
-        double front = 0.0;  // the heap's top (with replicas: unused)
+        double front = 0.0;  // the earliest free server (with replicas: unused)
         const std::int64_t batch = node.max_batch;
         const double tau = node.batch_timeout;
         double busy = 0;
@@ -1102,11 +1102,8 @@ SCALESIM_HD inline std::int32_t simulate(const McModel& m, const Plan& plan, std
             const double hi = done < w1 ? done : w1;
             if (hi > lo) busy_replicas += hi - lo;
             if (done > w.covered[r]) w.covered[r] = done;
-          } else if (ns == 1) {
-            front = done;
           } else {
-            heap_replace_top<kS>(w.servers, ns, done);
-            front = w.servers[0];
+            front = ns == 1 ? done : replace_earliest<kS>(w.servers, ns, done);
           }
           {
             const double lo = d > w0 ? d : w0;

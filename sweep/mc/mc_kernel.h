@@ -575,6 +575,19 @@ SCALESIM_HD inline void sample_extremes(View<double, kS> src, std::int64_t step,
   }
 }
 
+#if defined(SCALESIM_MC_AVX512)
+// Eight values at p against a bracket: the values, which are below lo, which above hi.
+struct OutsideMasks {
+  __m512d x;
+  __mmask8 under;
+  __mmask8 over;
+};
+inline OutsideMasks outside8(const double* p, __m512d lo, __m512d hi) {
+  const __m512d x = _mm512_loadu_pd(p);
+  return {x, _mm512_cmp_pd_mask(x, lo, _CMP_LT_OQ), _mm512_cmp_pd_mask(hi, x, _CMP_LT_OQ)};
+}
+#endif
+
 // Below: how many of src[0, n) are < lo; above: how many are > hi.
 template <bool kS>
 SCALESIM_HD inline void count_outside(View<double, kS> src, std::int64_t n, double lo, double hi,
@@ -587,9 +600,9 @@ SCALESIM_HD inline void count_outside(View<double, kS> src, std::int64_t n, doub
     const __m512d lov = _mm512_set1_pd(lo);
     const __m512d hiv = _mm512_set1_pd(hi);
     for (; i + 8 <= n; i += 8) {
-      const __m512d x = _mm512_loadu_pd(&src[i]);
-      below += __builtin_popcount(_mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ));
-      above += __builtin_popcount(_mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ));
+      const OutsideMasks k = outside8(&src[i], lov, hiv);
+      below += __builtin_popcount(k.under);
+      above += __builtin_popcount(k.over);
     }
   }
 #endif
@@ -616,12 +629,12 @@ SCALESIM_HD inline std::int64_t keep_part(View<double, kS> src, std::int64_t n, 
     const __m512d lov = _mm512_set1_pd(lo);
     const __m512d hiv = _mm512_set1_pd(hi);
     for (; i + 8 <= n; i += 8) {
-      const __m512d x = _mm512_loadu_pd(&src[i]);
-      const __mmask8 u = _mm512_cmp_pd_mask(x, lov, _CMP_LT_OQ);
-      const __mmask8 o = _mm512_cmp_pd_mask(hiv, x, _CMP_LT_OQ);
-      const __mmask8 keep = part == 0 ? u : part == 2 ? o : static_cast<__mmask8>(~(u | o));
-      under_count += __builtin_popcount(u);
-      _mm512_storeu_pd(&dst[m], _mm512_maskz_compress_pd(keep, x));
+      const OutsideMasks k = outside8(&src[i], lov, hiv);
+      const __mmask8 keep = part == 0   ? k.under
+                            : part == 2 ? k.over
+                                        : static_cast<__mmask8>(~(k.under | k.over));
+      under_count += __builtin_popcount(k.under);
+      _mm512_storeu_pd(&dst[m], _mm512_maskz_compress_pd(keep, k.x));
       m += __builtin_popcount(keep);
     }
   }

@@ -55,6 +55,13 @@ if(SCALESIM_WITH_CUDA)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     set(SCALESIM_HAVE_CUDA ON)
+    # Enabled here, at the top level, so every folder can build CUDA sources (sweep/mc, bench).
+    # CUDA 13 no longer compiles for sm_70; a -DCMAKE_CUDA_ARCHITECTURES=... given by the user
+    # (e.g. native in bench/gpu_check.sh) wins.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
+      set(CMAKE_CUDA_ARCHITECTURES 75 80 90 CACHE STRING "CUDA architectures to build for")
+    endif()
+    enable_language(CUDA)
   endif()
 endif()
 

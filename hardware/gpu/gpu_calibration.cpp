@@ -8,55 +8,16 @@
 #include <map>
 #include <sstream>
 
+#include "hardware/gpu/calibration_csv.h"
 #include "scalesim/atomic_file.h"
 
 namespace scalesim::hardware {
 namespace {
 
-// One CSV line into fields (RFC 4180 quoting).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-double to_number(const std::string& s, const std::string& where, const std::string& column) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size() || !std::isfinite(v)) {
-    throw CatalogError(where + ": column '" + column + "': expected a number, got \"" + s + "\"");
-  }
-  return v;
-}
-
 // A batch size or GPU count: a whole number from 1 to 1000000 (anything else would not convert
 // to int, or would mean nothing).
 int to_count(const std::string& s, const std::string& where, const std::string& column) {
-  const double v = to_number(s, where, column);
+  const double v = csv_number(s, where, column);
   if (!(v >= 1 && v <= 1e6) || v != std::floor(v)) {
     throw CatalogError(where + ": column '" + column +
                        "': expected a whole number from 1 to 1000000, got \"" + s + "\"");
@@ -202,7 +163,7 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
     m.metric = f[col["metric"]];
     m.unit = f[col["unit"]];
     m.source = f[col["source"]];
-    m.value = to_number(f[col["value"]], where, "value");
+    m.value = csv_number(f[col["value"]], where, "value");
     if (!(m.value > 0)) throw CatalogError(where + ": column 'value' must be greater than zero");
     if (training) {
       m.gpus = to_count(f[col["gpus"]], where, "gpus");
@@ -302,7 +263,21 @@ FitReport fit_gpu_model(const Catalog& catalog, const std::vector<GpuMeasurement
       params.push_back({&fit.common.max_efficiency[i], 0.05, 0.95});
     }
   }
-  for (auto& [a, t] : fit.kernel_launch) params.push_back({&t, 0.5e-6, 30e-6});
+  // Only architectures with a measurement are fitted: the others keep the catalog's value (a
+  // parameter no point depends on would only widen the simplex).
+  std::vector<std::string> measured_archs;
+  for (const auto& m : data) {
+    try {
+      measured_archs.push_back(catalog.gpu_or_mig(m.device).architecture);
+    } catch (const CatalogError& e) {
+      throw CatalogError(m.where() + ": " + e.what());
+    }
+  }
+  for (auto& [a, t] : fit.kernel_launch) {
+    if (std::find(measured_archs.begin(), measured_archs.end(), a) != measured_archs.end()) {
+      params.push_back({&t, 0.5e-6, 30e-6});
+    }
+  }
   for (auto& [s, t] : fit.per_op_overhead) params.push_back({&t, 1e-6, 200e-6});
   const auto objective = [&](const std::vector<double>& x) {
     for (std::size_t i = 0; i < params.size(); ++i) params[i].from_free(x[i]);

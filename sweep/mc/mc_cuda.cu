@@ -38,11 +38,21 @@ struct DeviceBuffer {
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
 
-__global__ void mc_kernel(const McModel* models, const kernel::Plan* plans, std::int64_t reps,
-                          std::uint64_t seed, std::int64_t pair0, std::int64_t lanes, double* dbl,
-                          std::int32_t* ints, std::int64_t capacity, std::int64_t slots,
-                          std::int64_t servers, double* metrics, std::int64_t row,
-                          std::uint64_t* visits, std::int32_t* status) {
+constexpr int kBlock = 128;
+
+// Each thread simulates a whole replication and keeps much of it in registers; without a bound
+// nvcc gives it 158 on sm_90, which leaves 12 warps per SM, too few to hide the latency of the
+// workspace loads. Four blocks per SM (at most 128 registers) was the fastest of 1, 2, 3, 4, 6
+// and 8 on an H200 (bench/RESULTS.md); the bound changes no result.
+#ifndef SCALESIM_MC_MIN_BLOCKS
+#define SCALESIM_MC_MIN_BLOCKS 4
+#endif
+
+__global__ void __launch_bounds__(kBlock, SCALESIM_MC_MIN_BLOCKS)
+    mc_kernel(const McModel* models, const kernel::Plan* plans, std::int64_t reps,
+              std::uint64_t seed, std::int64_t pair0, std::int64_t lanes, double* dbl,
+              std::int32_t* ints, std::int64_t capacity, std::int64_t slots, std::int64_t servers,
+              double* metrics, std::int64_t row, std::uint64_t* visits, std::int32_t* status) {
   const std::int64_t lane =
       static_cast<std::int64_t>(blockIdx.x) * blockDim.x + static_cast<std::int64_t>(threadIdx.x);
   if (lane >= lanes) return;
@@ -103,7 +113,6 @@ McResult run_cuda(std::span<const McModel> points, int replications, std::uint64
   }
   DeviceBuffer<double> d_dbl(static_cast<std::size_t>(lanes * ndbl), "cudaMalloc(workspace)");
   DeviceBuffer<std::int32_t> d_int(static_cast<std::size_t>(lanes * nint), "cudaMalloc(workspace)");
-  constexpr int kBlock = 128;
   for (std::int64_t pair0 = 0; pair0 < pairs; pair0 += lanes) {
     const std::int64_t n = std::min(lanes, pairs - pair0);
     const auto blocks = static_cast<unsigned>((n + kBlock - 1) / kBlock);

@@ -116,11 +116,11 @@ TEST(Catalog, BadEntriesFailWithFileAndLine) {
   EXPECT_NE(load_error(s.dir()).find("defined twice"), std::string::npos);
 
   s.write("hardware/extra.yaml",
-          "gpus:\n  H2:\n    architecture: hopper\n    peak_tflops: {fp32: 10}\n"
+          "gpus:\n  H2:\n    architecture: blackwell\n    peak_tflops: {fp32: 10}\n"
           "    memory: 16GiB\n    hbm_bandwidth: 900GB/s\n    gpu_link_bandwidth: 10GB/s\n"
           "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    price_per_hour: 1\n"
           "    source: x\n");
-  EXPECT_NE(load_error(s.dir()).find("architecture 'hopper' but no efficiencies"),
+  EXPECT_NE(load_error(s.dir()).find("architecture 'blackwell' but no efficiencies"),
             std::string::npos);
 
   s.write("hardware/extra.yaml", "gpu:\n  H3: {}\n");

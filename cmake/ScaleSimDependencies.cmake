@@ -1,6 +1,7 @@
 # Locates every dependency once; the rest of the build only reads the SCALESIM_HAVE_* results
 # and the imported targets. Required: Boost.Program_options, yaml-cpp, Random123.
-# Optional (auto-detected, can be forced off): MPI, OpenMP, HDF5, CUDA. METIS is required
+# Optional (auto-detected, can be forced off): MPI, OpenMP, HDF5, CUDA, and zlib and libzstd
+# (SCALESIM_WITH_COMPRESSION: gzip- and zstd-compressed traces read directly). METIS is required
 # whenever MPI is on, because the parallel engine partitions with it.
 
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
@@ -43,6 +44,24 @@ if(SCALESIM_WITH_HDF5)
       set(SCALESIM_HAVE_HDF5 OFF)
       set(SCALESIM_HDF5_PARALLEL OFF)
     endif()
+  endif()
+endif()
+
+set(SCALESIM_HAVE_ZLIB OFF)
+set(SCALESIM_HAVE_ZSTD OFF)
+if(SCALESIM_WITH_COMPRESSION)
+  find_package(ZLIB)
+  if(ZLIB_FOUND)
+    set(SCALESIM_HAVE_ZLIB ON)
+  else()
+    message(STATUS "zlib not found (Debian: zlib1g-dev): gzip-compressed traces need zcat and file: -")
+  endif()
+  find_path(SCALESIM_ZSTD_INCLUDE_DIR zstd.h)
+  find_library(SCALESIM_ZSTD_LIBRARY zstd)
+  if(SCALESIM_ZSTD_INCLUDE_DIR AND SCALESIM_ZSTD_LIBRARY)
+    set(SCALESIM_HAVE_ZSTD ON)
+  else()
+    message(STATUS "libzstd not found (Debian: libzstd-dev): zstd-compressed traces need zstdcat and file: -")
   endif()
 endif()
 

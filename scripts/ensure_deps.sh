@@ -7,7 +7,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev libhdf5-openmpi-dev hdf5-tools libdeflate-dev
   libboost-program-options-dev libboost-dev
-  libyaml-cpp-dev librandom123-dev libmetis-dev
+  libyaml-cpp-dev librandom123-dev libmetis-dev zlib1g-dev libzstd-dev zstd
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib
   clang llvm libclang-rt-14-dev libomp-14-dev

@@ -43,7 +43,12 @@ MicrobenchFile read_microbenchmark(const std::string& path) {
       header = f;
       for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
       for (const auto& c : needed) {
-        if (!col.contains(c)) throw CatalogError(where + ": missing column '" + c + "'");
+        if (!col.contains(c)) {
+          std::string msg = where;
+          msg += ": missing column '";
+          msg += c;
+          throw CatalogError(msg + "'");
+        }
       }
       continue;
     }

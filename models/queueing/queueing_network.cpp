@@ -295,9 +295,11 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     if (repeat < 1) node.at("repeat").fail("must be at least 1");
     const std::int64_t limit = node.integer_or("customers", -1);
     if (node.has("customers") && limit <= 0) node.at("customers").fail("must be at least 1");
-    // A relative path is relative to the config file.
+    // A relative path is relative to the config file; "-" is standard input.
     std::filesystem::path file(node.string("file"));
-    if (file.is_relative()) file = std::filesystem::path(node.origin()).parent_path() / file;
+    if (file.is_relative() && file != "-") {
+      file = std::filesystem::path(node.origin()).parent_path() / file;
+    }
     try {
       TraceReader reader(file.string(), layout, scale, static_cast<std::uint64_t>(repeat),
                          node.boolean_or("sort", false));
@@ -710,6 +712,12 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
 void QueueingNetwork::record_requests(bool on) {
   for (auto& c : components_) {
     if (auto* k = std::get_if<Sink>(&c)) k->record_requests(on);
+  }
+}
+
+void QueueingNetwork::stream_requests(RecordStream* to, std::size_t block) {
+  for (auto& c : components_) {
+    if (auto* k = std::get_if<Sink>(&c)) k->stream_requests(to, block);
   }
 }
 

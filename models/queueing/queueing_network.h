@@ -87,6 +87,8 @@ class QueueingNetwork {
   LpId lp_of(std::string_view name) const;
   // Sinks keep per-request records (for /requests) only when asked: they cost memory.
   void record_requests(bool on);
+  // Every sink hands its records to `to` a block of `block` records at a time (null: keep them).
+  void stream_requests(RecordStream* to, std::size_t block);
 
   // Who sends to whom, with link latencies and expected traffic (from the traffic equations:
   // source rates pushed through routers' probabilities), for the partitioner.

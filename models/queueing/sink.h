@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "customer.h"
@@ -24,6 +25,21 @@ struct RequestRecord {
   SimTime completion;  // reached the sink
   std::uint32_t source;
   std::uint32_t served_by;  // last station, or kNoLp
+};
+
+// Takes a sink's request records a block at a time, so that a run's memory does not grow with
+// the number of requests (the results file streams them). Called from the thread that runs the
+// sink; an implementation shared by sinks on several threads synchronises itself.
+class RecordStream {
+ public:
+  virtual ~RecordStream() = default;
+  // `records`: the next `block` records of sink `lp`, in arrival order (the span is reused).
+  virtual void block(std::uint32_t lp, std::span<const RequestRecord> records) = 0;
+
+ protected:
+  RecordStream() = default;
+  RecordStream(const RecordStream&) = default;
+  RecordStream& operator=(const RecordStream&) = default;
 };
 
 // Latency of one request class at a sink.
@@ -66,8 +82,13 @@ class Sink {
     cls.histogram.add(static_cast<std::uint64_t>(latency));
     if (cls.latency.count() == 1) cls.first = ctx.now();
     cls.last = ctx.now();
-    if (record_requests_ && keep(c.id))
+    if (record_requests_ && keep(c.id)) {
       records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
+      if (records_.size() == block_ && stream_ != nullptr) [[unlikely]] {
+        stream_->block(ctx.self(), records_);
+        records_.clear();  // keeps its capacity: no allocation per block
+      }
+    }
   }
 
   std::uint64_t arrived() const { return arrived_; }
@@ -76,10 +97,18 @@ class Sink {
   const BatchMeans& latency_batches() const { return latency_batches_; }
   const LatencyHistogram& histogram() const { return histogram_; }
   const std::vector<ClassLatency>& classes() const { return classes_; }
+  // The records not yet handed to the stream (all of them without one), in arrival order.
   const std::vector<RequestRecord>& records() const { return records_; }
   double sample_fraction() const { return sample_; }
   // Per-request records cost memory (32 bytes each); only runs that write them keep them.
   void record_requests(bool on) { record_requests_ = on; }
+  // Hands the records to `to` every `block` records instead of keeping them all (null: keep).
+  void stream_requests(RecordStream* to, std::size_t block) {
+    stream_ = to;
+    block_ = block;
+    records_.clear();
+    if (to != nullptr) records_.reserve(block);
+  }
   const TimeSeriesRecorder& series() const { return series_; }
   void finish(SimTime end) { series_.finish(end, 0, 0); }
   // Measured customers per second between the first and last measured arrival.
@@ -168,6 +197,8 @@ class Sink {
   double sample_;
   bool record_requests_ = false;
   std::vector<RequestRecord> records_;
+  RecordStream* stream_ = nullptr;  // not owned; outlives the run
+  std::size_t block_ = 0;
 };
 
 }  // namespace scalesim

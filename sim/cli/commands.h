@@ -19,6 +19,8 @@ int merge_command(const std::vector<std::string>& args);
 // The catalog commands need no MPI.
 int info_command(const std::vector<std::string>& args);
 int calibrate_command(const std::vector<std::string>& args);
+// Trace files: convert between CSV and HDF5, read one through.
+int trace_command(const std::vector<std::string>& args);
 
 // --threads: the option if given, else OMP_NUM_THREADS (through OpenMP), else 1.
 int resolve_threads(int option);

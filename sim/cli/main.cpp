@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  merge -o OUT.h5 SHARD.h5 ...                     join a sweep's shards (job arrays)\n"
     "  info hardware|models [--json]                   print the hardware and model catalog\n"
     "  calibrate [CSV ...] [--write] [--report FILE]    fit the GPU model to measurements\n"
+    "  trace convert IN OUT | trace read FILE          convert a trace (CSV <-> HDF5), read one\n"
     "\n"
     "Parallel: mpirun -n R scalesim ... --threads T (or OMP_NUM_THREADS); results are\n"
     "bit-identical for any R and T.\n"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "merge") return scalesim::cli::merge_command(args);
   if (command == "info") return scalesim::cli::info_command(args);
   if (command == "calibrate") return scalesim::cli::calibrate_command(args);
+  if (command == "trace") return scalesim::cli::trace_command(args);
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return scalesim::cli::kExitUsage;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "commands.h"
 #include "exit_codes.h"
@@ -39,6 +40,7 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
   std::uint64_t seed = 0;
   int threads = 0;
   int replications = 0;
+  std::uint64_t records_chunk = 65536;
   std::vector<std::string> overrides;
   po::options_description opts("scalesim run CONFIG.yaml options");
   opts.add_options()("help,h", "this help")("config", po::value(&config_path),
@@ -51,6 +53,9 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       "also write the results to this file: HDF5 when it ends in .h5 or .hdf5 "
       "(docs/hdf5-schema.md), "
       "else JSON; written atomically")(
+      "records-chunk", po::value(&records_chunk)->default_value(records_chunk),
+      "HDF5 output: /requests rows per chunk, and per block a sink hands over as the run goes "
+      "(memory per sink; docs/hdf5-schema.md)")(
       "threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")(
       "partition", po::value(&partition)->default_value(partition), "metis or block")(
       "replications", po::value(&replications),
@@ -107,6 +112,20 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
         }
       }
     }
+    // Every rank builds the whole network, so each would read the pipe; only one can.
+    if (transport.size() > 1) {
+      if (const auto comps = config.find("components"); comps && comps->is_map()) {
+        for (const auto& [name, node] : comps->entries()) {
+          if (!node.is_map() || node.string_or("type", "") != "trace") continue;
+          const std::string file = node.string_or("file", "");
+          if (file == "-" || file == "/dev/stdin") {
+            node.at("file").fail(
+                "a trace from standard input runs on one rank (ranks cannot share a pipe): run "
+                "it without mpirun (--threads for cores), or give a file");
+          }
+        }
+      }
+    }
     for (const auto& o : overrides) {
       const auto eq = o.find('=');
       if (eq == std::string::npos || eq == 0) {
@@ -135,6 +154,12 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       ParallelOptions options;
       options.threads = threads;
       options.partition = parse_partition_method(partition);
+#ifdef SCALESIM_HAVE_HDF5
+      // Open before the run: request records stream into it as sinks fill blocks.
+      std::unique_ptr<ResultsFile> results;
+      if (is_hdf5_name(output))
+        results = std::make_unique<ResultsFile>(output, net, transport, threads, records_chunk);
+#endif
       const NetworkRun run = simulate(net, net.settings().seed, transport, options);
       write_json(j, net, run);
       text = summary_text(net, run);
@@ -144,8 +169,8 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
 #ifdef SCALESIM_HAVE_HDF5
       if (is_hdf5_name(output)) {
         const auto t0 = std::chrono::steady_clock::now();
-        const std::string written = write_results_hdf5(output, net, run, transport,
-                                                       interrupted ? "interrupted" : "complete");
+        const std::string written =
+            results->finish(net, run, interrupted ? "interrupted" : "complete");
         char line[512];
         std::snprintf(line, sizeof line, "results: %s (written in %.3f s)\n", written.c_str(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -36,52 +36,57 @@ H5Handle string_type(std::size_t length) {
 }
 
 #ifdef SCALESIM_HAVE_LIBDEFLATE
+// The shuffle filter's byte transposition of n rows (byte b of row r goes to b * chunk_rows + r,
+// zeros past n), then a zlib stream of the whole chunk into `out` (sized for the bound): the
+// bytes HDF5's shuffle and deflate filters would produce, so any HDF5 reader decodes them with
+// its standard filters. Returns the compressed size, 0 on failure.
+std::size_t shuffle_and_compress(libdeflate_compressor* compressor, const std::byte* in,
+                                 std::uint64_t n, std::size_t element, std::uint64_t chunk_rows,
+                                 std::vector<std::byte>& shuffled, std::vector<std::byte>& out) {
+  const std::size_t chunk_bytes = chunk_rows * element;
+  shuffled.resize(chunk_bytes);
+  if (n < chunk_rows) std::fill(shuffled.begin(), shuffled.end(), std::byte{0});  // past the end
+  // In blocks of rows small enough to stay in L1, each output stream written in order.
+  constexpr std::uint64_t kBlock = 256;
+  for (std::uint64_t r0 = 0; r0 < n; r0 += kBlock) {
+    const std::uint64_t rb = std::min(kBlock, n - r0);
+    for (std::size_t b = 0; b < element; ++b) {
+      std::byte* dst = shuffled.data() + b * chunk_rows + r0;
+      const std::byte* src = in + r0 * element + b;
+      for (std::uint64_t r = 0; r < rb; ++r) dst[r] = src[r * element];
+    }
+  }
+  if (compressor == nullptr) return 0;
+  out.resize(libdeflate_zlib_compress_bound(compressor, chunk_bytes));
+  return libdeflate_zlib_compress(compressor, shuffled.data(), chunk_bytes, out.data(), out.size());
+}
+
+using Compressor = std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)>;
+
 // Writes a whole chunked, shuffle+deflate dataset by compressing its chunks on every core and
 // handing them to HDF5 ready-made (H5Dwrite_chunk): HDF5's own filter pipeline runs on one
-// core. The bytes are exactly what HDF5's shuffle and deflate filters would produce in
-// format (byte transposition over the chunk, then a zlib stream), so any HDF5 reader decodes
-// them with its standard filters.
+// core.
 void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::size_t element,
                          std::uint64_t total, std::uint64_t chunk_rows, int level) {
   const std::uint64_t chunks = (total + chunk_rows - 1) / chunk_rows;
-  const std::size_t chunk_bytes = chunk_rows * element;
   std::vector<std::vector<std::byte>> compressed(chunks);
   std::atomic<bool> failed{false};
 #ifdef _OPENMP
 #pragma omp parallel
 #endif
   {
-    const std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
-        libdeflate_alloc_compressor(level), libdeflate_free_compressor);
-    std::vector<std::byte> shuffled(chunk_bytes);
-    std::vector<std::byte> scratch(
-        compressor ? libdeflate_zlib_compress_bound(compressor.get(), chunk_bytes) : 0);
+    const Compressor compressor(libdeflate_alloc_compressor(level), libdeflate_free_compressor);
+    std::vector<std::byte> shuffled, scratch;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (std::uint64_t c = 0; c < chunks; ++c) {
       const std::uint64_t first = c * chunk_rows;
       const std::uint64_t n = std::min(chunk_rows, total - first);
-      if (n < chunk_rows)
-        std::fill(shuffled.begin(), shuffled.end(), std::byte{0});  // past the end
-      const std::byte* in = rows + first * element;
-      // The shuffle filter's byte transposition: byte b of row r goes to b * rows + r. In
-      // blocks of rows small enough to stay in L1, each output stream written in order.
-      constexpr std::uint64_t kBlock = 256;
-      for (std::uint64_t r0 = 0; r0 < n; r0 += kBlock) {
-        const std::uint64_t rb = std::min(kBlock, n - r0);
-        for (std::size_t b = 0; b < element; ++b) {
-          std::byte* out = shuffled.data() + b * chunk_rows + r0;
-          const std::byte* src = in + r0 * element + b;
-          for (std::uint64_t r = 0; r < rb; ++r) out[r] = src[r * element];
-        }
-      }
-      // Compress into a reused scratch buffer (sized once), keep only the bytes produced.
-      const std::size_t size =
-          compressor ? libdeflate_zlib_compress(compressor.get(), shuffled.data(), chunk_bytes,
-                                                scratch.data(), scratch.size())
-                     : 0;
+      const std::size_t size = shuffle_and_compress(compressor.get(), rows + first * element, n,
+                                                    element, chunk_rows, shuffled, scratch);
       if (size == 0) failed.store(true);
+      // Keep only the bytes produced (the scratch buffer is reused).
       compressed[c].assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size));
     }
   }
@@ -152,6 +157,10 @@ Hdf5Group Hdf5File::root() const {
       xfer_.get(), rank_, parallel_);
 }
 
+void Hdf5File::flush() {
+  if (file_.get() >= 0) check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flush the file");
+}
+
 void Hdf5File::close() {
   if (file_.get() >= 0) check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flush the file");
   file_.reset();
@@ -165,6 +174,9 @@ Hdf5Group Hdf5Group::group(const std::string& name) const {
 }
 
 void Hdf5Group::attribute(const std::string& name, const std::string& value) const {
+  const htri_t exists = H5Aexists(h_.get(), name.c_str());
+  check(exists, "look up attribute " + name);
+  if (exists > 0) check(H5Adelete(h_.get(), name.c_str()), "replace attribute " + name);
   const H5Handle type = string_type(value.size());
   const H5Handle space = scalar_space();
   const H5Handle a(
@@ -339,6 +351,80 @@ Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& t
   check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows),
         "write dataset " + name);
   return Hdf5Group(std::move(d), xfer_, rank_, parallel_);
+}
+
+Hdf5GrowingTable::Hdf5GrowingTable(const Hdf5Group& parent, const std::string& name,
+                                   const CompoundType& type, std::uint64_t chunk_rows,
+                                   int deflate_level)
+    : d_(parent.sliced_table(name, type, nullptr, {}, 0, chunk_rows, deflate_level)),
+      element_(H5Tget_size(type.file())),
+      memory_type_(H5Tcopy(type.memory()), H5Tclose, "copy a compound type"),
+      chunk_(std::max<std::uint64_t>(chunk_rows, 1)),
+      level_(deflate_level),
+      parallel_(parent.parallel()) {
+  if (H5Tget_size(type.memory()) != element_ || H5Tequal(type.memory(), type.file()) <= 0)
+    throw std::logic_error("a growing table's rows must be laid out as in the file");
+}
+
+void Hdf5GrowingTable::grow(std::uint64_t rows) {
+  if (rows <= size_) return;
+  const hsize_t dims = rows;
+  check(H5Dset_extent(d_.id(), &dims), "extend a table");
+  size_ = rows;
+}
+
+void Hdf5GrowingTable::write(std::uint64_t offset, const void* rows, std::uint64_t count) {
+  if (count == 0) return;
+  if (parallel_ || offset % chunk_ != 0)
+    throw std::logic_error("a growing table is written by one writer, a chunk at a time");
+  grow(offset + count);
+  const auto* in = static_cast<const std::byte*>(rows);
+#ifdef SCALESIM_HAVE_LIBDEFLATE
+  const Compressor compressor(libdeflate_alloc_compressor(level_), libdeflate_free_compressor);
+  for (std::uint64_t first = 0; first < count; first += chunk_) {
+    const std::uint64_t n = std::min(chunk_, count - first);
+    const std::size_t size = shuffle_and_compress(compressor.get(), in + first * element_, n,
+                                                  element_, chunk_, shuffled_, compressed_);
+    if (size == 0) throw std::runtime_error("HDF5: cannot compress a chunk of results");
+    const hsize_t at = offset + first;
+    check(H5Dwrite_chunk(d_.id(), d_.transfer(), 0, &at, size, compressed_.data()),
+          "write a chunk");
+  }
+#else
+  static_cast<void>(level_);  // HDF5's own deflate filter, at the dataset's level
+  const hsize_t start = offset, n = count;
+  const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle file_space(H5Dget_space(d_.id()), H5Sclose, "get a dataspace");
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr),
+        "select a slice");
+  check(H5Dwrite(d_.id(), memory_type_.get(), mem.get(), file_space.get(), d_.transfer(), in),
+        "write a table");
+#endif
+}
+
+void Hdf5GrowingTable::write_pieces(const void* rows, const std::vector<Hdf5Group::Piece>& pieces,
+                                    std::uint64_t total) {
+  grow(total);
+  hsize_t n = 0;
+  for (const auto& p : pieces) n += p.count;
+  const hsize_t mem_n = std::max<hsize_t>(n, 1);
+  const H5Handle mem(H5Screate_simple(1, &mem_n, nullptr), H5Sclose, "create a dataspace");
+  const H5Handle file_space(H5Dget_space(d_.id()), H5Sclose, "get a dataspace");
+  check(H5Sselect_none(file_space.get()), "select nothing");
+  if (n == 0) check(H5Sselect_none(mem.get()), "select nothing");
+  for (const auto& p : pieces) {
+    if (p.count == 0) continue;
+    const hsize_t start = p.offset, count = p.count;
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr),
+          "select a slice");
+  }
+  check(H5Dwrite(d_.id(), memory_type_.get(), mem.get(), file_space.get(), d_.transfer(), rows),
+        "write a table");
+}
+
+std::mutex& hdf5_library_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 }  // namespace scalesim

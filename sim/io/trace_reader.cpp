@@ -3,56 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
+#include "io/trace_input.h"
+
 namespace scalesim {
 namespace {
-
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = line.find(',', start);
-    out.push_back(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  for (auto& f : out) {
-    while (!f.empty() && (f.back() == '\r' || f.back() == ' ')) f.remove_suffix(1);
-    while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
-  }
-  return out;
-}
-
-// Throws unless `line` is UTF-8 text without NUL bytes, naming the column of the first bad
-// byte.
-void check_text(const std::string& line, const std::string& where) {
-  const auto* p = reinterpret_cast<const unsigned char*>(line.data());
-  const std::size_t n = line.size();
-  for (std::size_t i = 0; i < n;) {
-    const unsigned c = p[i];
-    std::size_t len = 1;
-    if (c == 0) {
-      throw TraceError(where + ":" + std::to_string(i + 1) +
-                       ": a NUL byte (is the file UTF-16?); save it as UTF-8 CSV");
-    }
-    if (c >= 0x80) {
-      len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-      bool ok = len != 0 && i + len <= n && c != 0xC0 && c != 0xC1 && c <= 0xF4;
-      for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] >> 6) == 0x2;
-      if (!ok) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02X", c);
-        throw TraceError(where + ":" + std::to_string(i + 1) + ": byte " + hex +
-                         " is not valid UTF-8 (a Latin-1 or Windows-1252 file?); save it as "
-                         "UTF-8 CSV");
-      }
-    }
-    i += len;
-  }
-}
 
 template <class T>
 bool parse_number(std::string_view s, T& out) {
@@ -101,154 +59,173 @@ std::optional<std::int64_t> parse_datetime_ns(std::string_view t) {
   return ((days * 24 + h) * 60 + mi) * 60'000'000'000LL + s * 1'000'000'000LL + frac_ns;
 }
 
+struct TraceReader::Shared {
+  std::string path;
+  TraceLayout layout;
+  trace_io::InputForm form = trace_io::InputForm::kCsv;
+  bool rereadable = true;
+  bool sort = false;
+  std::mutex mu;  // replications copy readers from several threads
+  // The input opened at construction, until the constructed reader takes it for its first pass.
+  std::unique_ptr<trace_io::RowStream> pending;
+  bool taken = false;
+  std::vector<trace_io::RawRow> head;  // rows read ahead from `pending` by preview()
+  bool head_complete = false;          // `pending` has ended: `head` is the whole trace
+  // The whole trace in memory: sorted, or a pipe that must be replayed. Set once, never changed.
+  std::shared_ptr<const std::vector<trace_io::RawRow>> rows;
+
+  std::unique_ptr<trace_io::RowStream> open() const {
+    auto s = trace_io::open_rows(path, layout, nullptr, nullptr);
+    s->set_time_column(layout.time_column);
+    return s;
+  }
+
+  // Reads the whole input into `rows` (sorted if asked); the caller holds `mu`.
+  void load_all() {
+    if (rows) return;
+    auto all = std::make_shared<std::vector<trace_io::RawRow>>();
+    const bool check = !sort;
+    if (!taken) {
+      *all = std::move(head);
+      if (!head_complete) {
+        while (const auto r = pending->next(check)) all->push_back(*r);
+      }
+      pending.reset();
+      head = {};
+      taken = true;
+    } else if (rereadable) {
+      const auto in = open();
+      while (const auto r = in->next(check)) all->push_back(*r);
+    } else {
+      throw TraceError(path +
+                       ": a pipe can be read once, and its reading has begun; give a file to "
+                       "replay it");
+    }
+    if (sort) {
+      std::stable_sort(
+          all->begin(), all->end(),
+          [](const trace_io::RawRow& a, const trace_io::RawRow& b) { return a.raw < b.raw; });
+    }
+    rows = std::move(all);
+  }
+};
+
 TraceReader::TraceReader(std::string path, TraceLayout layout, double time_scale,
                          std::uint64_t repeat, bool sort)
-    : path_(std::move(path)),
-      layout_(std::move(layout)),
-      time_scale_(time_scale),
-      repeat_(repeat),
-      sort_(sort) {
-  if (!(time_scale_ > 0)) throw TraceError(path_ + ": time_scale must be greater than zero");
-  if (repeat_ < 1) throw TraceError(path_ + ": repeat must be at least 1");
-  open();
-  if (sort_) load_sorted();
+    : shared_(std::make_shared<Shared>()), owner_(true), time_scale_(time_scale), repeat_(repeat) {
+  if (!(time_scale_ > 0)) throw TraceError(path + ": time_scale must be greater than zero");
+  if (repeat_ < 1) throw TraceError(path + ": repeat must be at least 1");
+  Shared& s = *shared_;
+  s.path = std::move(path);
+  s.layout = std::move(layout);
+  s.sort = sort;
+  s.pending = trace_io::open_rows(s.path, s.layout, &s.form, &s.rereadable);
+  s.pending->set_time_column(s.layout.time_column);
+  // A pipe tiled more than once cannot be read again for the next tile: keep it in memory.
+  if (sort || (!s.rereadable && repeat_ > 1)) {
+    const std::lock_guard lock(s.mu);
+    s.load_all();
+  }
 }
 
 TraceReader::TraceReader(const TraceReader& o)
-    : path_(o.path_),
-      layout_(o.layout_),
-      time_scale_(o.time_scale_),
-      repeat_(o.repeat_),
-      sort_(o.sort_),
-      sorted_(o.sorted_) {
-  open();
+    : shared_(o.shared_), time_scale_(o.time_scale_), repeat_(o.repeat_) {
+  if (!shared_->rereadable) {
+    const std::lock_guard lock(shared_->mu);
+    shared_->load_all();
+  }
 }
+
+TraceReader::TraceReader(const TraceReader& o, PeekTag /*tag*/)
+    : shared_(o.shared_), peek_(true), time_scale_(o.time_scale_), repeat_(o.repeat_) {}
 
 TraceReader& TraceReader::operator=(const TraceReader& o) {
   if (this != &o) *this = TraceReader(o);
   return *this;
 }
 
-void TraceReader::open() {
-  in_ = std::make_unique<std::ifstream>(path_);
-  if (!*in_) throw TraceError(path_ + ": cannot open the trace file");
-  std::string header;
-  line_ = 1;
-  if (!std::getline(*in_, header)) throw TraceError(path_ + ":1: empty trace, expected a header");
-  if (header.size() >= 2 &&
-      (header.compare(0, 2, "\xFF\xFE") == 0 || header.compare(0, 2, "\xFE\xFF") == 0)) {
-    throw TraceError(path_ +
-                     ":1: the file is UTF-16 or UTF-32 (it starts with a byte-order mark); "
-                     "save it as UTF-8 CSV");
-  }
-  if (header.size() >= 3 && header.compare(0, 3, "\xEF\xBB\xBF") == 0) header.erase(0, 3);
-  check_text(header, path_ + ":1");
-  const auto cols = split(header);
-  columns_ = cols.size();
-  auto find = [&](const std::string& name, const char* role) {
-    if (name.empty()) return -1;
-    for (std::size_t i = 0; i < cols.size(); ++i) {
-      if (cols[i] == name) return static_cast<int>(i);
-    }
-    std::string have;
-    for (const auto& c : cols) have += (have.empty() ? "" : ", ") + std::string(c);
-    throw TraceError(path_ + ":1: no " + role + " column '" + name + "' (the header has: " + have +
-                     ")");
-  };
-  time_col_ = find(layout_.time_column, "time");
-  size_col_ = find(layout_.size_column, "size");
-  aux_col_ = find(layout_.aux_column, "second size");
+TraceReader::TraceReader(TraceReader&&) noexcept = default;
+TraceReader& TraceReader::operator=(TraceReader&&) noexcept = default;
+TraceReader::~TraceReader() = default;
+
+const std::string& TraceReader::path() const {
+  return shared_->path;
+}
+const char* TraceReader::form() const {
+  return trace_io::form_name(shared_->form);
+}
+bool TraceReader::rereadable() const {
+  return shared_->rereadable;
+}
+
+void TraceReader::start_pass() {
+  pos_ = 0;
   first_raw_.reset();
   rows_in_pass_ = 0;
-  sorted_pos_ = 0;
-}
-
-std::optional<TraceReader::RawRow> TraceReader::parse_next() {
-  std::string line;
-  while (std::getline(*in_, line)) {
-    ++line_;
-    if (line.empty() || line == "\r") continue;
-    const std::string where = path_ + ":" + std::to_string(line_);
-    check_text(line, where);
-    const auto f = split(line);
-    if (f.size() != columns_) {
-      throw TraceError(where + ": expected " + std::to_string(columns_) + " columns, got " +
-                       std::to_string(f.size()));
+  {
+    const std::lock_guard lock(shared_->mu);
+    if (shared_->rows) {
+      memory_ = shared_->rows;
+      from_ = From::kMemory;
+      return;
     }
-    std::int64_t raw = 0;
-    const std::string_view t = f[static_cast<std::size_t>(time_col_)];
-    bool ok = false;
-    if (layout_.time_format == TraceLayout::TimeFormat::kDatetime) {
-      const auto v = parse_datetime_ns(t);
-      ok = v.has_value();
-      if (ok) raw = *v;
-    } else {
-      double v = 0;
-      ok = parse_number(t, v) && std::isfinite(v) && v >= 0 && v < 9e18 / 1e9;
-      static constexpr double kScale[] = {0, 1e9, 1e6, 1e3, 1};
-      if (ok) raw = std::llround(v * kScale[static_cast<int>(layout_.time_format)]);
+    if (!shared_->taken && (owner_ || peek_)) {
+      from_ = From::kHead;
+      return;
     }
-    if (!ok) {
-      throw TraceError(where + ": column '" + layout_.time_column + "': bad time \"" +
-                       std::string(t) + "\"");
-    }
-    RawRow row;
-    row.raw = raw;
-    auto read_size = [&](int col, const std::string& name, std::uint32_t& out) {
-      if (col < 0) return;
-      const std::string_view v = f[static_cast<std::size_t>(col)];
-      std::uint64_t n = 0;
-      if (!parse_number(v, n) || n > 0xffffffffULL) {
-        std::string msg = where;
-        msg += ": column '" + name + "': expected a whole number >= 0, got \"";
-        msg += v;
-        throw TraceError(msg + "\"");
-      }
-      out = static_cast<std::uint32_t>(n);
-    };
-    read_size(size_col_, layout_.size_column, row.size);
-    read_size(aux_col_, layout_.aux_column, row.aux);
-    return row;
   }
-  return std::nullopt;
+  from_ = From::kStream;
+  if (in_ && in_->rewind()) return;
+  if (shared_->rereadable) {
+    in_ = shared_->open();
+    return;
+  }
+  throw TraceError(shared_->path + ": a pipe can be read once, and it has been read already");
 }
 
-void TraceReader::load_sorted() {
-  if (sorted_) return;
-  auto rows = std::make_shared<std::vector<RawRow>>();
-  while (const auto r = parse_next()) rows->push_back(*r);
-  std::stable_sort(rows->begin(), rows->end(),
-                   [](const RawRow& a, const RawRow& b) { return a.raw < b.raw; });
-  sorted_ = std::move(rows);
-  sorted_pos_ = 0;
+std::optional<trace_io::RawRow> TraceReader::read_raw() {
+  if (from_ == From::kMemory) {
+    if (pos_ < memory_->size()) return (*memory_)[pos_++];
+    return std::nullopt;
+  }
+  if (from_ == From::kHead) {
+    Shared& s = *shared_;
+    const std::lock_guard lock(s.mu);
+    if (pos_ < s.head.size()) return s.head[pos_++];
+    if (s.head_complete) return std::nullopt;
+    if (peek_) {
+      const auto r = s.pending->next(true);
+      if (!r) {
+        s.head_complete = true;
+        return std::nullopt;
+      }
+      s.head.push_back(*r);
+      ++pos_;
+      return r;
+    }
+    // The owner goes on from where reading ahead stopped, with the input opened at construction.
+    in_ = std::move(s.pending);
+    s.taken = true;
+    s.head = {};
+    from_ = From::kStream;
+  }
+  return in_->next(true);
 }
 
 std::optional<TraceRow> TraceReader::read_row() {
-  std::optional<RawRow> r;
-  if (sorted_) {
-    if (sorted_pos_ < sorted_->size()) r = (*sorted_)[sorted_pos_++];
-  } else {
-    r = parse_next();
-    if (r && first_raw_ && r->raw < last_raw_) {
-      throw TraceError(path_ + ":" + std::to_string(line_) +
-                       ": time goes backwards (the trace must be sorted by '" +
-                       layout_.time_column +
-                       "'; or run with --sort-trace, or set sort: true on the trace, to sort it "
-                       "in memory)");
-    }
-  }
+  const std::optional<trace_io::RawRow> r = read_raw();
   if (!r) return std::nullopt;
   TraceRow row;
   row.size = r->size;
   row.aux = r->aux;
   if (!first_raw_) first_raw_ = r->raw;
-  last_raw_ = r->raw;
   row.time = r->raw - *first_raw_;
   ++rows_in_pass_;
   return row;
 }
 
 std::optional<TraceRow> TraceReader::next() {
+  if (from_ == From::kNothing) start_pass();
   for (;;) {
     std::optional<TraceRow> row = read_row();
     if (row) {
@@ -258,7 +235,7 @@ std::optional<TraceRow> TraceReader::next() {
       return row;
     }
     if (rows_in_pass_ == 0) {
-      if (pass_ == 0) throw TraceError(path_ + ": the trace has a header but no rows");
+      if (pass_ == 0) throw TraceError(shared_->path + ": the trace has a header but no rows");
       return std::nullopt;
     }
     if (++pass_ >= repeat_) return std::nullopt;
@@ -266,12 +243,12 @@ std::optional<TraceRow> TraceReader::next() {
     const double span = static_cast<double>(pass_span_) / time_scale_;
     const double gap = rows_in_pass_ > 1 ? span / static_cast<double>(rows_in_pass_ - 1) : 1e9;
     pass_offset_ += static_cast<SimTime>(std::llround(span + gap));
-    open();
+    start_pass();
   }
 }
 
 TraceReader::Preview TraceReader::preview(std::uint64_t rows) const {
-  TraceReader copy(*this);
+  TraceReader copy(*this, PeekTag{});
   Preview p;
   SimTime last = 0;
   while (p.rows < rows) {

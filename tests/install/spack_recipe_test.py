@@ -134,11 +134,12 @@ def args_for(text, run_tests=False):
     return pkg.cmake_args()
 
 
-for spec_text in ["+mpi +openmp +hdf5 ~cuda ~analysis", "~mpi ~openmp ~hdf5 +cuda cuda_arch=80,90 ~analysis"]:
+for spec_text in ["+mpi +openmp +hdf5 +compression ~cuda ~analysis",
+                  "~mpi ~openmp ~hdf5 ~compression +cuda cuda_arch=80,90 ~analysis"]:
     args = args_for(spec_text)
     print(spec_text, "->", " ".join(args))
     spec = _Spec(spec_text)
-    for v in ["mpi", "openmp", "hdf5", "cuda"]:
+    for v in ["mpi", "openmp", "hdf5", "compression", "cuda"]:
         want = "ON" if spec.on[v] else "OFF"
         check(f"-DSCALESIM_WITH_{v.upper()}:BOOL={want}" in args, f"{spec_text}: SCALESIM_WITH_{v.upper()}={want}")
     for a in args:

@@ -1,10 +1,13 @@
 // Trace replay: the CSV reader (times, sizes, scaling, tiling, errors) and the trace source in a
 // network.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <numbers>
+#include <thread>
 
 #include "queueing/queueing_network.h"
 #include "scalesim/io/trace_reader.h"
@@ -148,6 +151,68 @@ TEST(TraceReader, RejectsTextThatIsNotUtf8) {
   // Valid multi-byte UTF-8 passes the check (and then fails on the number, not the encoding).
   EXPECT_NE(error_of(h + "2023-11-16 18:15:46.0,\xC3\xA9,1\n").find("expected a whole number"),
             std::string::npos);
+}
+
+TEST(TraceReader, ALineWithoutEndIsAnErrorNotAHang) {
+  // /dev/zero, or a stream that never sends a newline: memory is bounded by the 1 MiB line cap.
+  const std::string h = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  const std::string err = error_of(h + std::string((1 << 20) + 10, 'x'));
+  EXPECT_NE(err.find("bad.csv:2: no end of line in the first 1 MiB"), std::string::npos) << err;
+  const std::string first = error_of(std::string((1 << 20) + 10, '\0'));
+  EXPECT_NE(first.find("bad.csv:1: no end of line"), std::string::npos) << first;
+}
+
+std::string numbered_rows(int n) {
+  std::string text = "t,n\n";
+  for (int i = 0; i < n; ++i) text += std::to_string(i) + "," + std::to_string(i) + "\n";
+  return text;
+}
+
+TEST(TraceReader, PreviewRowsAreHandedOnSoEachRowIsReadOnce) {
+  TraceLayout l;
+  l.time_column = "t";
+  l.size_column = "n";
+  l.time_format = TraceLayout::TimeFormat::kSeconds;
+  TraceReader r(write_trace("numbered.csv", numbered_rows(25)), l);
+  EXPECT_EQ(r.preview(10).rows, 10u);
+  EXPECT_EQ(r.preview(10).rows, 10u);  // a second look sees the same rows
+  std::vector<std::uint32_t> got;
+  while (const auto row = r.next()) {
+    got.push_back(row->size);
+    if (got.size() == 5) {
+      TraceReader copy(r);  // a file: the copy opens it again, from the start
+      EXPECT_EQ(copy.next()->size, 0u);
+    }
+  }
+  ASSERT_EQ(got.size(), 25u);
+  for (std::uint32_t i = 0; i < 25; ++i) EXPECT_EQ(got[i], i);
+  EXPECT_TRUE(r.rereadable());
+  EXPECT_STREQ(r.form(), "CSV");
+}
+
+TEST(TraceReader, AFifoIsReadOnceAndKeptInMemoryToReplay) {
+  const std::string fifo = testing::TempDir() + "/trace.fifo";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream(fifo) << numbered_rows(30); });
+  TraceLayout l;
+  l.time_column = "t";
+  l.size_column = "n";
+  l.time_format = TraceLayout::TimeFormat::kSeconds;
+  TraceReader r(fifo, l, 1.0, /*repeat=*/2);  // tiled: the pipe is read whole, once
+  writer.join();
+  EXPECT_FALSE(r.rereadable());
+  EXPECT_EQ(r.preview(100).rows, 60u);
+  TraceReader copy(r);
+  std::uint64_t rows = 0;
+  std::uint64_t sum = 0;
+  while (const auto row = copy.next()) {
+    ++rows;
+    sum += row->size;
+  }
+  EXPECT_EQ(rows, 60u);
+  EXPECT_EQ(sum, 2u * (29u * 30u / 2u));
+  std::remove(fifo.c_str());
 }
 
 TEST(TraceSource, ReplaysTheBundledAzureTraceIntoANetwork) {

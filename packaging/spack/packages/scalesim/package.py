@@ -25,6 +25,8 @@ class Scalesim(CMakePackage, CudaPackage):
     variant("mpi", default=True, description="MPI transport for partitioned runs and parallel HDF5")
     variant("openmp", default=True, description="OpenMP threads inside each rank")
     variant("hdf5", default=True, description="HDF5 result files")
+    variant("compression", default=True,
+            description="gzip- and zstd-compressed traces read directly (zlib, zstd)")
     variant("analysis", default=False,
             description="Python run dependencies of share/scalesim/analysis (h5py, pandas, matplotlib)")
 
@@ -41,6 +43,8 @@ class Scalesim(CMakePackage, CudaPackage):
     depends_on("mpi", when="+mpi")
     depends_on("hdf5+mpi", when="+hdf5+mpi")
     depends_on("hdf5~mpi", when="+hdf5~mpi")
+    depends_on("zlib-api", when="+compression")
+    depends_on("zstd", when="+compression")
 
     depends_on("googletest", type="test")
     depends_on("py-h5py", type="test", when="+hdf5")
@@ -67,6 +71,7 @@ class Scalesim(CMakePackage, CudaPackage):
             self.define_from_variant("SCALESIM_WITH_MPI", "mpi"),
             self.define_from_variant("SCALESIM_WITH_OPENMP", "openmp"),
             self.define_from_variant("SCALESIM_WITH_HDF5", "hdf5"),
+            self.define_from_variant("SCALESIM_WITH_COMPRESSION", "compression"),
             self.define_from_variant("SCALESIM_WITH_CUDA", "cuda"),
             self.define("SCALESIM_BUILD_TESTS", self.run_tests),
             self.define("SCALESIM_BUILD_BENCH", False),

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ class Hdf5Group {
       : h_(std::move(handle)), xfer_(transfer), rank_(rank), parallel_(parallel) {}
   Hdf5Group group(const std::string& name) const;
 
+  // Writes or replaces the attribute (a run's status is written first and replaced at the end).
   void attribute(const std::string& name, const std::string& value) const;
   void attribute(const std::string& name, std::int64_t value) const;
   void attribute(const std::string& name, std::uint64_t value) const;
@@ -99,6 +101,9 @@ class Hdf5Group {
                          std::uint64_t chunk_rows, int deflate_level) const;
 
   hid_t id() const { return h_.get(); }
+  hid_t transfer() const { return xfer_; }
+  int rank() const { return rank_; }
+  bool parallel() const { return parallel_; }
 
  private:
   void write_by_root(const std::string& name, hid_t file_type, hid_t memory_type, const void* data,
@@ -110,6 +115,42 @@ class Hdf5Group {
   bool parallel_;
 };
 
+// A 1-D chunked, shuffle+deflate compressed compound dataset that grows as rows are written, so
+// a long table is written a chunk at a time and never held whole. Rows are in memory exactly as
+// in the file (the type's memory and file layouts agree).
+class Hdf5GrowingTable {
+ public:
+  // Creates `name` under `parent` with no rows (collective, like every metadata operation).
+  Hdf5GrowingTable(const Hdf5Group& parent, const std::string& name, const CompoundType& type,
+                   std::uint64_t chunk_rows, int deflate_level);
+  // One writer: rows [offset, offset + count), offset a multiple of chunk_rows; the table grows
+  // to hold them. Whole chunks are compressed here and handed to HDF5 ready-made.
+  void write(std::uint64_t offset, const void* rows, std::uint64_t count);
+  // Collective: every rank grows the table to `total` rows and writes its pieces (rows laid end
+  // to end, pieces in increasing offset order; a rank may write nothing).
+  void write_pieces(const void* rows, const std::vector<Hdf5Group::Piece>& pieces,
+                    std::uint64_t total);
+  std::uint64_t size() const { return size_; }
+  std::uint64_t chunk_rows() const { return chunk_; }
+  const Hdf5Group& dataset() const { return d_; }
+
+ private:
+  void grow(std::uint64_t rows);
+
+  Hdf5Group d_;
+  std::size_t element_;
+  H5Handle memory_type_;  // a copy: the caller's CompoundType may go
+  std::uint64_t chunk_;
+  int level_;
+  bool parallel_;
+  std::uint64_t size_ = 0;
+  std::vector<std::byte> shuffled_, compressed_;  // one chunk each, reused
+};
+
+// Debian's HDF5 library is not thread-safe: a thread that calls it while another thread may
+// (the results writer thread, trace readers on replication threads) holds this.
+std::mutex& hdf5_library_mutex();
+
 class Hdf5File {
  public:
   // Creates (truncates) `path`. With `parallel`, opens it with the MPI-IO driver on every rank of
@@ -117,6 +158,7 @@ class Hdf5File {
   Hdf5File(const std::string& path, bool parallel, int rank);
   Hdf5Group root() const;
   void close();  // flushes and closes; the file is complete on disk afterwards
+  void flush();  // what is written so far reaches the file: readable if the process then dies
 
  private:
   H5Handle file_;

@@ -1,5 +1,6 @@
 #include "queueing_network.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -233,13 +234,21 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       link.to = resolve(r.at("to"), r.string("to"), names);
       link.latency = r.duration_or("latency", 0);
       const double p = r.number("probability");
-      if (!(p >= 0 && p <= 1)) r.at("probability").fail("must lie in [0, 1]");
+      if (!(p >= 0 && std::isfinite(p))) {
+        r.at("probability").fail("must be a non-negative number (a share or a weight)");
+      }
       links.push_back(link);
       probs.push_back(p);
       total += p;
     }
+    if (!(total > 0 && std::isfinite(total))) {
+      routes.fail(total > 0 ? "route probabilities are too large to add up"
+                            : "route probabilities are all zero: no route can be taken");
+    }
+    // Weights such as 1, 1, 1 are shares of their total. Shares that already sum to 1 are kept
+    // as written, so such configs give the same results bit for bit.
     if (std::fabs(total - 1.0) > 1e-9) {
-      routes.fail("route probabilities sum to " + std::to_string(total) + ", not 1");
+      for (double& p : probs) p /= total;
     }
     if (by_load && links.size() < 2) node.at("routes").fail("balancing by load needs two routes");
     return Router(std::move(links), probs, interval, adaptive, rule, out);
@@ -667,10 +676,33 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     }
     check_slo_metrics(specs, headline_metrics(net, NetworkRun{}));
   }
+  const LpGraph g = net.lp_graph();
+  // An ensemble tells a member's answer from a new request by its sender, so every member must
+  // answer the ensemble itself; an answer sent elsewhere would never be joined.
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const auto* ens = std::get_if<Ensemble>(&net.components_[lp]);
+    if (ens == nullptr) continue;
+    const ConfigNode list = entries[lp].second.at("members");
+    for (std::size_t i = 0; i < ens->members().size(); ++i) {
+      const LpId member = ens->members()[i].to;
+      std::vector<LpId> targets;
+      for (const auto& e : g.edges) {
+        if (e.from == member) targets.push_back(e.to);
+      }
+      if (std::find(targets.begin(), targets.end(), lp) != targets.end()) continue;
+      const std::string where =
+          targets.empty() ? std::string("nowhere") : "'" + net.names_[targets.front()] + "'";
+      const std::string msg = "ensemble member '" + net.names_[member] + "' sends its answers to " +
+                              where + ", not back to the ensemble '" + net.names_[lp] +
+                              "': set its `to:` to " + net.names_[lp];
+      const ConfigNode& member_node = entries[member].second;
+      if (member_node.has("to")) member_node.at("to").fail(msg);
+      list[i].fail(msg);
+    }
+  }
   // Every component must be reachable from something that starts work (a source, a trace, a
   // drift monitor): anything else can never see an event, which is a mistake in the wiring.
   {
-    const LpGraph g = net.lp_graph();
     std::vector<std::vector<LpId>> next(net.lp_count());
     for (const auto& e : g.edges) next[e.from].push_back(e.to);
     std::vector<bool> seen(net.lp_count(), false);

@@ -95,17 +95,61 @@ TEST(Config, NonPositiveValuesAreRejected) {
   EXPECT_NE(error_for(y).find("must be at least 1"), std::string::npos);
 }
 
-TEST(Config, RouterProbabilitiesMustSumToOne) {
+std::string router_net(const std::string& w1, const std::string& w2, const std::string& w3) {
+  return "components:\n"
+         "  s: {type: source, arrivals: {process: poisson, rate: 100/s}, customers: 2000, to: r}\n"
+         "  r:\n"
+         "    type: router\n"
+         "    routes:\n"
+         "      - {to: a, probability: " +
+         w1 + "}\n      - {to: b, probability: " + w2 + "}\n      - {to: c, probability: " + w3 +
+         "}\n"
+         "  a: {type: station, service: {distribution: exponential, mean: 5ms}, to: k}\n"
+         "  b: {type: station, service: {distribution: exponential, mean: 5ms}, to: k}\n"
+         "  c: {type: station, service: {distribution: exponential, mean: 5ms}, to: k}\n"
+         "  k: {type: sink}\n";
+}
+
+TEST(Config, RouterWeightsAreNormalised) {
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(router_net("1", "1", "1")));
+  const Router& r = net.get<Router>("r");
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(r.probability(i), 1.0 / 3.0);
+  // 2:1:1 is the same router as 0.5/0.25/0.25 (exact in binary), so the runs match bit for bit.
+  auto weights = QueueingNetwork::from_config(ConfigNode::load_string(router_net("2", "1", "1")));
+  auto shares =
+      QueueingNetwork::from_config(ConfigNode::load_string(router_net("0.5", "0.25", "0.25")));
+  EXPECT_EQ(weights.get<Router>("r").probability(0), 0.5);
+  EXPECT_EQ(weights.get<Router>("r").probability(1), 0.25);
+  const NetworkRun a = simulate(weights, 3);
+  const NetworkRun b = simulate(shares, 3);
+  EXPECT_EQ(a.result_hash, b.result_hash);
+  EXPECT_GT(a.counters.events_processed, 0u);
+}
+
+TEST(Config, RouterWeightsMustBeNonNegativeAndNotAllZero) {
+  std::string e = error_for(router_net("1", "-1", "1"));
+  EXPECT_NE(e.find("net.yaml:7:30: 'components.r.routes[1].probability': must be a non-negative"),
+            std::string::npos)
+      << e;
+  e = error_for(router_net("0", "0", "0"));
+  EXPECT_NE(e.find("net.yaml:6:7: 'components.r.routes': route probabilities are all zero"),
+            std::string::npos)
+      << e;
+}
+
+TEST(Config, EnsembleMembersMustAnswerTheEnsemble) {
   const std::string e = error_for(R"(components:
-  s: {type: source, arrivals: {process: poisson, rate: 1/s}, customers: 5, to: r}
-  r:
-    type: router
-    routes:
-      - {to: k, probability: 0.5}
-      - {to: k, probability: 0.4}
+  s: {type: source, arrivals: {process: poisson, rate: 10/s}, customers: 5, to: e}
+  e:
+    type: ensemble
+    members: [a, b]
+    to: k
+  a: {type: station, service: {distribution: exponential, mean: 5ms}, to: e}
+  b: {type: station, service: {distribution: exponential, mean: 5ms}, to: k}
   k: {type: sink}
 )");
-  EXPECT_NE(e.find("net.yaml:6:7: 'components.r.routes': route probabilities sum to 0.9"),
+  EXPECT_NE(e.find("net.yaml:8:75: 'components.b.to': ensemble member 'b' sends its answers to "
+                   "'k', not back to the ensemble 'e'"),
             std::string::npos)
       << e;
 }

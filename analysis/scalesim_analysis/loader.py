@@ -251,18 +251,58 @@ def _histogram(group):
     return frame
 
 
+SWEEP_DATASETS = ("parameters", "points", "point_values", "metric_names", "mean", "half_width",
+                  "feasible")
+
+
 def _read_sweep(f):
-    """Every dataset below /sweep keyed by its path inside /sweep; None for a single run."""
+    """The sweep as tables keyed by name; None for a single run.
+
+    A `scalesim sweep` file (docs/hdf5-schema.md, "Sweep results files") gives one table,
+    `points`; any other table below /sweep is read as it is, by its path inside /sweep.
+    """
     if "sweep" not in f or not isinstance(f["sweep"], h5py.Group):
         return None
+    group = f["sweep"]
+    if all(name in group for name in SWEEP_DATASETS):
+        return {"points": _sweep_points(group)}
     tables = {}
 
     def collect(name, obj):
-        if isinstance(obj, h5py.Dataset):
+        if isinstance(obj, h5py.Dataset) and obj.ndim <= 1:
             tables[name] = _table(obj)
 
-    f["sweep"].visititems(collect)
+    group.visititems(collect)
     return tables or None
+
+
+def _sweep_points(group):
+    """One row per sweep point: each parameter's value, each metric's mean over the runs, its
+    confidence half width (column `METRIC half_width`) and `feasible`.
+
+    A parameter whose values are not all plain numbers (`bert-large`, `20s`) keeps its text.
+    The frame's attrs["parameters"] names the parameter columns, so plots need not guess them.
+    """
+    parameters = [decode_string(v) for v in group["parameters"][()].tolist()]
+    metrics = [decode_string(v) for v in group["metric_names"][()].tolist()]
+    numbers = np.asarray(group["point_values"][()], dtype=np.float64).reshape(-1, len(parameters))
+    texts = np.asarray(group["points"][()]).reshape(numbers.shape)
+    mean = np.asarray(group["mean"][()], dtype=np.float64).reshape(len(numbers), len(metrics))
+    half = np.asarray(group["half_width"][()], dtype=np.float64).reshape(mean.shape)
+    columns = {}
+    for k, name in enumerate(parameters):
+        column = numbers[:, k]
+        columns[name] = (column if np.isfinite(column).all()
+                         else [decode_string(v) for v in texts[:, k].tolist()])
+    for m, name in enumerate(metrics):
+        columns[name] = mean[:, m]
+    for m, name in enumerate(metrics):
+        columns[f"{name} half_width"] = half[:, m]
+    columns["feasible"] = np.asarray(group["feasible"][()]).astype(bool)
+    frame = pd.DataFrame(columns)
+    frame.attrs["parameters"] = parameters
+    frame.attrs["metrics"] = metrics
+    return frame
 
 
 def histogram_quantile(histogram, q):

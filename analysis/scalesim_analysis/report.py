@@ -291,7 +291,15 @@ def pareto_front(cost, latency):
 
 
 def sweep_parameters(frame):
-    """Numeric columns that vary and do not look like measured metrics: the swept knobs."""
+    """Numeric columns that vary and do not look like measured metrics: the swept knobs.
+
+    A table that names its parameters (attrs["parameters"], as a real sweep file's does) is
+    taken at its word, since metrics such as `gate.accepted_share` do not look like metrics.
+    """
+    named = frame.attrs.get("parameters")
+    if named is not None:
+        return [c for c in named if c in frame.columns
+                and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() > 1]
     return [c for c in frame.columns
             if pd.api.types.is_numeric_dtype(frame[c]) and not METRIC_PATTERN.search(str(c))
             and frame[c].nunique() > 1]

@@ -201,12 +201,17 @@ def simulator(r):
 
 
 def system(r):
+    slos = []  # the `slo` list of the last run metrics() made
+
     def metrics(args):
+        slos.clear()
         p = r.run(args + ["--json"])
         if p.returncode != 0:
             r.failures.append(f"{args}: exit {p.returncode}: {p.stderr}")
             return {}
-        return json.loads(p.stdout)["metrics"]
+        out = json.loads(p.stdout)
+        slos.extend(out.get("slo", []))
+        return out["metrics"]
     cfg = os.path.join(EXAMPLES, "replica_failures.yaml")
     m = metrics(["run", cfg])
     ok = m and m["bert.crashes"] > 0 and m["bert.failed_requests"] == 0 and abs(m["bert.availability"] - 120 / 140) < 0.05
@@ -216,9 +221,12 @@ def system(r):
              f"p99 {1000 * m.get('done.p99_latency_s', 0):.2f} ms", ok)
     m = metrics(["run", cfg, "--set", "components.bert.failures.in_flight=fail", "--set", "components.bert.replicas=1"])
     ok = m and m["bert.failed_requests"] > 0 and m["bert.outage_share"] > 0.1
+    # The config's two SLOs (availability, p99 latency) must both be reported, and both missed.
+    ok = ok and len(slos) == 2 and not any(s["met"] for s in slos)
     r.record("system", "same on 1 replica, in-flight requests fail",
              f"{m.get('bert.failed_requests', 0):.0f} requests failed, no replica up {100 * m.get('bert.outage_share', 0):.1f}% "
-             f"of the time, p99 {m.get('done.p99_latency_s', 0):.1f} s: both SLOs reported missed", ok)
+             f"of the time, p99 {m.get('done.p99_latency_s', 0):.1f} s: both SLOs reported missed", ok,
+             f"expected both SLOs reported missed, got {slos}")
     link = os.path.join(EXAMPLES, "link_outage.yaml")
     m = metrics(["run", link])
     ok = m and m["wan.held_requests"] > 0 and m["wan.failed_requests"] == 0

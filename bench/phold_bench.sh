@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 runs=${1:-5}
 bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
-peer=${PEER_PHOLD:-}
+peer=$(peer_path "${PEER_PHOLD:-}")
+[[ -n $peer ]] && make_peer_dir
 common="--mean 1.0 --lookahead 0.1 --remote 0.25"
 
 args_of() {
@@ -42,7 +43,7 @@ for set in a b c; do
     events=$(sed -E 's/.*"events":([0-9]+).*/\1/' <<<"$json")
     ours+=("$(sed -E 's/.*"events_per_s":([0-9.e+]+).*/\1/' <<<"$json")")
     if [[ -n $peer ]]; then
-      out=$("$peer" --synch=1 $(sed 's/--\([a-z-]*\) \([^ ]*\)/--\1=\2/g' <<<"$args $common") 2>&1)
+      out=$(peer_run "$peer" --synch=1 $(sed 's/--\([a-z-]*\) \([^ ]*\)/--\1=\2/g' <<<"$args $common") 2>&1)
       theirs+=("$(awk '/Event Rate \(events\/sec\)/{print $NF}' <<<"$out")")
     fi
   done

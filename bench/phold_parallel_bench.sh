@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 runs=${1:-3}
 bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
-peer=${PEER_PHOLD:-}
+peer=$(peer_path "${PEER_PHOLD:-}")
+[[ -n $peer ]] && make_peer_dir
 # Two ranks on two cores need no --oversubscribe, which would make Open MPI yield the CPU
 # while polling and add latency to every window.
 mpirun="mpirun --allow-run-as-root --bind-to none"
@@ -37,8 +38,8 @@ for start in 1 16; do
         s21+=("$($mpirun -n 2 $bin phold $args --threads 1 --json | rate_of)")
         s12+=("$($bin phold $args --threads 2 --json | rate_of)")
         if [[ -n $peer ]]; then
-          rc+=("$($mpirun -n 2 "$peer" --synch=2 $rargs 2>&1 | ross_rate)")
-          ro+=("$($mpirun -n 2 "$peer" --synch=3 --extramem=100000 $rargs 2>&1 | ross_rate)")
+          rc+=("$(peer_run $mpirun -n 2 "$peer" --synch=2 $rargs 2>&1 | ross_rate)")
+          ro+=("$(peer_run $mpirun -n 2 "$peer" --synch=3 --extramem=100000 $rargs 2>&1 | ross_rate)")
         fi
       done
       m11=$(printf '%s\n' "${s11[@]}" | median)

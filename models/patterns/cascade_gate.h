@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "patterns/confidence.h"
+#include "patterns/confidence_score.h"
 #include "queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -21,7 +21,7 @@ class CascadeGate {
  public:
   enum class Field : std::uint8_t { kNone, kSize, kAux };
 
-  CascadeGate(ConfidenceDistribution confidence, double threshold, Link accept, Link escalate,
+  CascadeGate(ConfidenceScoreDistribution confidence, double threshold, Link accept, Link escalate,
               SimTime interval = 0, bool adaptive = false, Field field = Field::kNone,
               double scale = 1.0)
       : confidence_(confidence),
@@ -51,7 +51,7 @@ class CascadeGate {
     ctx.schedule(to.to, to.latency, kCustomerArrives, ev.payload);
   }
 
-  const ConfidenceDistribution& confidence() const { return confidence_; }
+  const ConfidenceScoreDistribution& confidence() const { return confidence_; }
   double threshold() const { return threshold_; }
   Field field() const { return field_; }
   const Link& accept() const { return accept_; }
@@ -86,7 +86,7 @@ class CascadeGate {
   }
 
  private:
-  ConfidenceDistribution confidence_;
+  ConfidenceScoreDistribution confidence_;
   double threshold_;
   double accept_share_;
   Field field_;

@@ -572,7 +572,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
     const ConfigNode conf = node.at("confidence");
     CascadeGate::Field field = CascadeGate::Field::kNone;
     double scale = 1.0;
-    ConfidenceDistribution dist(1, 1);
+    ConfidenceScoreDistribution dist(1, 1);
     if (conf.has("field")) {
       conf.expect_keys({"field", "scale"});
       const std::string f = conf.string("field");
@@ -587,7 +587,7 @@ QueueingNetwork::Component build_component(const ConfigNode& node, const std::st
       }
       scale = conf.has("scale") ? conf.positive_number("scale") : 1.0;
     } else {
-      dist = ConfidenceDistribution::from_config(conf);
+      dist = ConfidenceScoreDistribution::from_config(conf);
     }
     return CascadeGate(dist, threshold, parse_link(node.at("accept"), names, self),
                        parse_link(node.at("escalate"), names, self), interval, adaptive, field,
@@ -1120,8 +1120,8 @@ std::string slo_value(const SloResult& r) {
 
 }  // namespace
 
-EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed, int replications,
-                                Transport& transport, int threads) {
+ReplicationSummary run_replications(const QueueingNetwork& base, std::uint64_t seed,
+                                    int replications, Transport& transport, int threads) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<int> mine;
   for (int i = 0; i < replications; ++i) {
@@ -1154,7 +1154,7 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
     w.put_vector(values[j]);
   }
   const auto all = transport.gather(w.bytes(), 0);
-  EnsembleResult e;
+  ReplicationSummary e;
   e.name = base.settings().name;
   e.seed = seed;
   e.replications = replications;
@@ -1181,8 +1181,8 @@ EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed,
   return e;
 }
 
-std::string summary_text(const EnsembleResult& e) {
-  std::string s = "ScaleSim ensemble: " + e.name + ", " + std::to_string(e.replications) +
+std::string summary_text(const ReplicationSummary& e) {
+  std::string s = "ScaleSim replications: " + e.name + ", " + std::to_string(e.replications) +
                   " replications (seeds " + std::to_string(e.seed) + ".." +
                   std::to_string(e.seed + static_cast<std::uint64_t>(e.replications) - 1) +
                   ") on " + std::to_string(e.ranks) + " ranks x " + std::to_string(e.threads) +
@@ -1198,7 +1198,7 @@ std::string summary_text(const EnsembleResult& e) {
   return s;
 }
 
-void write_json(JsonWriter& out, const EnsembleResult& e) {
+void write_json(JsonWriter& out, const ReplicationSummary& e) {
   out.begin_object();
   out.value("name", e.name);
   out.value("version", SCALESIM_VERSION);

@@ -130,10 +130,11 @@ NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed);
 // that is one). Results are identical to the sequential run; they are complete on rank 0.
 NetworkRun simulate(QueueingNetwork& net, std::uint64_t seed, Transport& transport,
                     const ParallelOptions& options);
-// Ensemble mode: K independent replications (replication i uses seed + i, so any one can be
-// rerun alone), spread over ranks x threads with no synchronisation; per-metric means and 99%
-// Student-t intervals across replications. Complete on rank 0.
-struct EnsembleResult {
+// Replications (`run --replications K`; not the `ensemble` component): K independent runs
+// (replication i uses seed + i, so any one can be rerun alone), spread over ranks x threads with no
+// synchronisation; per-metric means and 99% Student-t intervals across replications. Complete on
+// rank 0.
+struct ReplicationSummary {
   std::string name;
   std::uint64_t seed = 0;
   int replications = 0;
@@ -145,10 +146,10 @@ struct EnsembleResult {
   std::vector<std::uint64_t> hashes;        // result hash of each replication
   std::uint64_t result_hash = 0;            // over the replication hashes, in order
 };
-EnsembleResult run_replications(const QueueingNetwork& base, std::uint64_t seed, int replications,
-                                Transport& transport, int threads);
-std::string summary_text(const EnsembleResult& e);
-void write_json(JsonWriter& out, const EnsembleResult& e);
+ReplicationSummary run_replications(const QueueingNetwork& base, std::uint64_t seed,
+                                    int replications, Transport& transport, int threads);
+std::string summary_text(const ReplicationSummary& e);
+void write_json(JsonWriter& out, const ReplicationSummary& e);
 
 // The metrics a run reports, in a fixed order: per component (stations, servers, gates, sinks)
 // and the topology's cost ("cost.per_hour", "cost.per_million_requests",

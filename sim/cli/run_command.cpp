@@ -59,7 +59,7 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       "threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")(
       "partition", po::value(&partition)->default_value(partition), "metis or block")(
       "replications", po::value(&replications),
-      "ensemble mode: K independent replications (seeds seed..seed+K-1) over ranks x threads, "
+      "K independent replications (seeds seed..seed+K-1) over ranks x threads, "
       "merged with 99% confidence intervals")("stats", "print per-rank counters of a parallel run")(
       "sort-trace",
       "sort every trace by time in memory instead of rejecting one out of order (sets sort: true "
@@ -146,7 +146,7 @@ int run_command(const std::vector<std::string>& args, Transport& transport) {
       return kExitUsage;
     }
     if (vm.count("replications")) {
-      const EnsembleResult e =
+      const ReplicationSummary e =
           run_replications(net, net.settings().seed, replications, transport, threads);
       write_json(j, e);
       text = summary_text(e);

@@ -127,8 +127,8 @@ if r and (r["events"] != 0 or r["events_past_end"] != 16):
 r = same_everywhere("a rank owning no LP", ["phold", "--nlp", "3", "--start-events", "2", "--end", "30",
                                             "--per-lp", "--json"])
 
-# Ensemble mode: replications spread over ranks x threads, merged identically.
-same_everywhere("ensemble", ["run", os.path.join(here, "router_network.yaml"), "--replications", "5", "--json"])
+# Replications (--replications): spread over ranks x threads, merged identically.
+same_everywhere("replications", ["run", os.path.join(here, "router_network.yaml"), "--replications", "5", "--json"])
 
 # A zero-latency edge cut by a block partition is refused, naming the edge.
 if args.mpiexec and args.max_ranks >= 2:

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "patterns/confidence.h"
+#include "patterns/confidence_score.h"
 #include "patterns/slo.h"
 #include "queueing/queueing_network.h"
 #include "scalesim/stats/welford.h"
@@ -13,7 +13,7 @@ namespace {
 
 TEST(Confidence, BetaSamplesHaveTheBetaMeanAndVariance) {
   for (const auto& [a, b] : {std::pair{7.2, 1.0}, std::pair{0.5, 0.5}, std::pair{2.0, 5.0}}) {
-    const ConfidenceDistribution d(a, b);
+    const ConfidenceScoreDistribution d(a, b);
     LpRandom rng(42, 3);
     Welford w;
     constexpr int kSamples = 200000;
@@ -33,9 +33,9 @@ TEST(Confidence, BetaSamplesHaveTheBetaMeanAndVariance) {
 
 TEST(Confidence, SurvivalMatchesClosedForms) {
   // Beta(a, 1): P(X >= t) = 1 - t^a; uniform: 1 - t.
-  const ConfidenceDistribution d(7.2, 1);
+  const ConfidenceScoreDistribution d(7.2, 1);
   for (double t : {0.1, 0.5, 0.8, 0.95}) EXPECT_NEAR(d.survival(t), 1 - std::pow(t, 7.2), 1e-12);
-  const ConfidenceDistribution u(1, 1);
+  const ConfidenceScoreDistribution u(1, 1);
   EXPECT_NEAR(u.survival(0.3), 0.7, 1e-12);
   EXPECT_EQ(d.survival(0), 1.0);
   EXPECT_EQ(d.survival(1), 0.0);

@@ -1,5 +1,6 @@
-// The confidence a fast model reports for a request, as a distribution on [0, 1]: Beta(a, b)
-// (uniform is Beta(1, 1)). Sampled by the ratio of two gamma variates (Marsaglia and Tsang's
+// The confidence score a fast model reports for a request, as a distribution on [0, 1]:
+// Beta(a, b) (uniform is Beta(1, 1)). Not a confidence interval (scalesim/stats/confidence.h
+// has those). Sampled by the ratio of two gamma variates (Marsaglia and Tsang's
 // method), so a draw costs a few normal and uniform numbers and no table.
 #pragma once
 
@@ -11,9 +12,9 @@
 
 namespace scalesim {
 
-class ConfidenceDistribution {
+class ConfidenceScoreDistribution {
  public:
-  ConfidenceDistribution(double alpha = 1, double beta = 1) : alpha_(alpha), beta_(beta) {}
+  ConfidenceScoreDistribution(double alpha = 1, double beta = 1) : alpha_(alpha), beta_(beta) {}
 
   double sample(LpRandom& rng) const {
     const double x = gamma(rng, alpha_);
@@ -29,7 +30,7 @@ class ConfidenceDistribution {
   std::string describe() const;
 
   // {distribution: beta, alpha: A, beta: B} or {distribution: uniform}.
-  static ConfidenceDistribution from_config(const ConfigNode& node);
+  static ConfidenceScoreDistribution from_config(const ConfigNode& node);
 
  private:
   static double gamma(LpRandom& rng, double shape) {

@@ -1,23 +1,23 @@
-#include "patterns/confidence.h"
+#include "patterns/confidence_score.h"
 
 #include <boost/math/special_functions/beta.hpp>
 #include <cstdio>
 
 namespace scalesim {
 
-double ConfidenceDistribution::survival(double t) const {
+double ConfidenceScoreDistribution::survival(double t) const {
   if (t <= 0) return 1.0;
   if (t >= 1) return 0.0;
   return boost::math::ibetac(alpha_, beta_, t);
 }
 
-std::string ConfidenceDistribution::describe() const {
+std::string ConfidenceScoreDistribution::describe() const {
   char buf[64];
   std::snprintf(buf, sizeof buf, "beta(%g, %g)", alpha_, beta_);
   return buf;
 }
 
-ConfidenceDistribution ConfidenceDistribution::from_config(const ConfigNode& node) {
+ConfidenceScoreDistribution ConfidenceScoreDistribution::from_config(const ConfigNode& node) {
   node.expect_keys({"distribution", "alpha", "beta"});
   const std::string kind = node.string("distribution");
   if (kind == "uniform") {

@@ -358,59 +358,41 @@ class Bench {
     finish_flops(r);
   }
 
+  // One strided batched GEMM case: C (m x n) = op(A) B for each batch entry, with A stored
+  // k x m when transposed (m x k otherwise) and B stored k x n.
+  void batched_gemm(const Precision& p, const std::string& name, cublasOperation_t transa,
+                    long long m, long long n, long long k, long long batch, std::uint32_t seed) {
+    const float alpha = 1, beta = 0;
+    const long long sa = m * k, sb = k * n, sc = m * n;
+    const std::size_t a_bytes = std::size_t(sa * batch) * p.bytes;
+    const std::size_t b_bytes = std::size_t(sb * batch) * p.bytes;
+    const std::size_t copies = rotation(a_bytes, b_bytes);
+    fill(pool_a_.get(), copies * round_up(a_bytes), p.name, seed);
+    fill(pool_b_.get(), copies * round_up(b_bytes), p.name, seed + 1);
+    fits(std::size_t(sc * batch) * p.bytes);
+    const int lda = int(transa == CUBLAS_OP_T ? k : m);
+    std::size_t turn = 0;
+    const auto op = [&] {
+      const std::size_t i = turn++ % copies;
+      check(cublasGemmStridedBatchedEx(blas_, transa, CUBLAS_OP_N, int(m), int(n), int(k), &alpha,
+                                       at(pool_a_, i * round_up(a_bytes)), p.type, lda, sa,
+                                       at(pool_b_, i * round_up(b_bytes)), p.type, int(k), sb,
+                                       &beta, pool_c_.get(), p.type, int(m), sc, int(batch),
+                                       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            "cublasGemmStridedBatchedEx");
+    };
+    Row r = shape_row("batched_gemm", name, p.name, m, n, k, batch, p.bytes, p.bytes);
+    r.time = time_op(stream_, op, quick_);
+    finish_flops(r);
+  }
+
   // Attention of one layer as unfused batched GEMMs, one batch entry per (sequence, head):
   // scores = K^T Q (keys x queries, inner dimension head_dim), then out = V P (head_dim x
   // queries, inner dimension keys).
   void attention(const Precision& p, const char* name, long long queries, long long keys,
                  long long head_dim, long long batch) {
-    const float alpha = 1, beta = 0;
-    {
-      const long long sa = keys * head_dim, sb = queries * head_dim, sc = keys * queries;
-      const std::size_t a_bytes = std::size_t(sa * batch) * p.bytes;
-      const std::size_t b_bytes = std::size_t(sb * batch) * p.bytes;
-      const std::size_t copies = rotation(a_bytes, b_bytes);
-      fill(pool_a_.get(), copies * round_up(a_bytes), p.name, 3);
-      fill(pool_b_.get(), copies * round_up(b_bytes), p.name, 4);
-      fits(std::size_t(sc * batch) * p.bytes);
-      std::size_t turn = 0;
-      const auto op = [&] {
-        const std::size_t i = turn++ % copies;
-        check(cublasGemmStridedBatchedEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, int(keys), int(queries),
-                                         int(head_dim), &alpha, at(pool_a_, i * round_up(a_bytes)),
-                                         p.type, int(head_dim), sa,
-                                         at(pool_b_, i * round_up(b_bytes)), p.type, int(head_dim),
-                                         sb, &beta, pool_c_.get(), p.type, int(keys), sc,
-                                         int(batch), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-              "cublasGemmStridedBatchedEx (scores)");
-      };
-      Row r = shape_row("batched_gemm", std::string(name) + " QK^T", p.name, keys, queries,
-                        head_dim, batch, p.bytes, p.bytes);
-      r.time = time_op(stream_, op, quick_);
-      finish_flops(r);
-    }
-    {
-      const long long sa = head_dim * keys, sb = keys * queries, sc = head_dim * queries;
-      const std::size_t a_bytes = std::size_t(sa * batch) * p.bytes;
-      const std::size_t b_bytes = std::size_t(sb * batch) * p.bytes;
-      const std::size_t copies = rotation(a_bytes, b_bytes);
-      fill(pool_a_.get(), copies * round_up(a_bytes), p.name, 5);
-      fill(pool_b_.get(), copies * round_up(b_bytes), p.name, 6);
-      fits(std::size_t(sc * batch) * p.bytes);
-      std::size_t turn = 0;
-      const auto op = [&] {
-        const std::size_t i = turn++ % copies;
-        check(cublasGemmStridedBatchedEx(
-                  blas_, CUBLAS_OP_N, CUBLAS_OP_N, int(head_dim), int(queries), int(keys), &alpha,
-                  at(pool_a_, i * round_up(a_bytes)), p.type, int(head_dim), sa,
-                  at(pool_b_, i * round_up(b_bytes)), p.type, int(keys), sb, &beta, pool_c_.get(),
-                  p.type, int(head_dim), sc, int(batch), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-              "cublasGemmStridedBatchedEx (PV)");
-      };
-      Row r = shape_row("batched_gemm", std::string(name) + " PV", p.name, head_dim, queries, keys,
-                        batch, p.bytes, p.bytes);
-      r.time = time_op(stream_, op, quick_);
-      finish_flops(r);
-    }
+    batched_gemm(p, std::string(name) + " QK^T", CUBLAS_OP_T, keys, queries, head_dim, batch, 3);
+    batched_gemm(p, std::string(name) + " PV", CUBLAS_OP_N, head_dim, queries, keys, batch, 5);
   }
 
   void hbm(std::size_t floats_per_array) {

@@ -28,6 +28,20 @@ H5Handle scalar_space() {
   return H5Handle(H5Screate(H5S_SCALAR), H5Sclose, "create a scalar dataspace");
 }
 
+// Selects `pieces` (n rows in all) of a 1-D dataset's file space; with none, nothing in memory
+// either (a rank that writes nothing still joins a collective write).
+void select_pieces(const H5Handle& file_space, const H5Handle& mem, hsize_t n,
+                   const std::vector<Hdf5Group::Piece>& pieces) {
+  check(H5Sselect_none(file_space.get()), "select nothing");
+  if (n == 0) check(H5Sselect_none(mem.get()), "select nothing");
+  for (const auto& p : pieces) {
+    if (p.count == 0) continue;
+    const hsize_t start = p.offset, count = p.count;
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr),
+          "select a slice");
+  }
+}
+
 H5Handle string_type(std::size_t length) {
   H5Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "copy the string type");
   check(H5Tset_size(t.get(), std::max<std::size_t>(length, 1)), "size a string type");
@@ -340,14 +354,7 @@ Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& t
   for (const auto& p : pieces) n += p.count;
   const H5Handle mem(H5Screate_simple(1, &n, nullptr), H5Sclose, "create a dataspace");
   H5Handle file_space(H5Dget_space(d.get()), H5Sclose, "get a dataspace");
-  check(H5Sselect_none(file_space.get()), "select nothing");
-  if (n == 0) check(H5Sselect_none(mem.get()), "select nothing");
-  for (const auto& p : pieces) {
-    if (p.count == 0) continue;
-    const hsize_t start = p.offset, count = p.count;
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr),
-          "select a slice");
-  }
+  select_pieces(file_space, mem, n, pieces);
   check(H5Dwrite(d.get(), type.memory(), mem.get(), file_space.get(), xfer_, rows),
         "write dataset " + name);
   return Hdf5Group(std::move(d), xfer_, rank_, parallel_);
@@ -410,14 +417,7 @@ void Hdf5GrowingTable::write_pieces(const void* rows, const std::vector<Hdf5Grou
   const hsize_t mem_n = std::max<hsize_t>(n, 1);
   const H5Handle mem(H5Screate_simple(1, &mem_n, nullptr), H5Sclose, "create a dataspace");
   const H5Handle file_space(H5Dget_space(d_.id()), H5Sclose, "get a dataspace");
-  check(H5Sselect_none(file_space.get()), "select nothing");
-  if (n == 0) check(H5Sselect_none(mem.get()), "select nothing");
-  for (const auto& p : pieces) {
-    if (p.count == 0) continue;
-    const hsize_t start = p.offset, count = p.count;
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_OR, &start, nullptr, &count, nullptr),
-          "select a slice");
-  }
+  select_pieces(file_space, mem, n, pieces);
   check(H5Dwrite(d_.id(), memory_type_.get(), mem.get(), file_space.get(), d_.transfer(), rows),
         "write a table");
 }

@@ -14,12 +14,12 @@
 namespace scalesim::hardware {
 namespace {
 
-const Catalog& catalog() {
+const Catalog& shipped_catalog() {
   static const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
   return c;
 }
 
-std::string write(const std::string& name, const std::string& text) {
+std::string write_microbench_file(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   return path.string();
@@ -30,7 +30,7 @@ constexpr const char* kHeader =
     "unit,note\n";
 
 TEST(GpuMicrobenchmark, PredictsEachCaseThroughTheRoofline) {
-  const std::string path = write(
+  const std::string path = write_microbench_file(
       "scalesim_microbench_ok.csv",
       std::string("# device: Test GPU\n# catalog_gpu: H100-SXM5-80GB\n") + kHeader +
           // 8192^3 bf16 GEMM: compute-bound, near the fitted peak efficiency.
@@ -51,11 +51,11 @@ TEST(GpuMicrobenchmark, PredictsEachCaseThroughTheRoofline) {
   const MicrobenchFile f = read_microbenchmark(path);
   EXPECT_EQ(f.meta_value("device"), "Test GPU");
   ASSERT_EQ(f.cases.size(), 7u);
-  const auto rows = compare_microbenchmark(catalog(), f);
+  const auto rows = compare_microbenchmark(shipped_catalog(), f);
   ASSERT_EQ(rows.size(), 7u);
 
-  const GpuSpec gpu = catalog().gpu_or_mig("H100-SXM5-80GB");
-  const ArchitectureEfficiency eff = catalog().efficiency(gpu.architecture);
+  const GpuSpec gpu = shipped_catalog().gpu_or_mig("H100-SXM5-80GB");
+  const ArchitectureEfficiency eff = shipped_catalog().efficiency(gpu.architecture);
   const double peak = gpu.peak(Precision::kBf16) / 1e12;
   // A big GEMM reaches almost e_max of peak, never more.
   ASSERT_TRUE(rows[0].predicted);
@@ -86,9 +86,9 @@ TEST(GpuMicrobenchmark, PredictsEachCaseThroughTheRoofline) {
 }
 
 TEST(GpuMicrobenchmark, BadFilesNameFileLineAndColumn) {
-  const std::string bad_number = write("scalesim_microbench_bad.csv",
-                                       std::string("# catalog_gpu: H100-SXM5-80GB\n") + kHeader +
-                                           "G,gemm,x,bf16,8,8,8,1,1024,384,abc,1,1,1,TFLOP/s,\n");
+  const std::string bad_number = write_microbench_file(
+      "scalesim_microbench_bad.csv", std::string("# catalog_gpu: H100-SXM5-80GB\n") + kHeader +
+                                         "G,gemm,x,bf16,8,8,8,1,1024,384,abc,1,1,1,TFLOP/s,\n");
   try {
     (void)read_microbenchmark(bad_number);
     FAIL() << "expected an error";
@@ -97,16 +97,16 @@ TEST(GpuMicrobenchmark, BadFilesNameFileLineAndColumn) {
               std::string::npos)
         << e.what();
   }
-  const std::string bad_unit =
-      write("scalesim_microbench_unit.csv",
-            std::string(kHeader) + "G,gemm,x,bf16,8,8,8,1,1024,384,1e-6,1,1,1,furlongs,\n");
+  const std::string bad_unit = write_microbench_file(
+      "scalesim_microbench_unit.csv",
+      std::string(kHeader) + "G,gemm,x,bf16,8,8,8,1,1024,384,1e-6,1,1,1,furlongs,\n");
   EXPECT_THROW((void)read_microbenchmark(bad_unit), CatalogError);
   // No catalog GPU named: the comparison says what is missing.
-  const MicrobenchFile f = read_microbenchmark(
-      write("scalesim_microbench_nogpu.csv",
-            std::string(kHeader) + "G,stream,copy,fp32,0,0,0,1,0,1e9,1e-3,1e-3,1e-3,1000,GB/s,\n"));
+  const MicrobenchFile f = read_microbenchmark(write_microbench_file(
+      "scalesim_microbench_nogpu.csv",
+      std::string(kHeader) + "G,stream,copy,fp32,0,0,0,1,0,1e9,1e-3,1e-3,1e-3,1000,GB/s,\n"));
   try {
-    (void)compare_microbenchmark(catalog(), f);
+    (void)compare_microbenchmark(shipped_catalog(), f);
     FAIL() << "expected an error";
   } catch (const CatalogError& e) {
     EXPECT_NE(std::string(e.what()).find("catalog_gpu"), std::string::npos) << e.what();

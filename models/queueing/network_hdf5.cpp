@@ -21,10 +21,9 @@
 #endif
 
 namespace scalesim {
-namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kDeflateLevel = 1;  // fast; the shuffle filter does most of the work
+// Named (not anonymous): ResultsFile::Impl holds these rows, and a unity build would otherwise
+// give a class with external linkage a member of internal-linkage type.
+namespace results_rows {
 
 // A /requests row, packed (37 bytes) in memory exactly as in the file: parallel HDF5 writes
 // through compression filters only when no datatype conversion is needed.
@@ -40,6 +39,14 @@ struct RequestRow {
 };
 #pragma pack(pop)
 static_assert(sizeof(RequestRow) == 37);
+
+}  // namespace results_rows
+using results_rows::RequestRow;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kDeflateLevel = 1;  // fast; the shuffle filter does most of the work
 
 struct SummaryRow {
   char name[64];

@@ -14,11 +14,8 @@
 #include <thread>
 #include <tuple>
 
+#include "scalesim/build_info.h"
 #include "scalesim/io/hdf5_file.h"
-
-#ifndef SCALESIM_GIT_REVISION
-#define SCALESIM_GIT_REVISION "unknown"
-#endif
 
 namespace scalesim {
 // Named (not anonymous): ResultsFile::Impl holds these rows, and a unity build would otherwise
@@ -179,7 +176,7 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
                     const std::string& status) {
   {
     root.attribute("scalesim_version", std::string(SCALESIM_VERSION));
-    root.attribute("git_revision", std::string(SCALESIM_GIT_REVISION));
+    root.attribute("git_revision", std::string(git_revision()));
     root.attribute("name", net.settings().name);
     root.attribute("seed", net.settings().seed);
     root.attribute("ranks", std::int64_t{run.ranks});

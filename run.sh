@@ -10,7 +10,7 @@ mkdir -p results
 # The default: an LLM cascade replaying the bundled Azure LLM trace (data/README.md).
 scenario=${SCALESIM_SCENARIO:-configs/examples/llm_cascade_azure.yaml}
 echo
-./build/default/sim/cli/scalesim run "$scenario" -o results/demo.h5
+./build/default/cli/scalesim run "$scenario" -o results/demo.h5
 /usr/bin/python3 analysis/scalesim-report results/demo.h5 -o results/demo-report >/dev/null
 echo
 echo "Results: results/demo.h5 (schema: docs/hdf5-schema.md)"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 reps=${1:-3}
-scalesim=${SCALESIM:-build/default/sim/cli/scalesim}
+scalesim=${SCALESIM:-build/default/cli/scalesim}
 for n in "${2:-1000000}" "${3:-10000000}"; do
   rates=() rss=()
   for ((i = 0; i < reps; i++)); do

@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "event_queue/calendar_queue.h"
-#include "event_queue/dary_heap.h"
+#include "scalesim/event_queue/calendar_queue.h"
+#include "scalesim/event_queue/dary_heap.h"
 #include "scalesim/random.h"
 
 namespace scalesim {

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 runs=${1:-5}
 n=${2:-2000000}
-bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
+bin=${SCALESIM_BIN:-build/default/cli/scalesim}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cat >"$dir/bench.yaml" <<YAML

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "mc/mc_backend.h"
 #include "mc_test_models.h"
+#include "sweep/mc/mc_backend.h"
 
 namespace {
 

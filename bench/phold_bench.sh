@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 runs=${1:-5}
-bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
+bin=${SCALESIM_BIN:-build/default/cli/scalesim}
 peer=$(peer_path "${PEER_PHOLD:-}")
 [[ -n $peer ]] && make_peer_dir
 common="--mean 1.0 --lookahead 0.1 --remote 0.25"

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 runs=${1:-3}
-bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
+bin=${SCALESIM_BIN:-build/default/cli/scalesim}
 peer=$(peer_path "${PEER_PHOLD:-}")
 [[ -n $peer ]] && make_peer_dir
 # Two ranks on two cores need no --oversubscribe, which would make Open MPI yield the CPU

@@ -12,7 +12,7 @@ runs=${1:-3}
 shift || true
 sizes=("$@")
 ((${#sizes[@]})) || sizes=(10000000 100000000)
-bin=${SCALESIM_BIN:-build/default/sim/cli/scalesim}
+bin=${SCALESIM_BIN:-build/default/cli/scalesim}
 dir=${BENCH_DIR:-$(mktemp -d)}
 trap 'rm -rf "$dir"' EXIT
 cfg=(configs/patterns/cascade.yaml --set end.time=100000000s --threads 1)

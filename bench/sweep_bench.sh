@@ -10,7 +10,7 @@ source bench/common.sh
 reps=${1:-3}
 threads=${2:-$(nproc)}
 build=${BUILD:-build/default}
-scalesim=${SCALESIM:-$build/sim/cli/scalesim}
+scalesim=${SCALESIM:-$build/cli/scalesim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -3,10 +3,10 @@
 # CSV file (datetimes, as bundled), then gzip, zstd and HDF5 (`scalesim trace convert`), each
 # read through with `scalesim trace read` (every row parsed and checked, as a run reads it) and
 # replayed by `scalesim run` into a sink. Best of 3; one core.
-# Usage: bench/trace_input_bench.sh [SCALESIM] [TILES]  (default build/default/sim/cli/scalesim, 517)
+# Usage: bench/trace_input_bench.sh [SCALESIM] [TILES]  (default build/default/cli/scalesim, 517)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-scalesim=${1:-$here/build/default/sim/cli/scalesim}
+scalesim=${1:-$here/build/default/cli/scalesim}
 tiles=${2:-517}
 work=$(mktemp -d "${TMPDIR:-/tmp}/trace-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,11 +1,10 @@
 # `cmake --install <build> --prefix P` lays out:
 #   P/bin/scalesim
 #   P/lib/libscalesim_{core,hardware,models,mc,sweep}.a
-#   P/include/scalesim/...               the engine's public headers (sim/include/scalesim)
-#   P/include/scalesim/sim/event_queue/  engine headers the public ones include as "event_queue/..."
+#   P/include/scalesim/...               the engine's public headers, included as "scalesim/..."
 #   P/include/scalesim/hardware/...      included as "hardware/..."
-#   P/include/scalesim/models/...        included as "queueing/...", "patterns/...", ...
-#   P/include/scalesim/sweep/...         included as "sweep_spec.h", "mc/..."
+#   P/include/scalesim/models/...        included as "models/queueing/...", ...
+#   P/include/scalesim/sweep/...         included as "sweep/sweep_spec.h", "sweep/mc/..."
 #   P/lib/cmake/ScaleSim/                ScaleSimConfig.cmake, ...Version, ...Targets, Find modules
 #   P/share/scalesim/{configs,docs,jobscripts,analysis}
 # External projects use it with find_package(ScaleSim) and link ScaleSim::core, ScaleSim::hardware,
@@ -52,11 +51,11 @@ function(_scalesim_install_interface target)
 endfunction()
 
 set(_inc ${CMAKE_INSTALL_INCLUDEDIR})
-_scalesim_install_interface(scalesim_core ${_inc} ${_inc}/scalesim/sim)
+_scalesim_install_interface(scalesim_core ${_inc})
 _scalesim_install_interface(scalesim_hardware ${_inc}/scalesim)
-_scalesim_install_interface(scalesim_models ${_inc}/scalesim/models)
-_scalesim_install_interface(scalesim_mc ${_inc}/scalesim/sweep)
-_scalesim_install_interface(scalesim_sweep ${_inc}/scalesim/sweep)
+_scalesim_install_interface(scalesim_models ${_inc}/scalesim)
+_scalesim_install_interface(scalesim_mc ${_inc}/scalesim)
+_scalesim_install_interface(scalesim_sweep ${_inc}/scalesim)
 
 set_target_properties(scalesim_core PROPERTIES EXPORT_NAME core)
 set_target_properties(scalesim_hardware PROPERTIES EXPORT_NAME hardware)
@@ -79,7 +78,6 @@ install(TARGETS scalesim_core scalesim_hardware scalesim_models scalesim_mc scal
 # Headers, in the layout the include directories above expect.
 set(_hdr FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp" PATTERN "*.cuh")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sim/include/ DESTINATION ${_inc} ${_hdr})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/sim/event_queue DESTINATION ${_inc}/scalesim/sim ${_hdr})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/hardware DESTINATION ${_inc}/scalesim ${_hdr})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${_inc}/scalesim/models ${_hdr})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sweep/ DESTINATION ${_inc}/scalesim/sweep ${_hdr})

@@ -1,4 +1,4 @@
-#include "backends.h"
+#include "sweep/backends.h"
 
 #include <cmath>
 #include <map>

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "mc_mapping.h"
-#include "sweep_driver.h"
+#include "sweep/mc_mapping.h"
+#include "sweep/sweep_driver.h"
 
 namespace scalesim {
 

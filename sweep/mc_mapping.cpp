@@ -1,4 +1,4 @@
-#include "mc_mapping.h"
+#include "sweep/mc_mapping.h"
 
 #include <algorithm>
 #include <cmath>

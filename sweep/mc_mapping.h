@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "mc/mc_backend.h"
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
+#include "sweep/mc/mc_backend.h"
 
 namespace scalesim {
 

@@ -1,4 +1,4 @@
-#include "sweep_driver.h"
+#include "sweep/sweep_driver.h"
 
 #include <unistd.h>
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "scalesim/parallel/transport.h"
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 namespace scalesim {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "scalesim/io/hdf5_file.h"
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 namespace scalesim {
 namespace {

@@ -22,7 +22,7 @@
 #include <unordered_set>
 
 #include "scalesim/result_hash.h"
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 namespace scalesim {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 namespace scalesim {
 

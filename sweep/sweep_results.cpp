@@ -1,6 +1,6 @@
 // Sweep summaries: per-point means and Student-t intervals, feasibility, the optimum, and the
 // JSON form of a finished sweep.
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 #include <algorithm>
 #include <charconv>

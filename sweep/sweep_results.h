@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 namespace scalesim {
 

@@ -1,5 +1,5 @@
 // Loading and checking a sweep spec (docs/sweeps.md), and generating its points.
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 #include <algorithm>
 #include <charconv>

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "patterns/slo.h"
+#include "models/patterns/slo.h"
 #include "scalesim/config/config_node.h"
 
 namespace scalesim {

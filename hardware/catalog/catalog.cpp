@@ -247,35 +247,6 @@ const std::map<std::string, ConfigNode, std::less<>>& Catalog::section(
   return it == sections_.end() ? kEmpty : it->second;
 }
 
-const ModelProfile& model_at(const ConfigNode& node, const Catalog& catalog) {
-  try {
-    return catalog.model(node.string("model"));
-  } catch (const CatalogError& e) {
-    node.at("model").fail(e.what());
-  }
-}
-
-GpuPerformance performance_at(const ConfigNode& node, const Catalog& catalog,
-                              const std::string& default_stack) {
-  const std::string stack = node.string_or("software", default_stack);
-  try {
-    return catalog.performance(node.string("gpu"), stack);
-  } catch (const CatalogError& e) {
-    const bool stack_missing = node.has("software") && !catalog.stacks().contains(stack);
-    node.at(stack_missing ? "software" : "gpu").fail(e.what());
-  }
-}
-
-Precision precision_at(const ConfigNode& node, Precision fallback) {
-  const auto p = node.find("precision");
-  if (!p) return fallback;
-  const auto parsed = parse_precision(p->as_string());
-  if (!parsed) {
-    p->fail("unknown precision '" + p->as_string() + "'; use fp32, tf32, fp16, bf16, int8 or amp");
-  }
-  return *parsed;
-}
-
 std::vector<std::string> Catalog::architectures() const {
   std::vector<std::string> out;
   for (const auto& [name, node] : architecture_nodes_) out.push_back(name);

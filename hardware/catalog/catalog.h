@@ -76,14 +76,6 @@ class Catalog {
   std::string dir_;
 };
 
-// Lookups for components' configs: a miss is a ConfigError at the key (`model`, or `gpu` /
-// `software`) with the catalog's "did you mean".
-const ModelProfile& model_at(const ConfigNode& node, const Catalog& catalog);
-GpuPerformance performance_at(const ConfigNode& node, const Catalog& catalog,
-                              const std::string& default_stack);
-// `precision:` if given (amp = fp16), else `fallback`.
-Precision precision_at(const ConfigNode& node, Precision fallback);
-
 // Parses an efficiency block (common or per architecture) over `base`.
 ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency base, const ConfigNode& node);
 

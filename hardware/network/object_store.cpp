@@ -29,8 +29,12 @@ SimTime ObjectStore::get_time(double bytes) const {
 
 SimTime ObjectStore::parallel_get_time(double bytes, std::uint32_t streams) const {
   if (streams == 0) throw std::invalid_argument("ObjectStore: at least one stream is needed");
-  const double rate = std::min(streams * spec_.stream_bandwidth, client_cap_);
-  return spec_.first_byte_latency + serialization_time(bytes, rate);
+  return spec_.first_byte_latency + serialization_time(bytes, bandwidth(streams));
+}
+
+double ObjectStore::bandwidth(std::uint32_t streams) const {
+  if (streams == 0) throw std::invalid_argument("ObjectStore: at least one stream is needed");
+  return std::min(streams * spec_.stream_bandwidth, client_cap_);
 }
 
 SimTime ObjectStore::read_dataset_time(double total_bytes, double object_bytes,

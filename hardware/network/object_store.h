@@ -40,6 +40,10 @@ class ObjectStore {
   // REQUIRES: streams >= 1, object_bytes > 0.
   SimTime read_dataset_time(double total_bytes, double object_bytes, std::uint32_t streams) const;
 
+  // What `streams` connections together move, bytes/s: min(streams x stream bandwidth, client
+  // cap). REQUIRES: streams >= 1.
+  double bandwidth(std::uint32_t streams) const;
+
   // Aggregate bandwidth limit of this client, bytes/s (infinite when uncapped).
   double client_cap() const { return client_cap_; }
   const ObjectStoreSpec& spec() const { return spec_; }

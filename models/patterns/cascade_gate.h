@@ -7,9 +7,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
-#include "patterns/confidence_score.h"
-#include "queueing/customer.h"
+#include "models/patterns/confidence_score.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -17,8 +18,15 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class CascadeGate {
  public:
+  static constexpr std::string_view kType = "cascade_gate";  // config `type:`
+  // Builds one from its config node (cascade_gate_config.cpp).
+  static CascadeGate from_config(const ConfigNode& node, BuildContext& ctx);
+
   enum class Field : std::uint8_t { kNone, kSize, kAux };
 
   CascadeGate(ConfidenceScoreDistribution confidence, double threshold, Link accept, Link escalate,

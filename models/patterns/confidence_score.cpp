@@ -1,4 +1,4 @@
-#include "patterns/confidence_score.h"
+#include "models/patterns/confidence_score.h"
 
 #include <boost/math/special_functions/beta.hpp>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "patterns/drift_monitor.h"
+#include "models/patterns/drift_monitor.h"
 
 namespace scalesim {
 

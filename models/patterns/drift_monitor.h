@@ -10,8 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -19,6 +20,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kMonitorCheck = 11;
 inline constexpr EventKind kDriftShift = 12;
@@ -35,6 +39,10 @@ struct DriftSetup {
 
 class DriftMonitor {
  public:
+  static constexpr std::string_view kType = "drift_monitor";  // config `type:`
+  // Builds one from its config node (drift_monitor_config.cpp).
+  static DriftMonitor from_config(const ConfigNode& node, BuildContext& ctx);
+
   DriftMonitor(DriftSetup setup, Link retrain, SimTime interval = 0, bool adaptive = false)
       : setup_(setup), retrain_(retrain), series_(interval, 1, adaptive) {}
 

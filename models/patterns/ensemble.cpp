@@ -1,4 +1,4 @@
-#include "patterns/ensemble.h"
+#include "models/patterns/ensemble.h"
 
 namespace scalesim {
 namespace {

@@ -5,9 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -17,10 +18,17 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 inline constexpr EventKind kJoinTimeout = 4;  // an ensemble's join deadline for one request
 
 class Ensemble {
  public:
+  static constexpr std::string_view kType = "ensemble";  // config `type:`
+  // Builds one from its config node (ensemble_config.cpp).
+  static Ensemble from_config(const ConfigNode& node, BuildContext& ctx);
+
   // quorum: answers needed (members.size() for "all"); timeout 0: none.
   Ensemble(std::vector<Link> members, std::uint32_t quorum, SimTime timeout, SimTime combiner,
            Link out, SimTime warmup, SimTime interval = 0, bool adaptive = false);

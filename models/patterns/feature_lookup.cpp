@@ -1,4 +1,4 @@
-#include "patterns/feature_lookup.h"
+#include "models/patterns/feature_lookup.h"
 
 namespace scalesim {
 

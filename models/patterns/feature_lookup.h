@@ -11,11 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hardware/redis/redis_cluster.h"
 #include "hardware/redis/redis_cost_model.h"
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -24,6 +25,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kLookupDone = 8;
 
@@ -52,6 +56,10 @@ struct FeatureStoreSetup {
 
 class FeatureLookup {
  public:
+  static constexpr std::string_view kType = "feature_lookup";  // config `type:`
+  // Builds one from its config node (feature_lookup_config.cpp).
+  static FeatureLookup from_config(const ConfigNode& node, BuildContext& ctx);
+
   FeatureLookup(FeatureStoreSetup setup, Link out, SimTime warmup, SimTime interval = 0,
                 bool adaptive = false);
 

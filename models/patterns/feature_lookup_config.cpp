@@ -1,10 +1,11 @@
-#include "patterns/feature_lookup_config.h"
+#include "models/patterns/feature_lookup_config.h"
 
 #include <cstdio>
 #include <filesystem>
 
 #include "hardware/redis/redis_catalog.h"
 #include "hardware/redis/redis_memory.h"
+#include "models/queueing/build_context.h"
 
 namespace scalesim {
 
@@ -92,6 +93,15 @@ FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& cat
                 s.keys_per_request, s.memory_per_shard_bytes / 1e9);
   s.description = buf;
   return s;
+}
+
+FeatureLookup FeatureLookup::from_config(const ConfigNode& node, BuildContext& ctx) {
+  node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf", "keys_per_request",
+                    "key_bytes", "value_bytes", "clients", "rtt", "failure", "to"});
+  FeatureStoreSetup setup = feature_store_setup(node, ctx.catalog(), ctx.settings().seed);
+  ctx.rent(setup.price_per_hour);
+  return FeatureLookup(std::move(setup), ctx.link(node.at("to")), ctx.warmup(), ctx.interval(),
+                       ctx.adaptive());
 }
 
 }  // namespace scalesim

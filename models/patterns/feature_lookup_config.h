@@ -2,7 +2,7 @@
 #pragma once
 
 #include "hardware/catalog/catalog.h"
-#include "patterns/feature_lookup.h"
+#include "models/patterns/feature_lookup.h"
 #include "scalesim/config/config_node.h"
 
 namespace scalesim {

@@ -1,4 +1,4 @@
-#include "patterns/federated_rounds.h"
+#include "models/patterns/federated_rounds.h"
 
 namespace scalesim {
 

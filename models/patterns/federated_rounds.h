@@ -14,9 +14,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/random.h"
@@ -27,6 +28,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kRoundDone = 9;
 
@@ -58,6 +62,10 @@ struct FederatedSetup {
 
 class FederatedRounds {
  public:
+  static constexpr std::string_view kType = "federated_rounds";  // config `type:`
+  // Builds one from its config node (federated_rounds_config.cpp).
+  static FederatedRounds from_config(const ConfigNode& node, BuildContext& ctx);
+
   FederatedRounds(const FederatedSetup& setup, std::optional<Link> out, SimTime interval = 0,
                   bool adaptive = false)
       : setup_(setup), out_(out), series_(interval, 1, adaptive) {}

@@ -1,4 +1,4 @@
-#include "patterns/pipeline.h"
+#include "models/patterns/pipeline.h"
 
 #include <algorithm>
 

@@ -8,10 +8,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "queueing/customer.h"
-#include "queueing/distribution.h"
+#include "models/queueing/customer.h"
+#include "models/queueing/distribution.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -21,6 +22,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kStageDone = 10;
 inline constexpr std::uint32_t kNoPool = 0xffffffffu;
@@ -41,6 +45,10 @@ struct PipelinePool {
 
 class Pipeline {
  public:
+  static constexpr std::string_view kType = "pipeline";  // config `type:`
+  // Builds one from its config node (pipeline_config.cpp).
+  static Pipeline from_config(const ConfigNode& node, BuildContext& ctx);
+
   // REQUIRES: stages in a topological order (the builder sorts and rejects cycles).
   Pipeline(std::vector<PipelineStage> stages, std::vector<PipelinePool> pools,
            std::optional<Link> out, SimTime warmup, SimTime interval = 0, bool adaptive = false);

@@ -1,4 +1,4 @@
-#include "patterns/slo.h"
+#include "models/patterns/slo.h"
 
 #include <charconv>
 #include <cmath>

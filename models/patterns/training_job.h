@@ -8,8 +8,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -18,6 +19,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kEpochDone = 7;
 
@@ -34,6 +38,10 @@ struct TrainingJobSetup {
 
 class TrainingJob {
  public:
+  static constexpr std::string_view kType = "training_job";  // config `type:`
+  // Builds one from its config node (training_job_config.cpp).
+  static TrainingJob from_config(const ConfigNode& node, BuildContext& ctx);
+
   TrainingJob(TrainingJobSetup setup, std::optional<Link> out, SimTime interval = 0,
               bool adaptive = false)
       : setup_(std::move(setup)), out_(out), series_(interval, 1, adaptive) {}

@@ -1,9 +1,11 @@
-#include "patterns/training_job_config.h"
+#include "models/patterns/training_job_config.h"
 
 #include <cmath>
 #include <cstdio>
 
 #include "hardware/network/object_store.h"
+#include "models/queueing/build_context.h"
+#include "models/serving/catalog_lookup.h"
 
 namespace scalesim {
 
@@ -59,10 +61,12 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
         st->at("object_store").fail(e.what());
       }
       const std::int64_t streams = st->integer_or("streams", 16);
-      if (streams < 1) st->at("streams").fail("must be at least 1");
+      if (streams < 1 || streams > 1'000'000) {
+        st->at("streams").fail("must be between 1 and 1000000");
+      }
       // Streams per node share the node's NIC.
       t.storage_bandwidth =
-          std::min(static_cast<double>(streams) * spec.stream_bandwidth, t.nic_bandwidth);
+          ObjectStore(spec, t.nic_bandwidth).bandwidth(static_cast<std::uint32_t>(streams));
       loading = st->string("object_store");
     }
   }
@@ -90,6 +94,16 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
                 s.bound.c_str());
   s.description = buf;
   return s;
+}
+
+TrainingJob TrainingJob::from_config(const ConfigNode& node, BuildContext& ctx) {
+  node.expect_keys({"type", "model", "gpu", "software", "precision", "gpus_per_node", "nodes",
+                    "batch_per_gpu", "input", "trainable_fraction", "optimizer_bytes_per_parameter",
+                    "samples", "epochs", "storage", "nic", "to"});
+  TrainingJobSetup setup = training_job_setup(node, ctx.catalog());
+  ctx.rent(setup.price_per_hour);
+  const std::optional<Link> out = ctx.optional_link(node, "to");
+  return TrainingJob(std::move(setup), out, ctx.interval(), ctx.adaptive());
 }
 
 }  // namespace scalesim

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "hardware/catalog/catalog.h"
-#include "patterns/training_job.h"
+#include "models/patterns/training_job.h"
 #include "scalesim/config/config_node.h"
 
 namespace scalesim {

@@ -1,4 +1,4 @@
-#include "patterns/version_splitter.h"
+#include "models/patterns/version_splitter.h"
 
 namespace scalesim {
 

@@ -8,9 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -19,6 +20,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kCanaryStepEnd = 5;   // judge the canary and move on
 inline constexpr EventKind kFaultDelayDone = 6;  // an answer held back by an injected slowdown
@@ -38,6 +42,10 @@ struct CanaryPlan {
 
 class VersionSplitter {
  public:
+  static constexpr std::string_view kType = "version_splitter";  // config `type:`
+  // Builds one from its config node (version_splitter_config.cpp).
+  static VersionSplitter from_config(const ConfigNode& node, BuildContext& ctx);
+
   VersionSplitter(Link stable, Link canary, Link out, CanaryPlan plan, SimTime warmup,
                   SimTime interval = 0, bool adaptive = false);
 

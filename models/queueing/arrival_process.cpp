@@ -1,4 +1,4 @@
-#include "arrival_process.h"
+#include "models/queueing/arrival_process.h"
 
 #include <cstdio>
 

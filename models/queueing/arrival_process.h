@@ -8,7 +8,7 @@
 #include <numbers>
 #include <string>
 
-#include "distribution.h"
+#include "models/queueing/distribution.h"
 #include "scalesim/random.h"
 #include "scalesim/sim_time.h"
 

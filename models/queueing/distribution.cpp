@@ -1,4 +1,4 @@
-#include "distribution.h"
+#include "models/queueing/distribution.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "network_hdf5.h"
+#include "models/queueing/network_hdf5.h"
 
 #include <algorithm>
 #include <cmath>
@@ -136,41 +136,6 @@ CompoundType request_type() {
   return t;
 }
 
-const char* type_name(const QueueingNetwork::Component& c) {
-  switch (c.index()) {
-    case 0:
-      return "source";
-    case 1:
-      return "station";
-    case 2:
-      return "router";
-    case 3:
-      return "sink";
-    case 4:
-      return "model_server";
-    case 5:
-      return "cascade_gate";
-    case 6:
-      return "trace";
-    case 7:
-      return "ensemble";
-    case 8:
-      return "version_splitter";
-    case 9:
-      return "training_job";
-    case 10:
-      return "feature_lookup";
-    case 11:
-      return "federated_rounds";
-    case 12:
-      return "pipeline";
-    case 13:
-      return "drift_monitor";
-    default:
-      return "link";
-  }
-}
-
 // Everything but /requests, after the run.
 void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const NetworkRun& run,
                     const std::string& status) {
@@ -205,7 +170,8 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
             g.attribute("interval_s", to_seconds(c.series().interval()));
             g.table("timeseries", series_type(), rows.data(), rows.size());
             if constexpr (std::is_same_v<T, Source> || std::is_same_v<T, TraceSource>) {
-              summary.push_back(summary_row(net.name_of(lp), type_name(comp), c.emitted()));
+              summary.push_back(
+                  summary_row(net.name_of(lp), std::string(type_name(comp)), c.emitted()));
             } else if constexpr (kServesCustomers<T>) {
               g.attribute("servers", std::uint64_t{c.servers()});
               write_histogram(g, "latency_histogram", c.sojourn_histogram());
@@ -215,7 +181,8 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
                 g.attribute("mean_batch_size", c.batch_size().mean());
                 g.attribute("price_per_hour", c.setup().price_per_hour);
               }
-              SummaryRow r = summary_row(net.name_of(lp), type_name(comp), c.departures());
+              SummaryRow r =
+                  summary_row(net.name_of(lp), std::string(type_name(comp)), c.departures());
               fill_latency(r, c.sojourn().mean(), c.sojourn_histogram());
               r.utilisation = c.utilisation(run.end_time);
               const double span =

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 

@@ -7,9 +7,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
-#include "customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -18,8 +19,15 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class NetworkLink {
  public:
+  static constexpr std::string_view kType = "link";  // config `type:`
+  // Builds one from its config node (network_link_config.cpp).
+  static NetworkLink from_config(const ConfigNode& node, BuildContext& ctx);
+
   struct Outage {
     SimTime at = 0;
     SimTime duration = 0;

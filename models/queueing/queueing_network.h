@@ -9,45 +9,17 @@
 #include <variant>
 #include <vector>
 
-#include "network_link.h"
-#include "patterns/cascade_gate.h"
-#include "patterns/drift_monitor.h"
-#include "patterns/ensemble.h"
-#include "patterns/feature_lookup.h"
-#include "patterns/federated_rounds.h"
-#include "patterns/pipeline.h"
-#include "patterns/slo.h"
-#include "patterns/training_job.h"
-#include "patterns/version_splitter.h"
-#include "router.h"
+#include "models/patterns/slo.h"
+#include "models/queueing/component_registry.h"
+#include "models/queueing/network_settings.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/json_writer.h"
 #include "scalesim/kernel.h"
 #include "scalesim/parallel/parallel_kernel.h"
 #include "scalesim/parallel/partition.h"
 #include "scalesim/parallel/transport.h"
-#include "serving/model_server.h"
-#include "sink.h"
-#include "source.h"
-#include "station.h"
-#include "workload/trace_source.h"
 
 namespace scalesim {
-
-struct NetworkSettings {
-  std::string name;
-  std::string description;
-  std::uint64_t seed = 1;
-  SimTime warmup = 0;
-  EndCondition end;
-  SimTime output_interval = kSecond;  // time-series interval (config output.interval)
-  bool adaptive_interval = true;      // no explicit interval: start at 1 s, double to bound rows
-  double request_sample = 1.0;        // fraction of request records kept (output.requests.sample)
-  std::string config_text;            // the configuration as resolved (overrides applied)
-  std::string config_source;          // where it came from
-  double price_per_hour = 0;          // hardware the topology rents (model servers)
-  std::vector<SloSpec> slos;          // config key `slos`
-};
 
 // Components that queue customers in front of servers (stations, model servers).
 template <class T>
@@ -57,9 +29,7 @@ inline constexpr bool kServesCustomers =
 class QueueingNetwork {
  public:
   using Payload = Customer;
-  using Component = std::variant<Source, Station, Router, Sink, ModelServer, CascadeGate,
-                                 TraceSource, Ensemble, VersionSplitter, TrainingJob, FeatureLookup,
-                                 FederatedRounds, Pipeline, DriftMonitor, NetworkLink>;
+  using Component = Components::Variant;
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);

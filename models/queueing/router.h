@@ -8,9 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
-#include "customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -18,8 +19,15 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class Router {
  public:
+  static constexpr std::string_view kType = "router";  // config `type:`
+  // Builds one from its config node (router_config.cpp).
+  static Router from_config(const ConfigNode& node, BuildContext& ctx);
+
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
   enum class Policy : std::uint8_t { kRandom, kRoundRobin, kLeastOutstanding, kPowerOfTwo };
 

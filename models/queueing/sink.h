@@ -5,9 +5,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
-#include "customer.h"
+#include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -17,6 +18,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 // One completed request, as /requests stores it.
 struct RequestRecord {
@@ -56,6 +60,10 @@ struct ClassLatency {
 
 class Sink {
  public:
+  static constexpr std::string_view kType = "sink";  // config `type:`
+  // Builds one from its config node (sink_config.cpp).
+  static Sink from_config(const ConfigNode& node, BuildContext& ctx);
+
   // sample: fraction of requests whose records are kept (decided by a hash of the request id, so
   // the same ones at any rank and thread count); 0 keeps none.
   explicit Sink(SimTime warmup, SimTime interval = 0, bool adaptive = false, double sample = 1.0)

@@ -4,10 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
-#include "arrival_process.h"
-#include "customer.h"
-#include "distribution.h"
+#include "models/queueing/arrival_process.h"
+#include "models/queueing/customer.h"
+#include "models/queueing/distribution.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -15,8 +16,15 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class Source {
  public:
+  static constexpr std::string_view kType = "source";  // config `type:`
+  // Builds one from its config node (source_config.cpp).
+  static Source from_config(const ConfigNode& node, BuildContext& ctx);
+
   Source(ArrivalProcess interarrival, Link out, std::uint64_t limit, SimTime interval = 0,
          bool adaptive = false)
       : interarrival_(std::move(interarrival)),

@@ -5,10 +5,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
-#include "customer.h"
-#include "distribution.h"
+#include "models/queueing/customer.h"
+#include "models/queueing/distribution.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -21,8 +22,15 @@
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class Station {
  public:
+  static constexpr std::string_view kType = "station";  // config `type:`
+  // Builds one from its config node (station_config.cpp).
+  static Station from_config(const ConfigNode& node, BuildContext& ctx);
+
   Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup,
           SimTime interval = 0, bool adaptive = false)
       : servers_(servers),

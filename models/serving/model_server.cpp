@@ -1,4 +1,4 @@
-#include "serving/model_server.h"
+#include "models/serving/model_server.h"
 
 namespace scalesim {
 

@@ -12,11 +12,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "hardware/gpu/dynamic_batcher.h"
-#include "queueing/customer.h"
-#include "queueing/distribution.h"
+#include "models/queueing/customer.h"
+#include "models/queueing/distribution.h"
+#include "models/serving/dynamic_batcher.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -28,6 +29,9 @@
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {
+
+class BuildContext;
+class ConfigNode;
 
 inline constexpr EventKind kBatchTimer = 3;        // a held batch's max_queue_delay expired
 inline constexpr EventKind kReplicaFails = 13;     // a replica crashes (token id: the replica)
@@ -73,6 +77,10 @@ struct ModelServerSetup {
 
 class ModelServer {
  public:
+  static constexpr std::string_view kType = "model_server";  // config `type:`
+  // Builds one from its config node (model_server_config.cpp).
+  static ModelServer from_config(const ConfigNode& node, BuildContext& ctx);
+
   ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTime warmup, SimTime interval = 0,
               bool adaptive = false);
 

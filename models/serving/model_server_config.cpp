@@ -1,6 +1,9 @@
-#include "serving/model_server_config.h"
+#include "models/serving/model_server_config.h"
 
 #include <cstdio>
+
+#include "models/queueing/build_context.h"
+#include "models/serving/catalog_lookup.h"
 
 namespace scalesim {
 
@@ -135,19 +138,6 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     const std::int64_t instances = node.integer_or("instances", 1);
     if (instances < 1 || instances > 64) at("instances").fail("must be between 1 and 64");
     s.instances = static_cast<std::uint32_t>(instances);
-    s.batch_time.resize(s.instances * max_batch);
-    for (std::uint32_t busy = 1; busy <= s.instances; ++busy) {
-      for (std::size_t b = 1; b <= max_batch; ++b) {
-        WorkTime alone;
-        try {
-          alone = perf->batch_latency(*model, static_cast<int>(b), input, precision);
-        } catch (const std::invalid_argument& e) {
-          at("precision").fail(e.what());
-        }
-        s.batch_time[(busy - 1) * max_batch + (b - 1)] = std::max<SimTime>(
-            1, from_seconds(perf->concurrent(alone, static_cast<int>(busy)).total));
-      }
-    }
     s.price_per_hour = s.replicas * perf->gpu().price_per_hour;
     s.cost = std::make_shared<GpuBatchCost>(*perf, *model, precision, input);
     std::snprintf(buf, sizeof buf, "%s %s on %u x %s (%s), %u instance%s, max batch %d",
@@ -169,21 +159,40 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
           .fail("must be between 1 and the instance's " + std::to_string(cpu->vcpus) + " vCPUs");
     }
     s.instances = static_cast<std::uint32_t>(instances);
-    s.batch_time.resize(s.instances * max_batch);
-    for (std::uint32_t busy = 1; busy <= s.instances; ++busy) {
-      for (std::size_t b = 1; b <= max_batch; ++b) {
-        s.batch_time[(busy - 1) * max_batch + (b - 1)] = std::max<SimTime>(
-            1, from_seconds(cpu->request_seconds(*model, input, static_cast<int>(b))));
-      }
-    }
     s.price_per_hour = s.replicas * cpu->price_per_hour;
     s.cost = std::make_shared<CpuBatchCost>(*cpu, *model, input);
     std::snprintf(buf, sizeof buf, "%s on %u x %s (%u cores used), max batch %d",
                   model->name.c_str(), s.replicas, cpu->name.c_str(), s.instances,
                   s.batching.max_batch_size);
   }
+  // One formula for batch times: the table for requests without sizes is the cost of a batch
+  // of the default input, so the two paths cannot drift apart.
+  s.batch_time.resize(s.instances * max_batch);
+  for (std::uint32_t busy = 1; busy <= s.instances; ++busy) {
+    for (std::size_t b = 1; b <= max_batch; ++b) {
+      try {
+        s.batch_time[(busy - 1) * max_batch + (b - 1)] =
+            s.cost->time(static_cast<int>(b), 0, 0, busy);
+      } catch (const std::invalid_argument& e) {
+        at("precision").fail(e.what());
+      }
+    }
+  }
   s.description = buf;
   return s;
+}
+
+ModelServer ModelServer::from_config(const ConfigNode& node, BuildContext& ctx) {
+  node.expect_keys({"type", "to", "model", "input", "precision", "gpu", "cpu", "software",
+                    "replicas", "instances", "dynamic_batching", "failures"});
+  ModelServerSetup setup = model_server_setup(node, ctx.catalog());
+  ctx.rent(setup.price_per_hour);
+  const std::optional<Link> out = ctx.optional_link(node, "to");
+  // Crashes and repairs go on for ever: only a time limit ends such a run.
+  if (node.has("failures") && ctx.settings().end.end_time == kTimeInfinity) {
+    node.at("failures").fail("replica failures need a time limit: add end: {time: ...}");
+  }
+  return ModelServer(std::move(setup), out, ctx.warmup(), ctx.interval(), ctx.adaptive());
 }
 
 }  // namespace scalesim

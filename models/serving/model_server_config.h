@@ -2,8 +2,8 @@
 #pragma once
 
 #include "hardware/catalog/catalog.h"
+#include "models/serving/model_server.h"
 #include "scalesim/config/config_node.h"
-#include "serving/model_server.h"
 
 namespace scalesim {
 

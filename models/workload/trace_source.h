@@ -4,18 +4,26 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
-#include "queueing/customer.h"
+#include "models/queueing/customer.h"
+#include "models/workload/trace_reader.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
-#include "scalesim/io/trace_reader.h"
 #include "scalesim/result_hash.h"
 #include "scalesim/stats/time_series.h"
 
 namespace scalesim {
 
+class BuildContext;
+class ConfigNode;
+
 class TraceSource {
  public:
+  static constexpr std::string_view kType = "trace";  // config `type:`
+  // Builds one from its config node (trace_source_config.cpp).
+  static TraceSource from_config(const ConfigNode& node, BuildContext& ctx);
+
   TraceSource(TraceReader reader, Link out, std::uint64_t limit, double rate_estimate,
               SimTime interval = 0, bool adaptive = false)
       : reader_(std::move(reader)),

@@ -10,7 +10,7 @@
 #ifdef SCALESIM_HAVE_MPI
 #include <mpi.h>
 
-#include "mpi_check.h"
+#include "sim/parallel/mpi_check.h"
 #endif
 
 namespace scalesim {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "mc/mc_model.h"
+#include "sweep/mc/mc_model.h"
 
 namespace scalesim::mc {
 

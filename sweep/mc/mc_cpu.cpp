@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "mc/mc_backend.h"
-#include "mc/mc_cpu_pairs.h"
-#include "mc/mc_internal.h"
-#include "mc/mc_kernel.h"
+#include "sweep/mc/mc_backend.h"
+#include "sweep/mc/mc_cpu_pairs.h"
+#include "sweep/mc/mc_internal.h"
+#include "sweep/mc/mc_kernel.h"
 
 namespace scalesim::mc {
 

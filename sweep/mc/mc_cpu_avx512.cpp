@@ -2,7 +2,7 @@
 // has AVX-512F). Keep this file to the kernel and plain pointers: any other inline function or
 // template instantiated here would be compiled for AVX-512 under a name the portable build shares
 // (ctest mc.avx512_symbols checks that every weak symbol here is in the avx512 namespace).
-#include "mc/mc_cpu_pairs.h"
+#include "sweep/mc/mc_cpu_pairs.h"
 
 #if !defined(__AVX512F__)
 #error "mc_cpu_avx512.cpp must be compiled with AVX-512F enabled"

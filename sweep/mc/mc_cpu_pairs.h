@@ -10,7 +10,7 @@
 #include <omp.h>
 #endif
 
-#include "mc/mc_kernel.h"
+#include "sweep/mc/mc_kernel.h"
 
 namespace scalesim::mc::detail {
 

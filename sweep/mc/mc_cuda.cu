@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "mc/mc_backend.h"
-#include "mc/mc_internal.h"
-#include "mc/mc_kernel.h"
+#include "sweep/mc/mc_backend.h"
+#include "sweep/mc/mc_internal.h"
+#include "sweep/mc/mc_kernel.h"
 
 namespace scalesim::mc {
 

@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "mc/mc_backend.h"
-#include "mc/mc_kernel.h"
+#include "sweep/mc/mc_backend.h"
+#include "sweep/mc/mc_kernel.h"
 
 namespace scalesim::mc::detail {
 

@@ -3,7 +3,7 @@
 
 Reads the fenced code blocks marked sh/bash/shell/console in README.md, the folder READMEs and
 docs/*.md; joins backslash continuations and drops trailing comments. A command that starts with
-the scalesim binary (`scalesim` or `build/default/sim/cli/scalesim`) or `analysis/scalesim-report`
+the scalesim binary (`scalesim` or `build/default/cli/scalesim`) or `analysis/scalesim-report`
 runs with the built binary put in, in a scratch folder that sees the repository's configs/,
 data/ and analysis/ (and an empty docs/, so nothing is written into the repository), with a
 timeout; the commands of one file run in order, so a report can read the results file an
@@ -120,7 +120,7 @@ def reduced_spec(text):
 
 def runnable(command, scalesim, source):
     """The command with the built binary put in, or None when it is not a scalesim command."""
-    m = re.match(r"^(build/default/sim/cli/scalesim|scalesim)(\s|$)", command)
+    m = re.match(r"^(build/default/cli/scalesim|scalesim)(\s|$)", command)
     if m:
         return scalesim + command[len(m.group(1)):]
     if command.startswith("analysis/scalesim-report"):

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/config/units.h"
 

@@ -27,7 +27,7 @@ run_step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${pr
 foreach(f bin/scalesim
           include/scalesim/config/config_node.h
           include/scalesim/kernel.h
-          include/scalesim/sim/event_queue/event_pool.h
+          include/scalesim/event_queue/event_pool.h
           include/scalesim/hardware/catalog/catalog.h
           include/scalesim/models/queueing/queueing_network.h
           include/scalesim/sweep/sweep_spec.h

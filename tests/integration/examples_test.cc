@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 namespace {

@@ -6,8 +6,8 @@
 #include <exception>
 #include <vector>
 
-#include "mc/mc_backend.h"
 #include "mc_test_models.h"
+#include "sweep/mc/mc_backend.h"
 
 namespace {
 

@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "mc/mc_backend.h"
-#include "mc/mc_cpu_pairs.h"
-#include "mc/mc_kernel.h"
 #include "mc_test_models.h"
 #include "scalesim/stats/confidence.h"
+#include "sweep/mc/mc_backend.h"
+#include "sweep/mc/mc_cpu_pairs.h"
+#include "sweep/mc/mc_kernel.h"
 
 namespace scalesim::mc {
 namespace {

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "mc/mc_model.h"
+#include "sweep/mc/mc_model.h"
 
 namespace scalesim::mc::testing {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 #include "sweep_test_util.h"
 
 namespace scalesim {

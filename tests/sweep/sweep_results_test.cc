@@ -1,4 +1,4 @@
-#include "sweep_results.h"
+#include "sweep/sweep_results.h"
 
 #include <gtest/gtest.h>
 

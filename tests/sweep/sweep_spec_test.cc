@@ -1,4 +1,4 @@
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "sweep_spec.h"
+#include "sweep/sweep_spec.h"
 
 namespace scalesim::test {
 

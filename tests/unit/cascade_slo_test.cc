@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "patterns/confidence_score.h"
-#include "patterns/slo.h"
-#include "queueing/queueing_network.h"
+#include "models/patterns/confidence_score.h"
+#include "models/patterns/slo.h"
+#include "models/queueing/queueing_network.h"
 #include "scalesim/stats/welford.h"
 
 namespace scalesim {

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "event_queue/calendar_queue.h"
-#include "event_queue/dary_heap.h"
+#include "scalesim/event_queue/calendar_queue.h"
+#include "scalesim/event_queue/dary_heap.h"
 
 namespace scalesim {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "hardware/gpu/gpu_calibration.h"
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/config/units.h"
 

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "event_queue/calendar_queue.h"
-#include "phold/phold.h"
+#include "models/phold/phold.h"
+#include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/result_hash.h"
 
 namespace scalesim {

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "hardware/catalog/catalog.h"
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 namespace {

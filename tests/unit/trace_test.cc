@@ -9,8 +9,8 @@
 #include <numbers>
 #include <thread>
 
-#include "queueing/queueing_network.h"
-#include "scalesim/io/trace_reader.h"
+#include "models/queueing/queueing_network.h"
+#include "models/workload/trace_reader.h"
 
 namespace scalesim {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 namespace {

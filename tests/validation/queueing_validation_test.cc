@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <string>
 
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 
 namespace scalesim {
 namespace {

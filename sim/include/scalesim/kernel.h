@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "event_queue/calendar_queue.h"
-#include "event_queue/dary_heap.h"
-#include "event_queue/event_pool.h"
 #include "scalesim/event.h"
+#include "scalesim/event_queue/calendar_queue.h"
+#include "scalesim/event_queue/dary_heap.h"
+#include "scalesim/event_queue/event_pool.h"
 #include "scalesim/interrupt.h"
 #include "scalesim/random.h"
 #include "scalesim/sim_time.h"

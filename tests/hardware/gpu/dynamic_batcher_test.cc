@@ -1,5 +1,5 @@
 // Triton's dynamic-batching rule.
-#include "hardware/gpu/dynamic_batcher.h"
+#include "models/serving/dynamic_batcher.h"
 
 #include <gtest/gtest.h>
 

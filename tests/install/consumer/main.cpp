@@ -6,7 +6,7 @@
 #include <string>
 
 #include "hardware/catalog/catalog.h"
-#include "queueing/queueing_network.h"
+#include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
 
 int main(int argc, char** argv) {

@@ -33,10 +33,10 @@
 #include <omp.h>
 #endif
 
-#include "event_queue/calendar_queue.h"
-#include "event_queue/event_pool.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
+#include "scalesim/event_queue/calendar_queue.h"
+#include "scalesim/event_queue/event_pool.h"
 #include "scalesim/interrupt.h"
 #include "scalesim/kernel.h"
 #include "scalesim/parallel/parallel_stats.h"

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "commands.h"
-#include "exit_codes.h"
-#include "scalesim/io/trace_convert.h"
-#include "scalesim/io/trace_reader.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "models/workload/trace_convert.h"
+#include "models/workload/trace_reader.h"
 #include "scalesim/json_writer.h"
 
 namespace scalesim::cli {

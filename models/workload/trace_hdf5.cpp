@@ -4,8 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include "io/trace_h5.h"
-#include "io/trace_input.h"
+#include "models/workload/trace_h5.h"
+#include "models/workload/trace_input.h"
 #include "scalesim/io/hdf5_file.h"
 #ifdef SCALESIM_HAVE_LIBDEFLATE
 #include <libdeflate.h>

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "commands.h"
-#include "event_queue/calendar_queue.h"
-#include "exit_codes.h"
-#include "phold/phold.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "models/phold/phold.h"
+#include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/json_writer.h"
 #include "scalesim/kernel.h"
 #include "scalesim/parallel/parallel_kernel.h"

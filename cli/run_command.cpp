@@ -5,14 +5,14 @@
 #include <iostream>
 #include <memory>
 
-#include "commands.h"
-#include "exit_codes.h"
-#include "queueing/queueing_network.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "models/queueing/queueing_network.h"
 #include "scalesim/atomic_file.h"
 #include "scalesim/interrupt.h"
 #include "scalesim/json_writer.h"
 #ifdef SCALESIM_HAVE_HDF5
-#include "queueing/network_hdf5.h"
+#include "models/queueing/network_hdf5.h"
 #endif
 
 namespace scalesim::cli {

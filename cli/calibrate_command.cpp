@@ -10,8 +10,8 @@
 #include <map>
 #include <sstream>
 
-#include "commands.h"
-#include "exit_codes.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "hardware/catalog/catalog.h"
 #include "hardware/gpu/gpu_calibration.h"
 #include "hardware/gpu/gpu_microbenchmark.h"

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "commands.h"
-#include "exit_codes.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "hardware/catalog/catalog.h"
 #include "scalesim/json_writer.h"
 

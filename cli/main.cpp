@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
-#include "exit_codes.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "scalesim/parallel/transport.h"
 
 namespace {

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include "backends.h"
-#include "commands.h"
-#include "exit_codes.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "scalesim/atomic_file.h"
 #include "scalesim/interrupt.h"
 #include "scalesim/json_writer.h"
+#include "sweep/backends.h"
 
 namespace scalesim::cli {
 

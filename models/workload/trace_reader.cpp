@@ -1,4 +1,4 @@
-#include "scalesim/io/trace_reader.h"
+#include "models/workload/trace_reader.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "io/trace_input.h"
+#include "models/workload/trace_input.h"
 
 namespace scalesim {
 namespace {

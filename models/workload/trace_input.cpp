@@ -1,4 +1,4 @@
-#include "io/trace_input.h"
+#include "models/workload/trace_input.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "scalesim/io/trace_reader.h"
+#include "models/workload/trace_reader.h"
 
 namespace scalesim::trace_io {
 

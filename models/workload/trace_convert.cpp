@@ -1,4 +1,4 @@
-#include "scalesim/io/trace_convert.h"
+#include "models/workload/trace_convert.h"
 
 #include <charconv>
 #include <cstdio>
@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "io/trace_input.h"
-#include "scalesim/io/trace_reader.h"
+#include "models/workload/trace_input.h"
+#include "models/workload/trace_reader.h"
 #ifdef SCALESIM_HAVE_HDF5
-#include "io/trace_h5.h"
+#include "models/workload/trace_h5.h"
 #endif
 
 namespace scalesim {

@@ -1,0 +1,66 @@
+// The one list of component types. It generates the variant the network stores, the factory
+// from a config's `type:` to a component's `from_config`, and the type names used by reports
+// and HDF5. Adding a component: its own header and `*_config.cpp`, then one entry here.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "models/patterns/cascade_gate.h"
+#include "models/patterns/drift_monitor.h"
+#include "models/patterns/ensemble.h"
+#include "models/patterns/feature_lookup.h"
+#include "models/patterns/federated_rounds.h"
+#include "models/patterns/pipeline.h"
+#include "models/patterns/training_job.h"
+#include "models/patterns/version_splitter.h"
+#include "models/queueing/network_link.h"
+#include "models/queueing/router.h"
+#include "models/queueing/sink.h"
+#include "models/queueing/source.h"
+#include "models/queueing/station.h"
+#include "models/serving/model_server.h"
+#include "models/workload/trace_source.h"
+#include "scalesim/config/config_node.h"
+
+namespace scalesim {
+
+// Each type T has `static constexpr std::string_view kType` (its config `type:`) and
+// `static T from_config(const ConfigNode&, BuildContext&)`.
+template <class T>
+concept BuildableComponent = requires(const ConfigNode& node, BuildContext& ctx) {
+  { T::kType } -> std::convertible_to<std::string_view>;
+  { T::from_config(node, ctx) } -> std::same_as<T>;
+};
+
+template <BuildableComponent... T>
+struct ComponentList {
+  using Variant = std::variant<T...>;
+  static constexpr std::array<std::string_view, sizeof...(T)> kTypes{T::kType...};
+
+  // The component of config type `type`, or nothing when no component has that type.
+  static std::optional<Variant> build(std::string_view type, const ConfigNode& node,
+                                      BuildContext& ctx) {
+    std::optional<Variant> out;
+    (void)((type == T::kType ? (out.emplace(std::in_place_type<T>, T::from_config(node, ctx)), true)
+                             : false) ||
+           ...);
+    return out;
+  }
+};
+
+using Components = ComponentList<Source, Station, Router, Sink, ModelServer, CascadeGate,
+                                 TraceSource, Ensemble, VersionSplitter, TrainingJob, FeatureLookup,
+                                 FederatedRounds, Pipeline, DriftMonitor, NetworkLink>;
+
+// A component's config type name ("station", "model_server", ...).
+inline std::string_view type_name(const Components::Variant& c) {
+  return std::visit(
+      [](const auto& x) { return std::string_view(std::decay_t<decltype(x)>::kType); }, c);
+}
+
+}  // namespace scalesim

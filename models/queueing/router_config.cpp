@@ -1,0 +1,69 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/queueing/build_context.h"
+#include "models/queueing/router.h"
+
+namespace scalesim {
+
+Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
+  node.expect_keys({"type", "routes", "policy", "out"});
+  const std::string policy = node.string_or("policy", "random");
+  Router::Policy rule = Router::Policy::kRandom;
+  if (policy == "round_robin") {
+    rule = Router::Policy::kRoundRobin;
+  } else if (policy == "least_outstanding") {
+    rule = Router::Policy::kLeastOutstanding;
+  } else if (policy == "power_of_two") {
+    rule = Router::Policy::kPowerOfTwo;
+  } else if (policy != "random") {
+    node.at("policy").fail("unknown policy '" + policy +
+                           "'; use random, round_robin, least_outstanding or power_of_two");
+  }
+  const bool by_load =
+      rule == Router::Policy::kLeastOutstanding || rule == Router::Policy::kPowerOfTwo;
+  if (by_load != node.has("out")) {
+    node.fail(by_load ? "least_outstanding and power_of_two need `out:` (backends answer back "
+                        "through the router, which forwards answers there)"
+                      : "`out:` is only for the least_outstanding and power_of_two policies");
+  }
+  std::optional<Link> out;
+  if (by_load) out = ctx.link(node.at("out"));
+  const ConfigNode routes = node.at("routes");
+  routes.expect_sequence();
+  if (routes.size() == 0) routes.fail("a router needs at least one route");
+  std::vector<Link> links;
+  std::vector<double> probs;
+  double total = 0;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const ConfigNode r = routes[i];
+    r.expect_keys({"to", "probability", "latency"});
+    Link link;
+    link.to = ctx.resolve(r.at("to"), r.string("to"));
+    link.latency = r.duration_or("latency", 0);
+    const double p = r.number("probability");
+    if (!(p >= 0 && std::isfinite(p))) {
+      r.at("probability").fail("must be a non-negative number (a share or a weight)");
+    }
+    links.push_back(link);
+    probs.push_back(p);
+    total += p;
+  }
+  if (!(total > 0 && std::isfinite(total))) {
+    routes.fail(total > 0 ? "route probabilities are too large to add up"
+                          : "route probabilities are all zero: no route can be taken");
+  }
+  // Weights such as 1, 1, 1 are shares of their total. Shares that already sum to 1 are kept
+  // as written, so such configs give the same results bit for bit.
+  if (std::fabs(total - 1.0) > 1e-9) {
+    for (double& p : probs) p /= total;
+  }
+  if (by_load && links.size() < 2) node.at("routes").fail("balancing by load needs two routes");
+  return Router(std::move(links), probs, ctx.interval(), ctx.adaptive(), rule, out);
+}
+
+}  // namespace scalesim

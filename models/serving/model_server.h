@@ -1,6 +1,6 @@
 // ModelServer: an inference server (Triton-like) on GPU or CPU replicas. Requests queue in one
 // FIFO; whenever a model instance is free, the dynamic-batching rule decides which batch leaves
-// (hardware/gpu/dynamic_batcher.h). Batch times come from the calibrated hardware models,
+// (models/serving/dynamic_batcher.h). Batch times come from the calibrated hardware models,
 // tabulated once per (busy instances on the replica, batch size), so an event costs a table
 // lookup. Several instances on one GPU overlap their fixed costs but share the device
 // (GpuPerformance::concurrent); the time of a batch is set when it starts, from the instances

@@ -1,5 +1,5 @@
 // `scalesim trace convert`: a CSV trace (plain, gzip, zstd, or a pipe) to the HDF5 form (a
-// dataset per column, chunked and compressed; sim/io/trace_h5.h), and back to CSV. Values
+// dataset per column, chunked and compressed; models/workload/trace_h5.h), and back to CSV. Values
 // round-trip: integers and datetimes exactly (the bundled trace byte for byte), other numbers
 // as the shortest text that reads back as the same double. Streams: memory does not grow with
 // the trace.

@@ -1,4 +1,4 @@
-// TraceSource: replays a request trace (scalesim/io/trace_reader.h) as arrivals, carrying each
+// TraceSource: replays a request trace (models/workload/trace_reader.h) as arrivals, carrying each
 // request's sizes in the customer (size, aux). One row is buffered at a time.
 #pragma once
 

@@ -265,6 +265,13 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
+            if constexpr (std::is_same_v<T, Station>) {
+              // Rejections are meant to be rare: a light edge, but an edge (it bounds lookahead).
+              if (c.on_reject()) {
+                g.edges.push_back(
+                    {lp, c.on_reject()->to, c.on_reject()->latency, 0.01 * inflow[lp]});
+              }
+            }
           } else if constexpr (std::is_same_v<T, VersionSplitter>) {
             g.lp_load[lp] = inflow[lp];
             const double requests = inflow[lp] / 2.0;

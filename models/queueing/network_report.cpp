@@ -38,6 +38,10 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
     if (const auto* st = std::get_if<Station>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", st->wait().mean());
       m.emplace_back(name + ".utilisation", st->utilisation(run.end_time));
+      if (st->capacity() != 0) {
+        m.emplace_back(name + ".blocking_probability", st->blocking_probability());
+        m.emplace_back(name + ".mean_in_system", st->mean_in_system(run.end_time));
+      }
     } else if (const auto* ms = std::get_if<ModelServer>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", ms->wait().mean());
       m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
@@ -251,6 +255,13 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+            if (c.capacity() != 0) {
+              s += "          capacity " + std::to_string(c.capacity()) + ": rejected " +
+                   std::to_string(c.rejected()) + " (blocking probability " +
+                   fmt("%.4g", c.blocking_probability()) + "), " +
+                   (c.on_reject() ? "sent to " + net.name_of(c.on_reject()->to) : "dropped") +
+                   "; mean in system " + fmt("%.4g", c.mean_in_system(run.end_time)) + "\n";
+            }
           } else if constexpr (std::is_same_v<T, ModelServer>) {
             s += "  server  " + name + " (" + c.setup().description + "): served " +
                  std::to_string(c.departures()) + " in " + std::to_string(c.batches()) +
@@ -441,6 +452,12 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
             out.value("mean_sojourn_s", c.sojourn().mean());
             out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
             out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
+            if (c.capacity() != 0) {
+              out.value("capacity", c.capacity());
+              out.value("rejected", c.rejected());
+              out.value("blocking_probability", c.blocking_probability());
+              out.value("mean_in_system", c.mean_in_system(run.end_time));
+            }
           } else if constexpr (std::is_same_v<T, ModelServer>) {
             out.value("type", "model_server");
             out.value("hardware", c.setup().description);

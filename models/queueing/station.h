@@ -50,6 +50,13 @@ class Station {
                     static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
       ++arrivals_;
+      if (capacity_ != 0) {
+        if (ctx.now() >= warmup_) ++measured_arrivals_;
+        if (in_service_ + waiting_.size() >= capacity_) {
+          reject(ctx, ev.payload);
+          return;
+        }
+      }
       const Held arrived{ev.payload, ctx.now()};
       if (in_service_ < servers_) {
         start_service(ctx, arrived);
@@ -82,6 +89,23 @@ class Station {
     }
   }
 
+  // Finite capacity (M/M/c/K): at most `capacity` customers waiting or in service (0: no limit);
+  // an arrival that finds it full is rejected: sent to `on_reject`, or dropped when there is none.
+  // REQUIRES: capacity == 0 or capacity >= servers.
+  void limit_capacity(std::uint64_t capacity, std::optional<Link> on_reject) {
+    capacity_ = capacity;
+    on_reject_ = on_reject;
+  }
+  std::uint64_t capacity() const { return capacity_; }
+  const std::optional<Link>& on_reject() const { return on_reject_; }
+  std::uint64_t rejected() const { return rejected_; }
+  // Rejected / arrived, over arrivals since the warm-up (the blocking probability P_K).
+  double blocking_probability() const {
+    return measured_arrivals_ > 0
+               ? static_cast<double>(measured_rejected_) / static_cast<double>(measured_arrivals_)
+               : 0.0;
+  }
+
   std::uint32_t servers() const { return servers_; }
   const Distribution& service() const { return service_; }
   const std::optional<Link>& out() const { return out_; }
@@ -97,6 +121,8 @@ class Station {
   // Busy servers / c, averaged over time since warm-up.
   double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers_); }
   double mean_queue_length(SimTime now) const { return queued_.mean(now); }
+  // Customers waiting or in service, time-averaged since warm-up (L of Little's law).
+  double mean_in_system(SimTime now) const { return queued_.mean(now) + busy_.mean(now); }
   std::size_t peak_queue_length() const { return static_cast<std::size_t>(queued_.peak()); }
 
   // Reported state, moved to the rank that writes results (the customers still waiting or in
@@ -104,6 +130,9 @@ class Station {
   void save(ByteWriter& w) const {
     w.put(arrivals_);
     w.put(departures_);
+    w.put(rejected_);
+    w.put(measured_arrivals_);
+    w.put(measured_rejected_);
     wait_.save(w);
     wait_batches_.save(w);
     wait_histogram_.save(w);
@@ -116,6 +145,9 @@ class Station {
   void load(ByteReader& r) {
     arrivals_ = r.get<std::uint64_t>();
     departures_ = r.get<std::uint64_t>();
+    rejected_ = r.get<std::uint64_t>();
+    measured_arrivals_ = r.get<std::uint64_t>();
+    measured_rejected_ = r.get<std::uint64_t>();
     wait_.load(r);
     wait_batches_.load(r);
     wait_histogram_.load(r);
@@ -142,6 +174,11 @@ class Station {
     h.add(sojourn_histogram_.counts());
     h.add(utilisation(now));
     h.add(mean_queue_length(now));
+    if (capacity_ != 0) {  // only then: results without a capacity hash as they always did
+      h.add(rejected_);
+      h.add(measured_arrivals_);
+      h.add(measured_rejected_);
+    }
   }
 
  private:
@@ -150,6 +187,13 @@ class Station {
     Customer customer;
     SimTime entered;
   };
+
+  template <class Ctx>
+  void reject(Ctx& ctx, const Customer& c) {
+    ++rejected_;
+    if (ctx.now() >= warmup_) ++measured_rejected_;
+    if (on_reject_) ctx.schedule(on_reject_->to, on_reject_->latency, kCustomerArrives, c);
+  }
 
   template <class Ctx>
   void start_service(Ctx& ctx, const Held& h) {
@@ -184,7 +228,10 @@ class Station {
   RingBuffer<Held> waiting_;
   std::vector<Held> in_service_slots_;  // grows to the peak number of busy servers
   std::vector<std::uint32_t> free_slots_;
+  std::uint64_t capacity_ = 0;  // 0: unlimited
+  std::optional<Link> on_reject_;
   std::uint64_t arrivals_ = 0, departures_ = 0;
+  std::uint64_t rejected_ = 0, measured_arrivals_ = 0, measured_rejected_ = 0;
   Welford wait_;
   BatchMeans wait_batches_;
   LatencyHistogram wait_histogram_;

@@ -96,6 +96,8 @@ if args.mpiexec and args.max_ranks >= 2 and not idle_seen:
 examples = os.path.join(here, "..", "..", "configs", "examples")
 serving = ["run", os.path.join(examples, "bert_serving.yaml"), "--json"]
 # Replica crashes and repairs (random draws on the server's own stream, lost batches retried).
+# Finite capacity: rejections sent on to another sink (an extra edge for the partitioner).
+same_everywhere("finite capacity", ["run", os.path.join(examples, "mmck_blocking.yaml"), "--json"])
 same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])
 same_everywhere("replica failures", ["run", os.path.join(examples, "replica_failures.yaml"), "--json",
                                      "--set", "end.time=120s"])

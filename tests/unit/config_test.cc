@@ -86,6 +86,18 @@ TEST(Config, WrongUnitsAndTypesAreRejected) {
   EXPECT_NE(error_for(y).find("unknown distribution 'gaussian'"), std::string::npos);
 }
 
+TEST(Config, StationCapacityErrorsNameTheKey) {
+  std::string y = kGood;
+  y.replace(y.find("type: station"), 13, "type: station\n    capacity: 0");
+  const std::string below = error_for(y);
+  EXPECT_NE(below.find("capacity 0 is below the"), std::string::npos) << below;
+  EXPECT_NE(below.find(".capacity'"), std::string::npos) << below;
+  y = kGood;
+  y.replace(y.find("type: station"), 13, "type: station\n    on_reject: out");
+  const std::string orphan = error_for(y);
+  EXPECT_NE(orphan.find("on_reject needs a capacity"), std::string::npos) << orphan;
+}
+
 TEST(Config, NonPositiveValuesAreRejected) {
   std::string y = kGood;
   y.replace(y.find("mean: 10ms"), 10, "mean: 0ms");

@@ -35,8 +35,10 @@ TEST(Examples, EveryExampleConfigRunsAndConservesCustomers) {
       }
       if (auto* k = std::get_if<Sink>(&net.component(lp))) absorbed += k->arrived();
       if (auto* st = std::get_if<Station>(&net.component(lp))) {
-        in_system += st->arrivals() - st->departures();
+        // Rejected customers left: sent on (counted where they arrive) or dropped here.
+        in_system += st->arrivals() - st->departures() - st->rejected();
         if (!st->out()) absorbed += st->departures();
+        if (!st->on_reject()) absorbed += st->rejected();
       }
     }
     // Customers are conserved: emitted = absorbed + still at stations + in flight on links.

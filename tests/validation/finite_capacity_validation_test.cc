@@ -113,6 +113,19 @@ TEST(FiniteCapacityValidation, ErlangBWithSixtyFourServers) {
   check_case("Erlang B c=64 a=60", 60.0, 64, 64, 1'000'000, 7300);
 }
 
+// Without on_reject, rejected customers are dropped: counted at the station, gone from the system.
+TEST(FiniteCapacityValidation, DroppedRejectionsAreCountedAndLeave) {
+  std::string y = network(6.0, 4, 10, 200'000, 0.0, 7400);
+  y.replace(y.find("    on_reject: lost\n"), 20, "");
+  y.replace(y.find("  lost: {type: sink}\n"), 21, "");  // nothing would reach it
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(y, "dropped"));
+  simulate(net, 7400);
+  const auto& pool = net.get<Station>("pool");
+  EXPECT_GT(pool.rejected(), 50'000u);  // P_K = 0.34 of 200,000
+  EXPECT_EQ(pool.rejected() + pool.departures(), 200'000u);
+  EXPECT_EQ(net.get<Sink>("served").arrived(), pool.departures());
+}
+
 // Erlang B from its recursion B(0) = 1, B(n) = a B(n-1) / (n + a B(n-1)): the balance equations
 // above must agree with it (a check of the test's own theory).
 TEST(FiniteCapacityValidation, BalanceEquationsAgreeWithErlangRecursion) {

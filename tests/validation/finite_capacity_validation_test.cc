@@ -20,8 +20,8 @@
 namespace scalesim {
 namespace {
 
-constexpr double kLevel = 0.99;
-constexpr double kRelTol = 0.01;
+constexpr double kCapacityLevel = 0.99;
+constexpr double kCapacityRelTol = 0.01;
 
 // Stationary distribution of M/M/c/K: p_n proportional to a^n / n! for n <= c and
 // a^c / c! * (a / c)^(n - c) above, a = lambda / mu.
@@ -37,22 +37,22 @@ std::vector<double> mmck_probabilities(int c, int k, double a) {
   return p;
 }
 
-struct Exact {
+struct MmckExact {
   double blocking;
   double mean_in_system;
   double throughput;
 };
 
-Exact mmck(int c, int k, double lambda, double mu) {
+MmckExact mmck(int c, int k, double lambda, double mu) {
   const auto p = mmck_probabilities(c, k, lambda / mu);
-  Exact e{p[static_cast<std::size_t>(k)], 0.0, 0.0};
+  MmckExact e{p[static_cast<std::size_t>(k)], 0.0, 0.0};
   for (std::size_t n = 0; n < p.size(); ++n) e.mean_in_system += static_cast<double>(n) * p[n];
   e.throughput = lambda * (1 - e.blocking);
   return e;
 }
 
-std::string network(double lambda, int c, int k, std::uint64_t customers, double warmup_s,
-                    std::uint64_t seed) {
+std::string capacity_network(double lambda, int c, int k, std::uint64_t customers, double warmup_s,
+                             std::uint64_t seed) {
   return "seed: " + std::to_string(seed) + "\nwarmup: " + std::to_string(warmup_s) +
          "s\ncomponents:\n"
          "  src:\n    type: source\n    arrivals: {process: poisson, rate: " +
@@ -66,7 +66,7 @@ std::string network(double lambda, int c, int k, std::uint64_t customers, double
          "  lost: {type: sink}\n";
 }
 
-void expect_matches(const std::string& what, double exact, const ConfidenceInterval& ci) {
+void expect_capacity_match(const std::string& what, double exact, const ConfidenceInterval& ci) {
   const double rel = std::fabs(ci.mean - exact) / exact;
   std::printf(
       "  %-40s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu replications)  "
@@ -75,16 +75,16 @@ void expect_matches(const std::string& what, double exact, const ConfidenceInter
       static_cast<unsigned long long>(ci.samples), 100 * rel);
   EXPECT_TRUE(ci.contains(exact)) << what << ": exact " << exact << " outside the 99% CI ["
                                   << ci.lower() << ", " << ci.upper() << "]";
-  EXPECT_LT(rel, kRelTol) << what;
+  EXPECT_LT(rel, kCapacityRelTol) << what;
 }
 
-void check_case(const std::string& name, double lambda, int c, int k, std::uint64_t customers,
-                std::uint64_t first_seed) {
-  const Exact exact = mmck(c, k, lambda, 1.0);
+void check_capacity_case(const std::string& name, double lambda, int c, int k,
+                         std::uint64_t customers, std::uint64_t first_seed) {
+  const MmckExact exact = mmck(c, k, lambda, 1.0);
   Welford blocking, in_system, throughput;
   for (std::uint64_t seed = first_seed; seed < first_seed + 10; ++seed) {
     auto net = QueueingNetwork::from_config(
-        ConfigNode::load_string(network(lambda, c, k, customers, 1000.0, seed), name));
+        ConfigNode::load_string(capacity_network(lambda, c, k, customers, 1000.0, seed), name));
     const NetworkRun run = simulate(net, seed);
     const auto& pool = net.get<Station>("pool");
     // Every rejected customer reaches `lost`, and every accepted one is served.
@@ -94,28 +94,29 @@ void check_case(const std::string& name, double lambda, int c, int k, std::uint6
     in_system.add(pool.mean_in_system(run.end_time));
     throughput.add(net.get<Sink>("served").throughput());
   }
-  expect_matches(name + " blocking probability", exact.blocking, t_interval(blocking, kLevel));
-  expect_matches(name + " mean number in system", exact.mean_in_system,
-                 t_interval(in_system, kLevel));
-  expect_matches(name + " accepted throughput (/s)", exact.throughput,
-                 t_interval(throughput, kLevel));
+  expect_capacity_match(name + " blocking probability", exact.blocking,
+                        t_interval(blocking, kCapacityLevel));
+  expect_capacity_match(name + " mean number in system", exact.mean_in_system,
+                        t_interval(in_system, kCapacityLevel));
+  expect_capacity_match(name + " accepted throughput (/s)", exact.throughput,
+                        t_interval(throughput, kCapacityLevel));
 }
 
 TEST(FiniteCapacityValidation, MMcKInOverload) {
-  check_case("M/M/4/10 rho=1.5", 6.0, 4, 10, 1'500'000, 7100);
+  check_capacity_case("M/M/4/10 rho=1.5", 6.0, 4, 10, 1'500'000, 7100);
 }
 
 TEST(FiniteCapacityValidation, ErlangBWithEightServers) {
-  check_case("Erlang B c=8 a=6", 6.0, 8, 8, 1'000'000, 7200);
+  check_capacity_case("Erlang B c=8 a=6", 6.0, 8, 8, 1'000'000, 7200);
 }
 
 TEST(FiniteCapacityValidation, ErlangBWithSixtyFourServers) {
-  check_case("Erlang B c=64 a=60", 60.0, 64, 64, 1'000'000, 7300);
+  check_capacity_case("Erlang B c=64 a=60", 60.0, 64, 64, 1'000'000, 7300);
 }
 
 // Without on_reject, rejected customers are dropped: counted at the station, gone from the system.
 TEST(FiniteCapacityValidation, DroppedRejectionsAreCountedAndLeave) {
-  std::string y = network(6.0, 4, 10, 200'000, 0.0, 7400);
+  std::string y = capacity_network(6.0, 4, 10, 200'000, 0.0, 7400);
   y.replace(y.find("    on_reject: lost\n"), 20, "");
   y.replace(y.find("  lost: {type: sink}\n"), 21, "");  // nothing would reach it
   auto net = QueueingNetwork::from_config(ConfigNode::load_string(y, "dropped"));

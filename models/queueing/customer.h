@@ -28,6 +28,7 @@ enum QueueEventKind : EventKind {
   kCustomerArrives = 0,  // a customer reaches a component
   kServiceDone = 1,      // a station's server finishes (self event)
   kNextArrival = 2,      // a source's next emission (self event)
+  kPatienceEnds = 15,    // a waiting customer's patience runs out (self event; id: its ticket)
 };
 
 // A directed connection with its minimum latency (also the partitioner's edge label).

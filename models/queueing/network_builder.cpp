@@ -271,6 +271,10 @@ LpGraph QueueingNetwork::lp_graph() const {
                 g.edges.push_back(
                     {lp, c.on_reject()->to, c.on_reject()->latency, 0.01 * inflow[lp]});
               }
+              if (c.on_abandon()) {
+                g.edges.push_back(
+                    {lp, c.on_abandon()->to, c.on_abandon()->latency, 0.01 * inflow[lp]});
+              }
             }
           } else if constexpr (std::is_same_v<T, VersionSplitter>) {
             g.lp_load[lp] = inflow[lp];

@@ -42,6 +42,9 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
         m.emplace_back(name + ".blocking_probability", st->blocking_probability());
         m.emplace_back(name + ".mean_in_system", st->mean_in_system(run.end_time));
       }
+      if (st->abandons()) {
+        m.emplace_back(name + ".abandonment_probability", st->abandonment_probability());
+      }
     } else if (const auto* ms = std::get_if<ModelServer>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", ms->wait().mean());
       m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
@@ -262,6 +265,13 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                    (c.on_reject() ? "sent to " + net.name_of(c.on_reject()->to) : "dropped") +
                    "; mean in system " + fmt("%.4g", c.mean_in_system(run.end_time)) + "\n";
             }
+            if (c.abandons()) {
+              s += "          abandoned " + std::to_string(c.abandoned()) + " (probability " +
+                   fmt("%.4g", c.abandonment_probability()) + ", after waiting " +
+                   format_duration(c.time_to_abandon().mean()) + " on average), " +
+                   (c.on_abandon() ? "sent to " + net.name_of(c.on_abandon()->to) : "dropped") +
+                   "\n";
+            }
           } else if constexpr (std::is_same_v<T, ModelServer>) {
             s += "  server  " + name + " (" + c.setup().description + "): served " +
                  std::to_string(c.departures()) + " in " + std::to_string(c.batches()) +
@@ -457,6 +467,11 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
               out.value("rejected", c.rejected());
               out.value("blocking_probability", c.blocking_probability());
               out.value("mean_in_system", c.mean_in_system(run.end_time));
+            }
+            if (c.abandons()) {
+              out.value("abandoned", c.abandoned());
+              out.value("abandonment_probability", c.abandonment_probability());
+              out.value("mean_time_to_abandon_s", c.time_to_abandon().mean());
             }
           } else if constexpr (std::is_same_v<T, ModelServer>) {
             out.value("type", "model_server");

@@ -1,9 +1,13 @@
 // Station: a FIFO queue in front of c identical servers (the G/G/c building block). A customer
-// who finds a free server starts at once; otherwise it waits in arrival order. Statistics cover
-// customers arriving at or after the warm-up time, and time-weighted averages start there too.
+// who finds a free server starts at once; otherwise it waits in arrival order. Optional limits:
+// a capacity K (M/M/c/K: arrivals that find it full are rejected) and a patience or an end-to-end
+// deadline (M/M/c+G: a waiting customer whose patience runs out leaves before service). Statistics
+// cover customers arriving at or after the warm-up time, and time-weighted averages start there.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -30,6 +34,7 @@ class Station {
   static constexpr std::string_view kType = "station";  // config `type:`
   // Builds one from its config node (station_config.cpp).
   static Station from_config(const ConfigNode& node, BuildContext& ctx);
+  static constexpr SimTime kNoPatienceLimit = std::numeric_limits<SimTime>::max() / 4;
 
   Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup,
           SimTime interval = 0, bool adaptive = false)
@@ -47,23 +52,28 @@ class Station {
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
     series_.advance(ctx.now(), static_cast<double>(in_service_),
-                    static_cast<double>(waiting_.size()));
+                    static_cast<double>(waiting_count_));
     if (ev.kind == kCustomerArrives) {
       ++arrivals_;
-      if (capacity_ != 0) {
-        if (ctx.now() >= warmup_) ++measured_arrivals_;
-        if (in_service_ + waiting_.size() >= capacity_) {
-          reject(ctx, ev.payload);
-          return;
-        }
+      if (ctx.now() >= warmup_) ++measured_arrivals_;
+      if (capacity_ != 0 && in_service_ + waiting_count_ >= capacity_) {
+        reject(ctx, ev.payload);
+        return;
+      }
+      if (deadline_ != 0 && ctx.now() >= ev.payload.created + deadline_) {
+        abandon(ctx, Held{ev.payload, ctx.now()});  // it arrives already past its deadline
+        return;
       }
       const Held arrived{ev.payload, ctx.now()};
       if (in_service_ < servers_) {
         start_service(ctx, arrived);
       } else {
-        waiting_.push_back(arrived);
-        queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+        wait_in_line(ctx, arrived);
       }
+      return;
+    }
+    if (ev.kind == kPatienceEnds) {
+      patience_ends(ctx, ev.payload.id);
       return;
     }
     // kServiceDone: the payload's id names the server slot that finished.
@@ -82,9 +92,12 @@ class Station {
       sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
     }
     if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
-    if (!waiting_.empty()) {
+    if (waiting_count_ != 0) {
+      drop_departed_at_front();
       const Held next = waiting_.pop_front();
-      queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
+      ++tickets_served_;
+      --waiting_count_;
+      queued_.set(ctx.now(), static_cast<double>(waiting_count_));
       start_service(ctx, next);
     }
   }
@@ -105,6 +118,30 @@ class Station {
                ? static_cast<double>(measured_rejected_) / static_cast<double>(measured_arrivals_)
                : 0.0;
   }
+
+  // Abandonment (M/M/c+G): a waiting customer leaves when its patience (a fresh draw per visit)
+  // or its deadline (`deadline` after it was created, end to end) runs out before its service
+  // starts; one that arrives past its deadline leaves at once. It is sent to `on_abandon`, or
+  // dropped when there is none. No patience and deadline 0: nobody leaves.
+  void limit_waiting(std::optional<Distribution> patience, SimTime deadline,
+                     std::optional<Link> on_abandon) {
+    patience_ = std::move(patience);
+    deadline_ = deadline;
+    on_abandon_ = on_abandon;
+  }
+  bool abandons() const { return patience_.has_value() || deadline_ != 0; }
+  const std::optional<Distribution>& patience() const { return patience_; }
+  SimTime deadline() const { return deadline_; }
+  const std::optional<Link>& on_abandon() const { return on_abandon_; }
+  std::uint64_t abandoned() const { return abandoned_; }
+  // Abandoned / arrived, over arrivals since the warm-up (P(abandon) of Erlang A).
+  double abandonment_probability() const {
+    return measured_arrivals_ > 0
+               ? static_cast<double>(measured_abandoned_) / static_cast<double>(measured_arrivals_)
+               : 0.0;
+  }
+  // How long abandoning customers waited before they left, in seconds.
+  const Welford& time_to_abandon() const { return time_to_abandon_; }
 
   std::uint32_t servers() const { return servers_; }
   const Distribution& service() const { return service_; }
@@ -133,6 +170,9 @@ class Station {
     w.put(rejected_);
     w.put(measured_arrivals_);
     w.put(measured_rejected_);
+    w.put(abandoned_);
+    w.put(measured_abandoned_);
+    time_to_abandon_.save(w);
     wait_.save(w);
     wait_batches_.save(w);
     wait_histogram_.save(w);
@@ -148,6 +188,9 @@ class Station {
     rejected_ = r.get<std::uint64_t>();
     measured_arrivals_ = r.get<std::uint64_t>();
     measured_rejected_ = r.get<std::uint64_t>();
+    abandoned_ = r.get<std::uint64_t>();
+    measured_abandoned_ = r.get<std::uint64_t>();
+    time_to_abandon_.load(r);
     wait_.load(r);
     wait_batches_.load(r);
     wait_histogram_.load(r);
@@ -159,7 +202,7 @@ class Station {
   }
 
   void finish(SimTime end) {
-    series_.finish(end, static_cast<double>(in_service_), static_cast<double>(waiting_.size()));
+    series_.finish(end, static_cast<double>(in_service_), static_cast<double>(waiting_count_));
   }
   const TimeSeriesRecorder& series() const { return series_; }
 
@@ -179,6 +222,11 @@ class Station {
       h.add(measured_arrivals_);
       h.add(measured_rejected_);
     }
+    if (abandons()) {
+      h.add(abandoned_);
+      h.add(measured_abandoned_);
+      h.add(time_to_abandon_.mean());
+    }
   }
 
  private:
@@ -187,6 +235,55 @@ class Station {
     Customer customer;
     SimTime entered;
   };
+  // `entered` of a waiting-line entry whose customer has abandoned (removed lazily at the front).
+  static constexpr SimTime kDeparted = -1;
+
+  // Joins the line; with abandonment, also schedules the end of its patience. A customer's
+  // ticket is its position in the order of joining: the line holds tickets
+  // [tickets_served_, tickets_served_ + waiting_.size()) contiguously, so a ticket finds its
+  // entry without a search, and a ticket below tickets_served_ has already left the line.
+  template <class Ctx>
+  void wait_in_line(Ctx& ctx, const Held& h) {
+    waiting_.push_back(h);
+    ++waiting_count_;
+    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+    if (!abandons()) return;
+    SimTime patience = patience_ ? patience_->sample(ctx.rng()) : kNoPatienceLimit;
+    if (deadline_ != 0) patience = std::min(patience, h.customer.created + deadline_ - ctx.now());
+    Customer ticket;
+    ticket.id = tickets_served_ + waiting_.size() - 1;
+    ctx.schedule(ctx.self(), patience, kPatienceEnds, ticket);
+  }
+
+  template <class Ctx>
+  void patience_ends(Ctx& ctx, std::uint64_t ticket) {
+    if (ticket < tickets_served_) return;  // its service has started
+    Held& entry = waiting_.at(ticket - tickets_served_);
+    const Held gone = entry;
+    entry.entered = kDeparted;
+    --waiting_count_;
+    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+    drop_departed_at_front();
+    abandon(ctx, gone);
+  }
+
+  void drop_departed_at_front() {
+    while (!waiting_.empty() && waiting_.front().entered == kDeparted) {
+      waiting_.pop_front();
+      ++tickets_served_;
+    }
+  }
+
+  template <class Ctx>
+  void abandon(Ctx& ctx, const Held& h) {
+    ++abandoned_;
+    if (h.entered >= warmup_) {
+      ++measured_abandoned_;
+      time_to_abandon_.add(to_seconds(ctx.now() - h.entered));
+    }
+    if (on_abandon_)
+      ctx.schedule(on_abandon_->to, on_abandon_->latency, kCustomerArrives, h.customer);
+  }
 
   template <class Ctx>
   void reject(Ctx& ctx, const Customer& c) {
@@ -225,11 +322,18 @@ class Station {
   std::optional<Link> out_;
   SimTime warmup_;
   std::uint32_t in_service_ = 0;
-  RingBuffer<Held> waiting_;
+  RingBuffer<Held> waiting_;            // with abandonment, also entries that left (kDeparted)
+  std::uint64_t waiting_count_ = 0;     // customers still waiting
+  std::uint64_t tickets_served_ = 0;    // line entries that have left it from the front
   std::vector<Held> in_service_slots_;  // grows to the peak number of busy servers
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t capacity_ = 0;  // 0: unlimited
   std::optional<Link> on_reject_;
+  std::optional<Distribution> patience_;
+  SimTime deadline_ = 0;  // 0: none
+  std::optional<Link> on_abandon_;
+  std::uint64_t abandoned_ = 0, measured_abandoned_ = 0;
+  Welford time_to_abandon_;
   std::uint64_t arrivals_ = 0, departures_ = 0;
   std::uint64_t rejected_ = 0, measured_arrivals_ = 0, measured_rejected_ = 0;
   Welford wait_;

@@ -35,10 +35,12 @@ TEST(Examples, EveryExampleConfigRunsAndConservesCustomers) {
       }
       if (auto* k = std::get_if<Sink>(&net.component(lp))) absorbed += k->arrived();
       if (auto* st = std::get_if<Station>(&net.component(lp))) {
-        // Rejected customers left: sent on (counted where they arrive) or dropped here.
-        in_system += st->arrivals() - st->departures() - st->rejected();
+        // Rejected and abandoning customers left: sent on (counted where they arrive) or dropped
+        // here.
+        in_system += st->arrivals() - st->departures() - st->rejected() - st->abandoned();
         if (!st->out()) absorbed += st->departures();
         if (!st->on_reject()) absorbed += st->rejected();
+        if (!st->on_abandon()) absorbed += st->abandoned();
       }
     }
     // Customers are conserved: emitted = absorbed + still at stations + in flight on links.

@@ -98,6 +98,8 @@ serving = ["run", os.path.join(examples, "bert_serving.yaml"), "--json"]
 # Replica crashes and repairs (random draws on the server's own stream, lost batches retried).
 # Finite capacity: rejections sent on to another sink (an extra edge for the partitioner).
 same_everywhere("finite capacity", ["run", os.path.join(examples, "mmck_blocking.yaml"), "--json"])
+# Abandonment: patience events on the station's own stream, abandoning requests sent on.
+same_everywhere("abandonment", ["run", os.path.join(examples, "erlang_a_abandonment.yaml"), "--json"])
 same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])
 same_everywhere("replica failures", ["run", os.path.join(examples, "replica_failures.yaml"), "--json",
                                      "--set", "end.time=120s"])

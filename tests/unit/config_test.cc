@@ -98,6 +98,24 @@ TEST(Config, StationCapacityErrorsNameTheKey) {
   EXPECT_NE(orphan.find("on_reject needs a capacity"), std::string::npos) << orphan;
 }
 
+TEST(Config, StationAbandonmentErrorsNameTheKey) {
+  std::string y = kGood;
+  y.replace(y.find("type: station"), 13,
+            "type: station\n    patience: {distribution: exponential, mean: -2s}");
+  const std::string negative = error_for(y);
+  EXPECT_NE(negative.find("may not be negative"), std::string::npos) << negative;
+  EXPECT_NE(negative.find(".patience.mean'"), std::string::npos) << negative;
+  y = kGood;
+  y.replace(y.find("type: station"), 13, "type: station\n    deadline: 0s");
+  const std::string zero = error_for(y);
+  EXPECT_NE(zero.find("a deadline must be positive"), std::string::npos) << zero;
+  EXPECT_NE(zero.find(".deadline'"), std::string::npos) << zero;
+  y = kGood;
+  y.replace(y.find("type: station"), 13, "type: station\n    on_abandon: out");
+  const std::string orphan = error_for(y);
+  EXPECT_NE(orphan.find("on_abandon needs a patience or a deadline"), std::string::npos) << orphan;
+}
+
 TEST(Config, NonPositiveValuesAreRejected) {
   std::string y = kGood;
   y.replace(y.find("mean: 10ms"), 10, "mean: 0ms");

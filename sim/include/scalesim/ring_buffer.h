@@ -30,6 +30,9 @@ class RingBuffer {
   // REQUIRES: !empty().
   const T& front() const { return slots_[head_]; }
 
+  // The i-th value from the front. REQUIRES: i < size().
+  T& at(std::size_t i) { return slots_[(head_ + i) & (slots_.size() - 1)]; }
+
   // REQUIRES: !empty().
   T pop_front() {
     const T v = slots_[head_];

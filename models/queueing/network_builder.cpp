@@ -117,6 +117,24 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
       list[i].fail(msg);
     }
   }
+  // Priorities are per request class, and a class is the source (or trace) that emitted it.
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const auto* st = std::get_if<Station>(&net.components_[lp]);
+    if (st == nullptr || !st->priority_lines()) continue;
+    const auto& levels = st->priority_lines()->level_of_source();
+    for (LpId cls = 0; cls < levels.size(); ++cls) {
+      if (levels[cls] == PriorityLines::kUnlisted) continue;
+      const auto& c = net.components_[cls];
+      if (!std::holds_alternative<Source>(c) && !std::holds_alternative<TraceSource>(c)) {
+        entries[lp]
+            .second.at("priorities")
+            .at(net.names_[cls])
+            .fail("priorities are per request class, and '" + net.names_[cls] +
+                  "' is not a source or trace: requests take the class of the source that emitted "
+                  "them");
+      }
+    }
+  }
   // Every component must be reachable from something that starts work (a source, a trace, a
   // drift monitor): anything else can never see an event, which is a mistake in the wiring.
   {

@@ -45,6 +45,13 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       if (st->abandons()) {
         m.emplace_back(name + ".abandonment_probability", st->abandonment_probability());
       }
+      for (std::size_t level = 0; level < st->class_stats().size(); ++level) {
+        const auto& c = st->class_stats()[level];
+        if (c.sojourn.count() == 0) continue;
+        const std::string prefix = name + ".priority" + std::to_string(level);
+        m.emplace_back(prefix + ".mean_wait_s", c.wait.mean());
+        m.emplace_back(prefix + ".mean_sojourn_s", c.sojourn.mean());
+      }
     } else if (const auto* ms = std::get_if<ModelServer>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", ms->wait().mean());
       m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
@@ -265,6 +272,20 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                    (c.on_reject() ? "sent to " + net.name_of(c.on_reject()->to) : "dropped") +
                    "; mean in system " + fmt("%.4g", c.mean_in_system(run.end_time)) + "\n";
             }
+            if (c.discipline() != Discipline::kFifo) {
+              s += std::string("          discipline ") + discipline_name(c.discipline());
+              for (std::size_t level = 0; level < c.class_stats().size(); ++level) {
+                const auto& k = c.class_stats()[level];
+                if (k.sojourn.count() == 0) continue;
+                s += "; priority " + std::to_string(level) + ": wait mean " +
+                     format_duration(k.wait.mean()) + ", sojourn mean " +
+                     format_duration(k.sojourn.mean());
+              }
+              if (c.discipline() == Discipline::kPreemptivePriority) {
+                s += "; " + std::to_string(c.preemptions()) + " preemptions";
+              }
+              s += "\n";
+            }
             if (c.abandons()) {
               s += "          abandoned " + std::to_string(c.abandoned()) + " (probability " +
                    fmt("%.4g", c.abandonment_probability()) + ", after waiting " +
@@ -467,6 +488,23 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
               out.value("rejected", c.rejected());
               out.value("blocking_probability", c.blocking_probability());
               out.value("mean_in_system", c.mean_in_system(run.end_time));
+            }
+            if (c.discipline() != Discipline::kFifo) {
+              out.value("discipline", discipline_name(c.discipline()));
+            }
+            if (c.priority_lines()) {
+              out.value("preemptions", c.preemptions());
+              out.begin_array("priority_levels");
+              for (std::size_t level = 0; level < c.class_stats().size(); ++level) {
+                const auto& k = c.class_stats()[level];
+                out.begin_object();
+                out.value("level", static_cast<std::uint64_t>(level));
+                out.value("served", k.sojourn.count());
+                out.value("mean_wait_s", k.wait.mean());
+                out.value("mean_sojourn_s", k.sojourn.mean());
+                out.end_object();
+              }
+              out.end_array();
             }
             if (c.abandons()) {
               out.value("abandoned", c.abandoned());

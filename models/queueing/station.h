@@ -1,5 +1,7 @@
-// Station: a FIFO queue in front of c identical servers (the G/G/c building block). A customer
-// who finds a free server starts at once; otherwise it waits in arrival order. Optional limits:
+// Station: a queue in front of c identical servers (the G/G/c building block). A customer who
+// finds a free server starts at once; otherwise it waits in arrival order (FIFO), or by the
+// priority of its class (non-preemptive or preemptive-resume), or all present share the servers
+// (processor sharing). Optional limits:
 // a capacity K (M/M/c/K: arrivals that find it full are rejected) and a patience or an end-to-end
 // deadline (M/M/c+G: a waiting customer whose patience runs out leaves before service). Statistics
 // cover customers arriving at or after the warm-up time, and time-weighted averages start there.
@@ -14,6 +16,8 @@
 
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
+#include "models/queueing/priority_lines.h"
+#include "models/queueing/processor_sharing.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -28,6 +32,30 @@ namespace scalesim {
 
 class BuildContext;
 class ConfigNode;
+
+// How a station chooses whom to serve.
+enum class Discipline : std::uint8_t {
+  kFifo,                // first come, first served
+  kPriority,            // most urgent class first; service is never interrupted
+  kPreemptivePriority,  // a more urgent arrival interrupts the least urgent in service, which
+                        // resumes later where it stopped (preemptive-resume)
+  kProcessorSharing,    // all present share the c servers equally (rate min(1, c/n) each)
+};
+
+// The name a config uses for it (`discipline:`).
+inline const char* discipline_name(Discipline d) {
+  switch (d) {
+    case Discipline::kFifo:
+      return "fifo";
+    case Discipline::kPriority:
+      return "priority";
+    case Discipline::kPreemptivePriority:
+      return "preemptive_priority";
+    case Discipline::kProcessorSharing:
+      return "processor_sharing";
+  }
+  return "fifo";
+}
 
 class Station {
  public:
@@ -65,10 +93,21 @@ class Station {
         return;
       }
       const Held arrived{ev.payload, ctx.now()};
-      if (in_service_ < servers_) {
-        start_service(ctx, arrived);
-      } else {
-        wait_in_line(ctx, arrived);
+      switch (discipline_) {
+        case Discipline::kFifo:
+          if (in_service_ < servers_) {
+            start_service(ctx, arrived);
+          } else {
+            wait_in_line(ctx, arrived);
+          }
+          return;
+        case Discipline::kPriority:
+        case Discipline::kPreemptivePriority:
+          priority_arrives(ctx, arrived);
+          return;
+        case Discipline::kProcessorSharing:
+          share_arrives(ctx, arrived);
+          return;
       }
       return;
     }
@@ -76,8 +115,21 @@ class Station {
       patience_ends(ctx, ev.payload.id);
       return;
     }
-    // kServiceDone: the payload's id names the server slot that finished.
+    if (discipline_ == Discipline::kProcessorSharing) {
+      share_departs(ctx, ev.payload.id);
+      return;
+    }
+    // kServiceDone: the payload's id names the server slot that finished (and, with priorities,
+    // the slot's generation in the high half: a completion of a preempted service is stale).
     const auto slot = static_cast<std::uint32_t>(ev.payload.id);
+    std::uint32_t level = 0;
+    if (priority_) {
+      SlotInfo& info = slot_info_[slot];
+      if (static_cast<std::uint32_t>(ev.payload.id >> 32) != info.generation) return;
+      ++info.generation;
+      level = info.level;
+      slot_busy_[slot] = 0;
+    }
     const Held done = in_service_slots_[slot];
     free_slots_.push_back(slot);
     Customer leaving = done.customer;
@@ -90,8 +142,18 @@ class Station {
       const SimTime sojourn = ctx.now() - done.entered;
       sojourn_.add(to_seconds(sojourn));
       sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+      if (priority_) class_stats_[level].sojourn.add(to_seconds(sojourn));
     }
     if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
+    if (priority_) {
+      if (!priority_->empty()) {
+        const PriorityWaiting next = priority_->pop_most_urgent();
+        --waiting_count_;
+        queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+        start_prioritised(ctx, next, priority_->level_of(next.customer));
+      }
+      return;
+    }
     if (waiting_count_ != 0) {
       drop_departed_at_front();
       const Held next = waiting_.pop_front();
@@ -143,6 +205,28 @@ class Station {
   // How long abandoning customers waited before they left, in seconds.
   const Welford& time_to_abandon() const { return time_to_abandon_; }
 
+  // Serve by the priority of each request's class (`lines` maps sources to levels) instead of
+  // in arrival order; preemptive: a more urgent arrival interrupts a less urgent service.
+  void prioritise(PriorityLines lines, bool preemptive) {
+    discipline_ = preemptive ? Discipline::kPreemptivePriority : Discipline::kPriority;
+    class_stats_.assign(lines.levels(), ClassStats{});
+    priority_ = std::move(lines);
+  }
+  // All present share the servers (processor sharing).
+  void share_servers() {
+    discipline_ = Discipline::kProcessorSharing;
+    sharing_.emplace(servers_);
+  }
+  Discipline discipline() const { return discipline_; }
+  const std::optional<PriorityLines>& priority_lines() const { return priority_; }
+  // Per priority level (with a priority discipline): waits of served requests and sojourns, s.
+  struct ClassStats {
+    Welford wait;
+    Welford sojourn;
+  };
+  const std::vector<ClassStats>& class_stats() const { return class_stats_; }
+  std::uint64_t preemptions() const { return preemptions_; }
+
   std::uint32_t servers() const { return servers_; }
   const Distribution& service() const { return service_; }
   const std::optional<Link>& out() const { return out_; }
@@ -173,6 +257,11 @@ class Station {
     w.put(abandoned_);
     w.put(measured_abandoned_);
     time_to_abandon_.save(w);
+    w.put(preemptions_);
+    for (const ClassStats& c : class_stats_) {
+      c.wait.save(w);
+      c.sojourn.save(w);
+    }
     wait_.save(w);
     wait_batches_.save(w);
     wait_histogram_.save(w);
@@ -191,6 +280,11 @@ class Station {
     abandoned_ = r.get<std::uint64_t>();
     measured_abandoned_ = r.get<std::uint64_t>();
     time_to_abandon_.load(r);
+    preemptions_ = r.get<std::uint64_t>();
+    for (ClassStats& c : class_stats_) {
+      c.wait.load(r);
+      c.sojourn.load(r);
+    }
     wait_.load(r);
     wait_batches_.load(r);
     wait_histogram_.load(r);
@@ -226,6 +320,15 @@ class Station {
       h.add(abandoned_);
       h.add(measured_abandoned_);
       h.add(time_to_abandon_.mean());
+    }
+    if (discipline_ != Discipline::kFifo) {  // only then: FIFO results hash as they always did
+      h.add(static_cast<std::uint64_t>(discipline_));
+      h.add(preemptions_);
+      for (const ClassStats& c : class_stats_) {
+        h.add(c.wait.count());
+        h.add(c.wait.mean());
+        h.add(c.sojourn.mean());
+      }
     }
   }
 
@@ -292,9 +395,134 @@ class Station {
     if (on_reject_) ctx.schedule(on_reject_->to, on_reject_->latency, kCustomerArrives, c);
   }
 
+  // The server slot of a prioritised request: when its service ends, its class, and a generation
+  // that preemption bumps so that the completion already scheduled no longer counts.
+  struct SlotInfo {
+    SimTime ends_at = 0;
+    SimTime started = 0;
+    std::uint32_t level = 0;
+    std::uint32_t generation = 0;
+  };
+
+  template <class Ctx>
+  void priority_arrives(Ctx& ctx, const Held& h) {
+    const std::uint32_t level = priority_->level_of(h.customer);
+    const PriorityWaiting w{h.customer, h.entered, -1};
+    if (in_service_ < servers_) {
+      start_prioritised(ctx, w, level);
+      return;
+    }
+    if (discipline_ == Discipline::kPreemptivePriority) {
+      // Interrupt the least urgent service, the most recently started among equals.
+      std::uint32_t victim = kNoSlot;
+      for (std::uint32_t s = 0; s < slot_info_.size(); ++s) {
+        if (slot_busy_[s] == 0 || slot_info_[s].level <= level) continue;
+        if (victim == kNoSlot || slot_info_[s].level > slot_info_[victim].level ||
+            (slot_info_[s].level == slot_info_[victim].level &&
+             slot_info_[s].started > slot_info_[victim].started)) {
+          victim = s;
+        }
+      }
+      if (victim != kNoSlot) {
+        preempt(ctx, victim);
+        start_prioritised(ctx, w, level);
+        return;
+      }
+    }
+    priority_->push_back(level, w);
+    ++waiting_count_;
+    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+  }
+
+  template <class Ctx>
+  void preempt(Ctx& ctx, std::uint32_t slot) {
+    SlotInfo& info = slot_info_[slot];
+    const Held& h = in_service_slots_[slot];
+    priority_->push_front(info.level, {h.customer, h.entered, info.ends_at - ctx.now()});
+    ++info.generation;  // its scheduled completion is now stale
+    slot_busy_[slot] = 0;
+    free_slots_.push_back(slot);
+    --in_service_;
+    busy_.set(ctx.now(), static_cast<double>(in_service_));
+    ++waiting_count_;
+    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+    ++preemptions_;
+  }
+
+  template <class Ctx>
+  void start_prioritised(Ctx& ctx, const PriorityWaiting& w, std::uint32_t level) {
+    if (w.remaining < 0 && w.entered >= warmup_) {  // a resumed service waited already
+      class_stats_[level].wait.add(to_seconds(ctx.now() - w.entered));
+    }
+    const SimTime service =
+        w.remaining >= 0 ? w.remaining : SimTime{-1};  // sampled in start_service otherwise
+    const std::uint32_t slot = start_service(ctx, Held{w.customer, w.entered}, service,
+                                             /*count_wait=*/w.remaining < 0);
+    if (slot_info_.size() < in_service_slots_.size()) {
+      slot_info_.resize(in_service_slots_.size());
+      slot_busy_.resize(in_service_slots_.size());
+    }
+    SlotInfo& info = slot_info_[slot];
+    info.level = level;
+    info.started = ctx.now();
+    info.ends_at = ctx.now() + last_service_;
+    slot_busy_[slot] = 1;
+  }
+
+  template <class Ctx>
+  void share_arrives(Ctx& ctx, const Held& h) {
+    if (h.entered >= warmup_) {  // nobody waits under processor sharing
+      wait_.add(0.0);
+      wait_batches_.add(0.0);
+      wait_histogram_.add(0);
+    }
+    sharing_->advance(ctx.now());
+    sharing_->add({h.customer, h.entered}, service_.sample(ctx.rng()));
+    sharing_changed(ctx);
+  }
+
+  template <class Ctx>
+  void share_departs(Ctx& ctx, std::uint64_t generation) {
+    if (generation != sharing_generation_) return;  // superseded by a later arrival
+    sharing_->advance(ctx.now());
+    const ProcessorSharing::Sharing done = sharing_->pop_next();
+    Customer leaving = done.customer;
+    leaving.served_by = ctx.self();
+    series_.count();
+    ++departures_;
+    if (done.entered >= warmup_) {
+      const SimTime sojourn = ctx.now() - done.entered;
+      sojourn_.add(to_seconds(sojourn));
+      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+    }
+    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
+    sharing_changed(ctx);
+  }
+
+  // After an arrival or departure under processor sharing: busy servers are min(n, c), the rest
+  // count as queued (so mean_in_system is n), and the next departure is rescheduled.
+  template <class Ctx>
+  void sharing_changed(Ctx& ctx) {
+    const std::uint64_t n = sharing_->size();
+    in_service_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, servers_));
+    waiting_count_ = n - in_service_;
+    busy_.set(ctx.now(), static_cast<double>(in_service_));
+    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+    if (n == 0) return;
+    Customer token;
+    token.id = ++sharing_generation_;
+    ctx.schedule(ctx.self(), sharing_->time_to_next_departure(), kServiceDone, token);
+  }
+
   template <class Ctx>
   void start_service(Ctx& ctx, const Held& h) {
-    if (h.entered >= warmup_) {
+    start_service(ctx, h, SimTime{-1}, true);
+  }
+
+  // Starts `h` on a free server for `service` (-1: a fresh draw); returns the slot it took.
+  template <class Ctx>
+  std::uint32_t start_service(Ctx& ctx, const Held& h, SimTime service, bool count_wait) {
+    if (count_wait && h.entered >= warmup_) {
       const SimTime wait = ctx.now() - h.entered;
       wait_.add(to_seconds(wait));
       wait_batches_.add(to_seconds(wait));
@@ -314,7 +542,12 @@ class Station {
     }
     Customer token;
     token.id = slot;
-    ctx.schedule(ctx.self(), service_.sample(ctx.rng()), kServiceDone, token);
+    if (priority_) {
+      if (slot < slot_info_.size()) token.id |= std::uint64_t{slot_info_[slot].generation} << 32;
+    }
+    last_service_ = service >= 0 ? service : service_.sample(ctx.rng());
+    ctx.schedule(ctx.self(), last_service_, kServiceDone, token);
+    return slot;
   }
 
   std::uint32_t servers_;
@@ -327,7 +560,17 @@ class Station {
   std::uint64_t tickets_served_ = 0;    // line entries that have left it from the front
   std::vector<Held> in_service_slots_;  // grows to the peak number of busy servers
   std::vector<std::uint32_t> free_slots_;
-  std::uint64_t capacity_ = 0;  // 0: unlimited
+  static constexpr std::uint32_t kNoSlot = 0xffffffffu;
+  Discipline discipline_ = Discipline::kFifo;
+  std::optional<PriorityLines> priority_;
+  std::vector<SlotInfo> slot_info_;      // with priorities: one per server slot
+  std::vector<std::uint8_t> slot_busy_;  // with priorities: 1 while the slot serves someone
+  std::vector<ClassStats> class_stats_;  // with priorities: one per level
+  std::uint64_t preemptions_ = 0;
+  SimTime last_service_ = 0;  // the service time start_service just drew
+  std::optional<ProcessorSharing> sharing_;
+  std::uint64_t sharing_generation_ = 0;  // the departure event that still counts
+  std::uint64_t capacity_ = 0;            // 0: unlimited
   std::optional<Link> on_reject_;
   std::optional<Distribution> patience_;
   SimTime deadline_ = 0;  // 0: none

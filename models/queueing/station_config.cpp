@@ -6,13 +6,15 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/priority_lines.h"
 #include "models/queueing/station.h"
+#include "scalesim/config/config_node.h"
 
 namespace scalesim {
 
 Station Station::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "servers", "service", "to", "capacity", "on_reject", "patience",
-                    "deadline", "on_abandon"});
+                    "deadline", "on_abandon", "discipline", "priorities"});
   const std::int64_t servers = node.integer_or("servers", 1);
   if (servers < 1 || servers > 1'000'000) node.at("servers").fail("must be between 1 and 1000000");
   const std::optional<Link> out = ctx.optional_link(node, "to");
@@ -30,6 +32,52 @@ Station Station::from_config(const ConfigNode& node, BuildContext& ctx) {
                            ctx.optional_link(node, "on_reject"));
   } else if (node.has("on_reject")) {
     node.at("on_reject").fail("on_reject needs a capacity: rejections happen only when it is full");
+  }
+  const std::string discipline = node.string_or("discipline", "fifo");
+  if (discipline == "priority" || discipline == "preemptive_priority") {
+    if (!node.has("priorities")) {
+      node.at("discipline")
+          .fail("discipline " + discipline +
+                " needs `priorities:`, a level per request class (source name: 0 is most urgent)");
+    }
+    const ConfigNode levels = node.at("priorities");
+    if (!levels.is_map() || levels.size() == 0) {
+      levels.fail(
+          "priorities map request classes (source names) to levels, e.g. {chat: 0, "
+          "batch: 1}");
+    }
+    std::vector<std::uint8_t> level_of_source;
+    std::uint32_t most = 0;
+    for (const auto& [name, level_node] : levels.entries()) {
+      const std::int64_t level = level_node.as_int();
+      if (level < 0 || level > 15)
+        level_node.fail("a priority level lies in 0..15 (0: most urgent)");
+      const LpId lp = ctx.resolve(level_node, name);
+      if (level_of_source.size() <= lp) level_of_source.resize(lp + 1, PriorityLines::kUnlisted);
+      level_of_source[lp] = static_cast<std::uint8_t>(level);
+      most = std::max(most, static_cast<std::uint32_t>(level));
+    }
+    // Classes not listed are the least urgent: one level below every listed one.
+    station.prioritise(PriorityLines(std::move(level_of_source), most + 2),
+                       discipline == "preemptive_priority");
+  } else if (discipline == "processor_sharing") {
+    station.share_servers();
+  } else if (discipline != "fifo") {
+    std::string msg = "unknown discipline '" + discipline +
+                      "' (fifo, priority, preemptive_priority or processor_sharing)";
+    if (auto near = closest_match(
+            discipline, {"fifo", "priority", "preemptive_priority", "processor_sharing"})) {
+      msg += "; did you mean '" + *near + "'?";
+    }
+    node.at("discipline").fail(msg);
+  }
+  if (discipline != "priority" && discipline != "preemptive_priority" && node.has("priorities")) {
+    node.at("priorities")
+        .fail("priorities need `discipline: priority` or `discipline: preemptive_priority`");
+  }
+  if (discipline != "fifo" && (node.has("patience") || node.has("deadline"))) {
+    node.at(node.has("patience") ? "patience" : "deadline")
+        .fail("patience and deadlines work with discipline fifo only (not " + discipline + ")");
   }
   std::optional<Distribution> patience;
   if (const auto p = node.find("patience")) patience = Distribution::from_config(*p);

@@ -100,6 +100,11 @@ serving = ["run", os.path.join(examples, "bert_serving.yaml"), "--json"]
 same_everywhere("finite capacity", ["run", os.path.join(examples, "mmck_blocking.yaml"), "--json"])
 # Abandonment: patience events on the station's own stream, abandoning requests sent on.
 same_everywhere("abandonment", ["run", os.path.join(examples, "erlang_a_abandonment.yaml"), "--json"])
+# Priorities (preemption: stale completions skipped) and processor sharing (rescheduled departures).
+same_everywhere("preemptive priority", ["run", os.path.join(examples, "priority_classes.yaml"), "--json",
+                                        "--set", "end.time=100000s"])
+same_everywhere("processor sharing", ["run", os.path.join(examples, "processor_sharing.yaml"), "--json",
+                                      "--set", "end.time=50000s"])
 same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])
 same_everywhere("replica failures", ["run", os.path.join(examples, "replica_failures.yaml"), "--json",
                                      "--set", "end.time=120s"])

@@ -116,6 +116,34 @@ TEST(Config, StationAbandonmentErrorsNameTheKey) {
   EXPECT_NE(orphan.find("on_abandon needs a patience or a deadline"), std::string::npos) << orphan;
 }
 
+TEST(Config, StationDisciplineErrorsNameTheKey) {
+  const auto with = [](const std::string& keys) {
+    std::string y = kGood;
+    y.replace(y.find("type: station"), 13, "type: station\n    " + keys);
+    return error_for(y);
+  };
+  const std::string typo = with("discipline: priorty");
+  EXPECT_NE(typo.find("unknown discipline 'priorty'"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("did you mean 'priority'"), std::string::npos) << typo;
+  EXPECT_NE(typo.find(".discipline'"), std::string::npos) << typo;
+  const std::string missing = with("discipline: priority");
+  EXPECT_NE(missing.find("needs `priorities:`"), std::string::npos) << missing;
+  // A class is a source: a station, sink or anything else is not a request class.
+  const std::string not_a_class = with("discipline: priority\n    priorities: {src: 0, out: 1}");
+  EXPECT_NE(not_a_class.find("'out' is not a source or trace"), std::string::npos) << not_a_class;
+  EXPECT_NE(not_a_class.find(".priorities.out'"), std::string::npos) << not_a_class;
+  const std::string unknown = with("discipline: priority\n    priorities: {srx: 0}");
+  EXPECT_NE(unknown.find("srx"), std::string::npos) << unknown;
+  const std::string level = with("discipline: priority\n    priorities: {src: 16}");
+  EXPECT_NE(level.find("a priority level lies in 0..15"), std::string::npos) << level;
+  const std::string fifo = with("priorities: {src: 0}");
+  EXPECT_NE(fifo.find("priorities need `discipline: priority`"), std::string::npos) << fifo;
+  const std::string ps =
+      with("discipline: processor_sharing\n    patience: {distribution: exponential, mean: 1s}");
+  EXPECT_NE(ps.find("work with discipline fifo only"), std::string::npos) << ps;
+  EXPECT_NE(ps.find(".patience'"), std::string::npos) << ps;
+}
+
 TEST(Config, NonPositiveValuesAreRejected) {
   std::string y = kGood;
   y.replace(y.find("mean: 10ms"), 10, "mean: 0ms");

@@ -1,6 +1,7 @@
-// A station's limits on deterministic schedules where every event can be worked out by hand:
-// patience (who gives up, who is served, after how long) and the end-to-end deadline (which
-// counts from the request's creation, not from its arrival at the station).
+// A station's limits and disciplines on deterministic schedules where every event can be worked
+// out by hand: patience (who gives up, who is served, after how long), the end-to-end deadline
+// (which counts from the request's creation, not from its arrival at the station), priorities
+// with and without preemption, and processor sharing.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -106,6 +107,85 @@ components:
   EXPECT_EQ(pool.rejected(), 0u);
   EXPECT_EQ(pool.departures(), 3u);
   EXPECT_EQ(pool.abandoned(), 9u);
+}
+
+// Two jobs of 2 s on one processor-shared server, arriving 1 s apart: the first runs alone for
+// 1 s, then both run at half speed until the first finishes its last second (2 s later), and the
+// second finishes its last second alone. Both stay 3 s.
+TEST(StationLimits, ProcessorSharingByHand) {
+  const std::string y = R"(name: ps
+components:
+  src:
+    type: source
+    arrivals: {process: deterministic, rate: 1/s}
+    customers: 2
+    to: cpu
+  cpu:
+    type: station
+    discipline: processor_sharing
+    service: {distribution: deterministic, value: 2s}
+    to: out
+  out: {type: sink}
+)";
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(y, "ps.yaml"));
+  const NetworkRun run = simulate(net, 1);
+  const auto& cpu = net.get<Station>("cpu");
+  EXPECT_EQ(cpu.departures(), 2u);
+  EXPECT_NEAR(cpu.sojourn().mean(), 3.0, 1e-8);
+  EXPECT_NEAR(cpu.sojourn().variance(), 0.0, 1e-12);
+  EXPECT_EQ(to_seconds(run.end_time), 5.0);  // arrivals at 1 s and 2 s, last departure at 5 s
+}
+
+// A batch job (2 s) starts at t = 10 s; a chat request (also 2 s) arrives at 10.5 s.
+// Preemptive-resume: chat runs 10.5-12.5, batch resumes with 1.5 s left and ends at 14.
+// Non-preemptive: chat waits until 12 and ends at 14, batch ends at 12.
+std::string two_classes(const std::string& discipline) {
+  return R"(name: classes
+components:
+  batch:
+    type: source
+    arrivals: {process: deterministic, rate: 0.1/s}
+    customers: 1
+    to: gpu
+  chat:
+    type: source
+    arrivals: {process: deterministic, rate: 0.1/s}
+    customers: 1
+    to: {component: gpu, latency: 500ms}
+  gpu:
+    type: station
+    discipline: )" +
+         discipline + R"(
+    priorities: {chat: 0, batch: 1}
+    service: {distribution: deterministic, value: 2s}
+    to: out
+  out: {type: sink}
+)";
+}
+
+TEST(StationLimits, PreemptiveResumeByHand) {
+  auto net = QueueingNetwork::from_config(
+      ConfigNode::load_string(two_classes("preemptive_priority"), "pre.yaml"));
+  simulate(net, 1);
+  const auto& gpu = net.get<Station>("gpu");
+  EXPECT_EQ(gpu.preemptions(), 1u);
+  ASSERT_GE(gpu.class_stats().size(), 2u);
+  EXPECT_NEAR(gpu.class_stats()[0].sojourn.mean(), 2.0, 1e-9);  // chat
+  EXPECT_NEAR(gpu.class_stats()[0].wait.mean(), 0.0, 1e-9);
+  EXPECT_NEAR(gpu.class_stats()[1].sojourn.mean(), 4.0, 1e-9);  // batch: 2 s + 2 s preempted
+  EXPECT_NEAR(gpu.class_stats()[1].wait.mean(), 0.0, 1e-9);     // it started at once
+  EXPECT_EQ(gpu.departures(), 2u);
+}
+
+TEST(StationLimits, NonPreemptivePriorityByHand) {
+  auto net =
+      QueueingNetwork::from_config(ConfigNode::load_string(two_classes("priority"), "np.yaml"));
+  simulate(net, 1);
+  const auto& gpu = net.get<Station>("gpu");
+  EXPECT_EQ(gpu.preemptions(), 0u);
+  EXPECT_NEAR(gpu.class_stats()[0].wait.mean(), 1.5, 1e-9);  // chat waits for batch
+  EXPECT_NEAR(gpu.class_stats()[0].sojourn.mean(), 3.5, 1e-9);
+  EXPECT_NEAR(gpu.class_stats()[1].sojourn.mean(), 2.0, 1e-9);
 }
 
 }  // namespace

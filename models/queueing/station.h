@@ -175,11 +175,7 @@ class Station {
   const std::optional<Link>& on_reject() const { return on_reject_; }
   std::uint64_t rejected() const { return rejected_; }
   // Rejected / arrived, over arrivals since the warm-up (the blocking probability P_K).
-  double blocking_probability() const {
-    return measured_arrivals_ > 0
-               ? static_cast<double>(measured_rejected_) / static_cast<double>(measured_arrivals_)
-               : 0.0;
-  }
+  double blocking_probability() const { return per_measured_arrival(measured_rejected_); }
 
   // Abandonment (M/M/c+G): a waiting customer leaves when its patience (a fresh draw per visit)
   // or its deadline (`deadline` after it was created, end to end) runs out before its service
@@ -197,11 +193,7 @@ class Station {
   const std::optional<Link>& on_abandon() const { return on_abandon_; }
   std::uint64_t abandoned() const { return abandoned_; }
   // Abandoned / arrived, over arrivals since the warm-up (P(abandon) of Erlang A).
-  double abandonment_probability() const {
-    return measured_arrivals_ > 0
-               ? static_cast<double>(measured_abandoned_) / static_cast<double>(measured_arrivals_)
-               : 0.0;
-  }
+  double abandonment_probability() const { return per_measured_arrival(measured_abandoned_); }
   // How long abandoning customers waited before they left, in seconds.
   const Welford& time_to_abandon() const { return time_to_abandon_; }
 
@@ -333,6 +325,13 @@ class Station {
   }
 
  private:
+  // `count` as a fraction of the arrivals since the warm-up (0 before any).
+  double per_measured_arrival(std::uint64_t count) const {
+    return measured_arrivals_ > 0
+               ? static_cast<double>(count) / static_cast<double>(measured_arrivals_)
+               : 0.0;
+  }
+
   // A customer in this station, with the time it arrived here.
   struct Held {
     Customer customer;

@@ -25,12 +25,10 @@
 
 #include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
+#include "tests/validation/replication_check.h"
 
 namespace scalesim {
 namespace {
-
-constexpr double kAbandonLevel = 0.99;
-constexpr double kAbandonRelTol = 0.01;
 
 struct AbandonExact {
   double p_abandon;
@@ -104,18 +102,6 @@ std::string abandon_network(double lambda, int c, const std::string& limit, std:
          "  gave_up: {type: sink}\n";
 }
 
-void expect_abandon_match(const std::string& what, double exact, const ConfidenceInterval& ci) {
-  const double rel = std::fabs(ci.mean - exact) / exact;
-  std::printf(
-      "  %-44s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu replications)  "
-      "rel.err %.3f%%\n",
-      what.c_str(), exact, ci.mean, ci.lower(), ci.upper(),
-      static_cast<unsigned long long>(ci.samples), 100 * rel);
-  EXPECT_TRUE(ci.contains(exact)) << what << ": exact " << exact << " outside the 99% CI ["
-                                  << ci.lower() << ", " << ci.upper() << "]";
-  EXPECT_LT(rel, kAbandonRelTol) << what;
-}
-
 void check_abandon_case(const std::string& name, const AbandonExact& exact, double lambda, int c,
                         const std::string& limit, std::uint64_t customers, std::uint64_t first_seed,
                         bool check_queue) {
@@ -132,12 +118,13 @@ void check_abandon_case(const std::string& name, const AbandonExact& exact, doub
     wait.add(pool.wait().mean());
     queue.add(pool.mean_queue_length(run.end_time));
   }
-  expect_abandon_match(name + " P(abandon)", exact.p_abandon, t_interval(abandoned, kAbandonLevel));
-  expect_abandon_match(name + " mean wait of served (s)", exact.mean_wait_served,
-                       t_interval(wait, kAbandonLevel));
+  validation::expect_replications_match(name + " P(abandon)", exact.p_abandon,
+                                        t_interval(abandoned, validation::kReplicationLevel));
+  validation::expect_replications_match(name + " mean wait of served (s)", exact.mean_wait_served,
+                                        t_interval(wait, validation::kReplicationLevel));
   if (check_queue) {
-    expect_abandon_match(name + " mean queue length", exact.mean_queue,
-                         t_interval(queue, kAbandonLevel));
+    validation::expect_replications_match(name + " mean queue length", exact.mean_queue,
+                                          t_interval(queue, validation::kReplicationLevel));
   }
 }
 

@@ -24,24 +24,10 @@
 
 #include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
+#include "tests/validation/replication_check.h"
 
 namespace scalesim {
 namespace {
-
-constexpr double kDisciplineLevel = 0.99;
-constexpr double kDisciplineRelTol = 0.01;
-
-void expect_discipline_match(const std::string& what, double exact, const ConfidenceInterval& ci) {
-  const double rel = std::fabs(ci.mean - exact) / exact;
-  std::printf(
-      "  %-46s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu replications)  "
-      "rel.err %.3f%%\n",
-      what.c_str(), exact, ci.mean, ci.lower(), ci.upper(),
-      static_cast<unsigned long long>(ci.samples), 100 * rel);
-  EXPECT_TRUE(ci.contains(exact)) << what << ": exact " << exact << " outside the 99% CI ["
-                                  << ci.lower() << ", " << ci.upper() << "]";
-  EXPECT_LT(rel, kDisciplineRelTol) << what;
-}
 
 // Two Poisson classes (interactive: urgent, batch) into one exponential server of mean 1 s.
 std::string priority_network(const std::string& discipline, double urgent, double batch,
@@ -90,10 +76,10 @@ TEST(DisciplineValidation, NonPreemptivePriorityMatchesCobham) {
   const double l1 = 0.2, l2 = 0.5, w0 = (l1 + l2) * 2.0 / 2.0;
   const double w1 = w0 / (1 - l1), w2 = w0 / ((1 - l1) * (1 - l1 - l2));
   const TwoClasses sim = run_priority("non-preemptive", "priority", false, 9100);
-  expect_discipline_match("M/M/1 priority rho=0.7 urgent mean wait (s)", w1,
-                          t_interval(sim.urgent, kDisciplineLevel));
-  expect_discipline_match("M/M/1 priority rho=0.7 batch mean wait (s)", w2,
-                          t_interval(sim.batch, kDisciplineLevel));
+  validation::expect_replications_match("M/M/1 priority rho=0.7 urgent mean wait (s)", w1,
+                                        t_interval(sim.urgent, validation::kReplicationLevel));
+  validation::expect_replications_match("M/M/1 priority rho=0.7 batch mean wait (s)", w2,
+                                        t_interval(sim.batch, validation::kReplicationLevel));
 }
 
 TEST(DisciplineValidation, PreemptiveResumePriority) {
@@ -101,10 +87,10 @@ TEST(DisciplineValidation, PreemptiveResumePriority) {
   const double t1 = 1.0 / 1.0 + (l1 * 1.0) / (1 - l1);  // sigma_0 = 0, R_1 = lambda_1 E[S^2] / 2
   const double t2 = 1.0 / (1 - l1) + (l1 + l2) / ((1 - l1) * (1 - l1 - l2));
   const TwoClasses sim = run_priority("preemptive", "preemptive_priority", true, 9200);
-  expect_discipline_match("M/M/1 preemptive rho=0.7 urgent mean sojourn (s)", t1,
-                          t_interval(sim.urgent, kDisciplineLevel));
-  expect_discipline_match("M/M/1 preemptive rho=0.7 batch mean sojourn (s)", t2,
-                          t_interval(sim.batch, kDisciplineLevel));
+  validation::expect_replications_match("M/M/1 preemptive rho=0.7 urgent mean sojourn (s)", t1,
+                                        t_interval(sim.urgent, validation::kReplicationLevel));
+  validation::expect_replications_match("M/M/1 preemptive rho=0.7 batch mean sojourn (s)", t2,
+                                        t_interval(sim.batch, validation::kReplicationLevel));
 }
 
 std::string sharing_network(int servers, double lambda, const std::string& service,
@@ -128,7 +114,8 @@ void check_sharing(const std::string& name, int servers, double lambda, const st
     simulate(net, seed);
     sojourn.add(net.get<Station>("cpu").sojourn().mean());
   }
-  expect_discipline_match(name + " mean sojourn (s)", exact, t_interval(sojourn, kDisciplineLevel));
+  validation::expect_replications_match(name + " mean sojourn (s)", exact,
+                                        t_interval(sojourn, validation::kReplicationLevel));
 }
 
 TEST(DisciplineValidation, ProcessorSharingMM1) {

@@ -16,12 +16,10 @@
 
 #include "models/queueing/queueing_network.h"
 #include "scalesim/config/config_node.h"
+#include "tests/validation/replication_check.h"
 
 namespace scalesim {
 namespace {
-
-constexpr double kCapacityLevel = 0.99;
-constexpr double kCapacityRelTol = 0.01;
 
 // Stationary distribution of M/M/c/K: p_n proportional to a^n / n! for n <= c and
 // a^c / c! * (a / c)^(n - c) above, a = lambda / mu.
@@ -66,18 +64,6 @@ std::string capacity_network(double lambda, int c, int k, std::uint64_t customer
          "  lost: {type: sink}\n";
 }
 
-void expect_capacity_match(const std::string& what, double exact, const ConfidenceInterval& ci) {
-  const double rel = std::fabs(ci.mean - exact) / exact;
-  std::printf(
-      "  %-40s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu replications)  "
-      "rel.err %.3f%%\n",
-      what.c_str(), exact, ci.mean, ci.lower(), ci.upper(),
-      static_cast<unsigned long long>(ci.samples), 100 * rel);
-  EXPECT_TRUE(ci.contains(exact)) << what << ": exact " << exact << " outside the 99% CI ["
-                                  << ci.lower() << ", " << ci.upper() << "]";
-  EXPECT_LT(rel, kCapacityRelTol) << what;
-}
-
 void check_capacity_case(const std::string& name, double lambda, int c, int k,
                          std::uint64_t customers, std::uint64_t first_seed) {
   const MmckExact exact = mmck(c, k, lambda, 1.0);
@@ -94,12 +80,12 @@ void check_capacity_case(const std::string& name, double lambda, int c, int k,
     in_system.add(pool.mean_in_system(run.end_time));
     throughput.add(net.get<Sink>("served").throughput());
   }
-  expect_capacity_match(name + " blocking probability", exact.blocking,
-                        t_interval(blocking, kCapacityLevel));
-  expect_capacity_match(name + " mean number in system", exact.mean_in_system,
-                        t_interval(in_system, kCapacityLevel));
-  expect_capacity_match(name + " accepted throughput (/s)", exact.throughput,
-                        t_interval(throughput, kCapacityLevel));
+  validation::expect_replications_match(name + " blocking probability", exact.blocking,
+                                        t_interval(blocking, validation::kReplicationLevel));
+  validation::expect_replications_match(name + " mean number in system", exact.mean_in_system,
+                                        t_interval(in_system, validation::kReplicationLevel));
+  validation::expect_replications_match(name + " accepted throughput (/s)", exact.throughput,
+                                        t_interval(throughput, validation::kReplicationLevel));
 }
 
 TEST(FiniteCapacityValidation, MMcKInOverload) {

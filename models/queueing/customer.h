@@ -29,6 +29,7 @@ enum QueueEventKind : EventKind {
   kServiceDone = 1,      // a station's server finishes (self event)
   kNextArrival = 2,      // a source's next emission (self event)
   kPatienceEnds = 15,    // a waiting customer's patience runs out (self event; id: its ticket)
+  kBatchDelayEnds = 16,  // a batching station's max_queue_delay for its oldest request ran out
 };
 
 // A directed connection with its minimum latency (also the partitioner's edge label).

@@ -3,6 +3,9 @@
 // LP graph the partitioner reads; the per-LP hooks of the parallel kernel.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <queue>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +14,52 @@
 #include "models/queueing/queueing_network.h"
 
 namespace scalesim {
+
+namespace {
+
+// When the n-th request leaves a source, with the config's seed: each source's emission times
+// are its own stream's draws (LpRandom(seed, lp), the first at init, then one per emission), so
+// they can be replayed here and merged. Traces would need their files read twice: refused.
+SimTime nth_emission_time(const QueueingNetwork& net, std::uint64_t n, const ConfigNode& at) {
+  struct Next {
+    SimTime time;
+    LpId lp;
+    bool operator>(const Next& o) const { return time != o.time ? time > o.time : lp > o.lp; }
+  };
+  struct Stream {
+    ArrivalProcess process;
+    LpRandom rng;
+    std::uint64_t left;
+  };
+  std::vector<std::optional<Stream>> streams(net.lp_count());
+  std::priority_queue<Next, std::vector<Next>, std::greater<>> heap;
+  std::uint64_t total = 0;
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    if (std::holds_alternative<TraceSource>(net.component(lp))) {
+      at.fail("a warm-up in requests needs sources; with a trace ('" + net.name_of(lp) +
+              "'), give the warm-up as a time");
+    }
+    const auto* src = std::get_if<Source>(&net.component(lp));
+    if (src == nullptr || src->limit() == 0) continue;
+    streams[lp].emplace(
+        Stream{src->interarrival(), LpRandom(net.settings().seed, lp), src->limit()});
+    total += std::min<std::uint64_t>(src->limit(), n);
+    heap.push({streams[lp]->process.next_gap(streams[lp]->rng, 0), lp});
+  }
+  if (total < n) {
+    at.fail("the sources emit " + std::to_string(total) +
+            " requests: a warm-up of that many or more leaves nothing to measure");
+  }
+  for (std::uint64_t k = 1;; ++k) {
+    const Next e = heap.top();
+    if (k == n) return e.time;
+    heap.pop();
+    Stream& s = *streams[e.lp];
+    if (--s.left > 0) heap.push({e.time + s.process.next_gap(s.rng, e.time), e.lp});
+  }
+}
+
+}  // namespace
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   root.expect_keys(
@@ -21,7 +70,15 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   const std::int64_t seed = root.integer_or("seed", 1);
   if (seed < 0) root.at("seed").fail("must be a non-negative integer");
   net.settings_.seed = static_cast<std::uint64_t>(seed);
-  net.settings_.warmup = root.duration_or("warmup", 0);
+  std::uint64_t warmup_requests = 0;
+  if (const auto w = root.find("warmup"); w && w->is_map()) {
+    w->expect_keys({"requests"});
+    const std::int64_t n = w->at("requests").as_int();
+    if (n < 1) w->at("requests").fail("the warm-up must be at least 1 request");
+    warmup_requests = static_cast<std::uint64_t>(n);
+  } else {
+    net.settings_.warmup = root.duration_or("warmup", 0);
+  }
   if (auto end = root.find("end")) {
     end->expect_keys({"time", "events"});
     if (auto t = end->find("time")) {
@@ -173,6 +230,16 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
         "the run would never end: set end.time or end.events, or a 'customers' limit on every "
         "source");
   }
+  if (warmup_requests > 0) {
+    // The first N requests are the warm-up: it ends when request N + 1 is emitted. Components
+    // take their warm-up time when they are built, so build again with that time.
+    const SimTime t = nth_emission_time(net, warmup_requests + 1, root.at("warmup").at("requests"));
+    ConfigNode timed = ConfigNode::load_string(root.emit(), root.origin());
+    timed.set_path("warmup", std::to_string(t) + "ns");
+    QueueingNetwork rebuilt = from_config(timed);
+    rebuilt.settings_.warmup_requests = warmup_requests;
+    return rebuilt;
+  }
   return net;
 }
 
@@ -283,12 +350,14 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (kServesCustomers<T>) {
             g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
-            if constexpr (std::is_same_v<T, Station>) {
+            if constexpr (requires { c.on_reject(); }) {
               // Rejections are meant to be rare: a light edge, but an edge (it bounds lookahead).
               if (c.on_reject()) {
                 g.edges.push_back(
                     {lp, c.on_reject()->to, c.on_reject()->latency, 0.01 * inflow[lp]});
               }
+            }
+            if constexpr (std::is_same_v<T, Station>) {
               if (c.on_abandon()) {
                 g.edges.push_back(
                     {lp, c.on_abandon()->to, c.on_abandon()->latency, 0.01 * inflow[lp]});
@@ -314,6 +383,9 @@ LpGraph QueueingNetwork::lp_graph() const {
           } else if constexpr (std::is_same_v<T, Router>) {
             g.lp_load[lp] = inflow[lp];
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp] / 2.0});
+            if (c.on_reject()) {
+              g.edges.push_back({lp, c.on_reject()->to, c.on_reject()->latency, 0.01 * inflow[lp]});
+            }
             for (std::size_t i = 0; i < c.routes().size(); ++i) {
               g.edges.push_back(
                   {lp, c.routes()[i].to, c.routes()[i].latency, inflow[lp] * c.probability(i)});

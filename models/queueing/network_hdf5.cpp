@@ -14,6 +14,7 @@
 #include <thread>
 #include <tuple>
 
+#include "models/queueing/report_format.h"
 #include "scalesim/build_info.h"
 #include "scalesim/io/hdf5_file.h"
 
@@ -82,6 +83,43 @@ void fill_latency(SummaryRow& r, double mean_s, const LatencyHistogram& h) {
   r.p90_s = h.quantile(0.9) * 1e-9;
   r.p99_s = h.quantile(0.99) * 1e-9;
   r.p999_s = h.quantile(0.999) * 1e-9;
+}
+
+// Rejections at a capacity, queue or rate limit: attributes in total, and a per-class table
+// (`rejections_by_class`: arrays `arrived`, `rejected` and attribute `classes`, the sources'
+// names) since the warm-up.
+void write_rejections(const Hdf5Group& g, const QueueingNetwork& net, const RejectionCounts& a) {
+  g.attribute("rejected", a.rejected());
+  g.attribute("blocking_probability", a.probability());
+  std::vector<std::string> names;
+  std::vector<std::uint64_t> arrived, rejected;
+  for (std::uint32_t cls = 0; cls < a.arrivals_by_class().size(); ++cls) {
+    if (a.arrivals_by_class()[cls] == 0) continue;
+    names.push_back(net.name_of(cls));
+    arrived.push_back(a.arrivals_by_class()[cls]);
+    rejected.push_back(a.rejected_by_class()[cls]);
+  }
+  const Hdf5Group t = g.group("rejections_by_class");
+  t.attribute("classes", names);
+  t.array("arrived", arrived);
+  t.array("rejected", rejected);
+}
+
+// A station's options, as attributes where they are set.
+void write_station_options(const Hdf5Group& g, const QueueingNetwork& net, const Station& st) {
+  if (st.capacity() != 0) {
+    g.attribute("capacity", st.capacity());
+    write_rejections(g, net, st.admission());
+  }
+  if (st.abandons()) {
+    g.attribute("abandoned", st.abandoned());
+    g.attribute("abandonment_probability", st.abandonment_probability());
+  }
+  if (st.discipline() != Discipline::kFifo) {
+    g.attribute("discipline", std::string(discipline_name(st.discipline())));
+    g.attribute("preemptions", st.preemptions());
+  }
+  if (st.batching()) g.attribute("mean_batch_size", st.batching()->mean_batch_size());
 }
 
 void write_histogram(const Hdf5Group& parent, const std::string& name, const LatencyHistogram& h) {
@@ -176,17 +214,23 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               g.attribute("servers", std::uint64_t{c.servers()});
               write_histogram(g, "latency_histogram", c.sojourn_histogram());
               write_histogram(g, "wait_histogram", c.wait_histogram());
+              g.attribute("p_wait_positive", c.wait_histogram().share_above_zero());
               if constexpr (std::is_same_v<T, ModelServer>) {
                 g.attribute("hardware", c.setup().description);
                 g.attribute("mean_batch_size", c.batch_size().mean());
                 g.attribute("price_per_hour", c.setup().price_per_hour);
+                if (c.max_queue_size() != 0) {
+                  g.attribute("max_queue_size", c.max_queue_size());
+                  write_rejections(g, net, c.admission());
+                }
+              } else {
+                write_station_options(g, net, c);
               }
               SummaryRow r =
                   summary_row(net.name_of(lp), std::string(type_name(comp)), c.departures());
               fill_latency(r, c.sojourn().mean(), c.sojourn_histogram());
               r.utilisation = c.utilisation(run.end_time);
-              const double span =
-                  to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
+              const double span = report::measured_seconds(net, run);
               r.throughput_per_s =
                   span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
               summary.push_back(r);
@@ -237,6 +281,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
               g.attribute("held", c.held());
               summary.push_back(summary_row(net.name_of(lp), "link", c.forwarded()));
             } else if constexpr (std::is_same_v<T, Router>) {
+              if (c.rate_limited()) {
+                g.attribute("rate_limit_per_s", c.rate_limit_per_s());
+                g.attribute("burst", c.burst());
+                write_rejections(g, net, c.admission());
+              }
               std::uint64_t routed = 0;
               for (auto n : c.sent()) routed += n;
               summary.push_back(summary_row(net.name_of(lp), "router", routed));

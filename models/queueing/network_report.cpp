@@ -1,5 +1,5 @@
 // What a run reports: headline metrics (the names SLOs and sweeps use), SLO verdicts, the text
-// summary and the --json object, for single runs and for replications.
+// summary, and the --json object of replications (a single run's is in network_json.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,23 +8,35 @@
 #include <vector>
 
 #include "models/queueing/queueing_network.h"
+#include "models/queueing/report_format.h"
 #include "scalesim/config/units.h"
 
 namespace scalesim {
 namespace {
 
-constexpr double kReportLevel = 0.99;  // confidence level of reported intervals
+using report::fmt;
+using report::hex;
+using report::kReportLevel;
+using report::measured_seconds;
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
+// The same as a line of the text summary.
+std::string rejection_line(const QueueingNetwork& net, const RejectionCounts& a,
+                           const std::optional<Link>& on_reject, const std::string& limit) {
+  std::string s = "          " + limit + ": rejected " + std::to_string(a.rejected()) +
+                  " (blocking probability " + fmt("%.4g", a.probability()) + "), " +
+                  (on_reject ? "sent to " + net.name_of(on_reject->to) : "dropped");
+  int classes = 0;
+  for (std::uint32_t cls = 0; cls < a.arrivals_by_class().size(); ++cls) {
+    if (a.arrivals_by_class()[cls] != 0) ++classes;
+  }
+  if (classes > 1) {
+    s += "; by class:";
+    for (std::uint32_t cls = 0; cls < a.arrivals_by_class().size(); ++cls) {
+      if (a.arrivals_by_class()[cls] == 0) continue;
+      s += " " + net.name_of(cls) + " " + fmt("%.4g", a.probability_of_class(cls));
+    }
+  }
+  return s + "\n";
 }
 
 }  // namespace
@@ -35,6 +47,9 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
   double compute_dollars_per_s = 0;
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     const std::string& name = net.name_of(lp);
+    if (const auto* rt = std::get_if<Router>(&net.component(lp)); rt && rt->rate_limited()) {
+      m.emplace_back(name + ".blocking_probability", rt->admission().probability());
+    }
     if (const auto* st = std::get_if<Station>(&net.component(lp))) {
       m.emplace_back(name + ".mean_wait_s", st->wait().mean());
       m.emplace_back(name + ".utilisation", st->utilisation(run.end_time));
@@ -45,6 +60,8 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       if (st->abandons()) {
         m.emplace_back(name + ".abandonment_probability", st->abandonment_probability());
       }
+      if (st->batching())
+        m.emplace_back(name + ".mean_batch_size", st->batching()->mean_batch_size());
       for (std::size_t level = 0; level < st->class_stats().size(); ++level) {
         const auto& c = st->class_stats()[level];
         if (c.sojourn.count() == 0) continue;
@@ -57,7 +74,10 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
       m.emplace_back(name + ".utilisation", ms->utilisation(run.end_time));
       m.emplace_back(name + ".mean_batch_size", ms->batch_size().mean());
       m.emplace_back(name + ".p99_sojourn_s", ms->sojourn_histogram().quantile(0.99) * 1e-9);
-      const double span = to_seconds(run.end_time - std::min(run.end_time, net.settings().warmup));
+      if (ms->max_queue_size() != 0) {
+        m.emplace_back(name + ".blocking_probability", ms->admission().probability());
+      }
+      const double span = measured_seconds(net, run);
       const double per_s = span > 0 ? static_cast<double>(ms->sojourn().count()) / span : 0.0;
       m.emplace_back(name + ".throughput_per_s", per_s);
       m.emplace_back(name + ".throughput_per_replica_per_s", per_s / ms->setup().replicas);
@@ -156,6 +176,72 @@ Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run) {
   return m;
 }
 
+namespace {
+
+// P(value > 0) and the p50/p90/p99/p99.9 of a histogram of nanoseconds, as metrics.
+void add_distribution(Metrics& m, const std::string& prefix, const std::string& what,
+                      const LatencyHistogram& h, bool p_positive) {
+  if (p_positive) {
+    m.emplace_back(prefix + ".p_" + what + "_positive", h.share_above_zero());
+  }
+  for (const auto& [tag, q] : {std::pair{"p50", 0.5}, std::pair{"p90", 0.9}, std::pair{"p99", 0.99},
+                               std::pair{"p999", 0.999}}) {
+    std::string name = prefix;
+    name.append(".").append(tag).append("_").append(what).append("_s");
+    m.emplace_back(std::move(name), h.quantile(q) * 1e-9);
+  }
+}
+
+// One metric per request class, i.e. per source or trace in the network (whether or not it sent
+// anything here, so that every run of a config has the same metric names).
+void add_rejections_by_class(Metrics& m, const QueueingNetwork& net, const std::string& prefix,
+                             const RejectionCounts& a) {
+  for (LpId cls = 0; cls < net.lp_count(); ++cls) {
+    const auto& c = net.component(cls);
+    if (!std::holds_alternative<Source>(c) && !std::holds_alternative<TraceSource>(c)) continue;
+    m.emplace_back(prefix + "." + net.name_of(cls) + ".blocking_probability",
+                   a.probability_of_class(cls));
+  }
+}
+
+// Adds `extra` to `m`, skipping names `m` already has (the headline's p99s, for one).
+void add_new(Metrics& m, const Metrics& extra) {
+  for (const auto& kv : extra) {
+    const bool known =
+        std::any_of(m.begin(), m.end(), [&](const auto& e) { return e.first == kv.first; });
+    if (!known) m.push_back(kv);
+  }
+}
+
+}  // namespace
+
+Metrics analysis_metrics(const QueueingNetwork& net, const NetworkRun& run) {
+  Metrics m = headline_metrics(net, run);
+  Metrics extra;
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const std::string& name = net.name_of(lp);
+    if (const auto* st = std::get_if<Station>(&net.component(lp))) {
+      extra.emplace_back(name + ".mean_queue_length", st->mean_queue_length(run.end_time));
+      extra.emplace_back(name + ".mean_sojourn_s", st->sojourn().mean());
+      add_distribution(extra, name, "wait", st->wait_histogram(), true);
+      add_distribution(extra, name, "sojourn", st->sojourn_histogram(), false);
+      if (st->capacity() != 0) add_rejections_by_class(extra, net, name, st->admission());
+    } else if (const auto* ms = std::get_if<ModelServer>(&net.component(lp))) {
+      extra.emplace_back(name + ".mean_queue_length", ms->mean_queue_length(run.end_time));
+      extra.emplace_back(name + ".mean_sojourn_s", ms->sojourn().mean());
+      add_distribution(extra, name, "wait", ms->wait_histogram(), true);
+      add_distribution(extra, name, "sojourn", ms->sojourn_histogram(), false);
+      if (ms->max_queue_size() != 0) add_rejections_by_class(extra, net, name, ms->admission());
+    } else if (const auto* rt = std::get_if<Router>(&net.component(lp))) {
+      if (rt->rate_limited()) add_rejections_by_class(extra, net, name, rt->admission());
+    } else if (const auto* k = std::get_if<Sink>(&net.component(lp))) {
+      add_distribution(extra, name, "latency", k->histogram(), false);
+    }
+  }
+  add_new(m, extra);
+  return m;
+}
+
 std::vector<SloResult> slo_results(const QueueingNetwork& net, const NetworkRun& run) {
   return evaluate_slos(net.settings().slos, headline_metrics(net, run));
 }
@@ -241,7 +327,11 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
        " events/s)\n";
   if (net.settings().warmup > 0) {
     s += "  statistics exclude the warm-up (first " +
-         format_duration(to_seconds(net.settings().warmup)) + ")\n";
+         format_duration(to_seconds(net.settings().warmup)) +
+         (net.settings().warmup_requests > 0
+              ? ": the first " + std::to_string(net.settings().warmup_requests) + " requests"
+              : std::string()) +
+         ")\n";
   }
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {
     const std::string& name = net.name_of(lp);
@@ -266,11 +356,15 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
             if (c.capacity() != 0) {
-              s += "          capacity " + std::to_string(c.capacity()) + ": rejected " +
-                   std::to_string(c.rejected()) + " (blocking probability " +
-                   fmt("%.4g", c.blocking_probability()) + "), " +
-                   (c.on_reject() ? "sent to " + net.name_of(c.on_reject()->to) : "dropped") +
-                   "; mean in system " + fmt("%.4g", c.mean_in_system(run.end_time)) + "\n";
+              s += rejection_line(net, c.admission(), c.on_reject(),
+                                  "capacity " + std::to_string(c.capacity()));
+              s += "          mean in system " + fmt("%.4g", c.mean_in_system(run.end_time)) + "\n";
+            }
+            if (c.batching()) {
+              const auto& rule = c.batching()->rule();
+              s += "          batches of " + std::to_string(rule.min) + ".." +
+                   std::to_string(rule.max) + ": " + std::to_string(c.batching()->batches()) +
+                   " served, mean size " + fmt("%.4g", c.batching()->mean_batch_size()) + "\n";
             }
             if (c.discipline() != Discipline::kFifo) {
               s += std::string("          discipline ") + discipline_name(c.discipline());
@@ -303,6 +397,10 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
                  format_duration(c.wait_histogram().quantile(0.99) * 1e-9) + "; sojourn mean " +
                  format_duration(c.sojourn().mean()) + ", p99 " +
                  format_duration(c.sojourn_histogram().quantile(0.99) * 1e-9) + "\n";
+            if (c.max_queue_size() != 0) {
+              s += rejection_line(net, c.admission(), c.on_reject(),
+                                  "max_queue_size " + std::to_string(c.max_queue_size()));
+            }
             if (c.setup().failures.enabled) {
               s += "          failures: " + std::to_string(c.crashes()) +
                    " replica crashes, availability " +
@@ -410,6 +508,11 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
               s += " " + net.name_of(c.routes()[i].to) + "=" + std::to_string(c.sent()[i]);
             }
             s += "\n";
+            if (c.rate_limited()) {
+              s += rejection_line(net, c.admission(), c.on_reject(),
+                                  "rate limit " + fmt("%g", c.rate_limit_per_s()) + "/s, burst " +
+                                      fmt("%g", c.burst()));
+            }
           } else {
             const auto& hgm = c.histogram();
             s += "  sink    " + name + ": " + std::to_string(c.measured()) +
@@ -438,237 +541,6 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
   }
   s += "  result hash " + hex(run.result_hash) + "\n";
   return s;
-}
-
-void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& run) {
-  out.begin_object();
-  out.value("name", net.settings().name);
-  out.value("version", SCALESIM_VERSION);
-  out.value("ranks", run.ranks);
-  out.value("threads", run.threads);
-  out.value("events", run.counters.events_processed);
-  out.value("events_past_end", run.counters.events_past_end);
-  out.value("sim_time_s", to_seconds(run.end_time));
-  out.value("wall_s", run.wall_seconds);
-  out.value("events_per_s",
-            static_cast<double>(run.counters.events_processed) / std::max(run.wall_seconds, 1e-9));
-  out.value("warmup_s", to_seconds(net.settings().warmup));
-  out.value("status", run.counters.interrupted ? "interrupted" : "complete");
-  out.value("price_per_hour", net.settings().price_per_hour);
-  out.begin_array("components");
-  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
-    out.begin_object();
-    out.value("name", net.name_of(lp));
-    out.value("events", run.processed_per_lp[lp]);
-    std::visit(
-        [&](const auto& c) {
-          using T = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<T, Source>) {
-            out.value("type", "source");
-            out.value("emitted", c.emitted());
-          } else if constexpr (std::is_same_v<T, TraceSource>) {
-            out.value("type", "trace");
-            out.value("emitted", c.emitted());
-          } else if constexpr (std::is_same_v<T, Station>) {
-            const auto ci = c.wait_batches().interval(kReportLevel);
-            out.value("type", "station");
-            out.value("servers", c.servers());
-            out.value("arrivals", c.arrivals());
-            out.value("served", c.departures());
-            out.value("utilisation", c.utilisation(run.end_time));
-            out.value("mean_queue_length", c.mean_queue_length(run.end_time));
-            out.value("mean_wait_s", c.wait().mean());
-            out.value("wait_ci99_half_width_s", ci.half_width);
-            out.value("p99_wait_s", c.wait_histogram().quantile(0.99) * 1e-9);
-            out.value("mean_sojourn_s", c.sojourn().mean());
-            out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
-            out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
-            if (c.capacity() != 0) {
-              out.value("capacity", c.capacity());
-              out.value("rejected", c.rejected());
-              out.value("blocking_probability", c.blocking_probability());
-              out.value("mean_in_system", c.mean_in_system(run.end_time));
-            }
-            if (c.discipline() != Discipline::kFifo) {
-              out.value("discipline", discipline_name(c.discipline()));
-            }
-            if (c.priority_lines()) {
-              out.value("preemptions", c.preemptions());
-              out.begin_array("priority_levels");
-              for (std::size_t level = 0; level < c.class_stats().size(); ++level) {
-                const auto& k = c.class_stats()[level];
-                out.begin_object();
-                out.value("level", static_cast<std::uint64_t>(level));
-                out.value("served", k.sojourn.count());
-                out.value("mean_wait_s", k.wait.mean());
-                out.value("mean_sojourn_s", k.sojourn.mean());
-                out.end_object();
-              }
-              out.end_array();
-            }
-            if (c.abandons()) {
-              out.value("abandoned", c.abandoned());
-              out.value("abandonment_probability", c.abandonment_probability());
-              out.value("mean_time_to_abandon_s", c.time_to_abandon().mean());
-            }
-          } else if constexpr (std::is_same_v<T, ModelServer>) {
-            out.value("type", "model_server");
-            out.value("hardware", c.setup().description);
-            out.value("servers", c.servers());
-            out.value("arrivals", c.arrivals());
-            out.value("served", c.departures());
-            out.value("batches", c.batches());
-            out.value("mean_batch_size", c.batch_size().mean());
-            out.value("utilisation", c.utilisation(run.end_time));
-            out.value("mean_queue_length", c.mean_queue_length(run.end_time));
-            out.value("mean_wait_s", c.wait().mean());
-            out.value("p99_wait_s", c.wait_histogram().quantile(0.99) * 1e-9);
-            out.value("mean_sojourn_s", c.sojourn().mean());
-            out.value("p50_sojourn_s", c.sojourn_histogram().quantile(0.5) * 1e-9);
-            out.value("p99_sojourn_s", c.sojourn_histogram().quantile(0.99) * 1e-9);
-            out.value("price_per_hour", c.setup().price_per_hour);
-          } else if constexpr (std::is_same_v<T, FeatureLookup>) {
-            out.value("type", "feature_lookup");
-            out.value("lookups", c.requests());
-            out.value("mean_lookup_s", c.latency().mean());
-            out.value("min_lookup_s", to_seconds(c.min_latency()));
-            out.value("rtt_s", to_seconds(c.setup().rtt));
-            out.value("p50_lookup_s", c.histogram().quantile(0.5) * 1e-9);
-            out.value("p99_lookup_s", c.histogram().quantile(0.99) * 1e-9);
-            out.value("hot_shard_ratio", c.hot_shard_ratio());
-            out.value("failover_waits", c.failover_waits());
-            out.value("memory_per_shard_bytes", c.setup().memory_per_shard_bytes);
-            out.begin_array("shard_commands");
-            for (std::uint32_t sh = 0; sh < c.setup().shards; ++sh) out.value("", c.commands(sh));
-            out.end_array();
-          } else if constexpr (std::is_same_v<T, DriftMonitor>) {
-            out.value("type", "drift_monitor");
-            out.value("triggers", c.triggers());
-            out.value("deployments", c.deployments());
-            out.value("shifts", c.shifts());
-            out.value("mean_accuracy", c.mean_accuracy(run.end_time));
-            out.value("stale_share", c.stale_share(run.end_time));
-            out.value("mean_retrain_s", c.retrain_time().mean());
-          } else if constexpr (std::is_same_v<T, Pipeline>) {
-            out.value("type", "pipeline");
-            out.value("runs", c.runs());
-            out.value("mean_run_s", c.run_time().mean());
-            out.value("critical_path", c.critical_path());
-            out.begin_object("stage_mean_s");
-            for (std::size_t st = 0; st < c.stages().size(); ++st) {
-              out.value(c.stages()[st].name, c.stage_time(st).mean());
-            }
-            out.end_object();
-          } else if constexpr (std::is_same_v<T, FederatedRounds>) {
-            out.value("type", "federated_rounds");
-            out.value("rounds", c.rounds_done());
-            out.value("failed_rounds", c.failed_rounds());
-            out.value("mean_round_s", c.round_time().mean());
-            out.value("max_round_s", c.max_round());
-            out.value("mean_participants", c.participants().mean());
-            out.value("time_to_rounds_s", c.training_time().mean());
-            out.value("bytes_moved", c.bytes_moved());
-            out.value("cost_per_run", c.cost_per_run());
-          } else if constexpr (std::is_same_v<T, TrainingJob>) {
-            out.value("type", "training_job");
-            out.value("hardware", c.setup().description);
-            out.value("runs", c.completed());
-            out.value("mean_training_time_s", c.run_time().mean());
-            out.value("step_s", c.setup().step_seconds);
-            out.value("samples_per_s", c.setup().samples_per_second);
-            out.value("gpu_hours", c.gpu_hours());
-            out.value("cost", c.cost());
-            out.value("bound", c.setup().bound);
-          } else if constexpr (std::is_same_v<T, VersionSplitter>) {
-            out.value("type", "version_splitter");
-            out.value("canary_share", c.share());
-            out.value("rolled_out", c.rolled_out());
-            out.value("rolled_back", c.rolled_back());
-            out.value("rollout_s", c.rolled_out() ? to_seconds(c.rolled_out_at()) : -1.0);
-            out.value("rollback_s", c.rolled_back() ? to_seconds(c.rolled_back_at()) : -1.0);
-            out.value("stable_answers", c.answers(VersionSplitter::kStable));
-            out.value("canary_answers", c.answers(VersionSplitter::kCanary));
-            out.value("stable_errors", c.errors(VersionSplitter::kStable));
-            out.value("canary_errors", c.errors(VersionSplitter::kCanary));
-          } else if constexpr (std::is_same_v<T, Ensemble>) {
-            out.value("type", "ensemble");
-            out.value("requests", c.requests());
-            out.value("released", c.released());
-            out.value("timeouts", c.timeouts());
-            out.value("quorum", c.quorum());
-            out.value("mean_join_s", c.join_latency().mean());
-            out.value("p99_join_s", c.join_histogram().quantile(0.99) * 1e-9);
-            out.value("mean_straggler_gap_s", c.straggler_gap().mean());
-          } else if constexpr (std::is_same_v<T, CascadeGate>) {
-            out.value("type", "cascade_gate");
-            out.value("accepted", c.accepted());
-            out.value("escalated", c.escalated());
-            out.value("accepted_share", c.accepted_share());
-            out.value("expected_accepted_share", c.expected_accept_share());
-            out.value("threshold", c.threshold());
-          } else if constexpr (std::is_same_v<T, NetworkLink>) {
-            out.value("type", "link");
-            out.value("sent", c.forwarded());
-            out.value("held", c.held());
-            out.value("failed", c.dropped());
-            out.value("availability", c.availability(run.end_time));
-          } else if constexpr (std::is_same_v<T, Router>) {
-            out.value("type", "router");
-            out.begin_array("sent");
-            for (std::size_t i = 0; i < c.routes().size(); ++i) {
-              out.begin_object()
-                  .value("to", net.name_of(c.routes()[i].to))
-                  .value("count", c.sent()[i])
-                  .end_object();
-            }
-            out.end_array();
-          } else {
-            const auto& hgm = c.histogram();
-            const auto ci = c.latency_batches().interval(kReportLevel);
-            out.value("type", "sink");
-            out.value("arrived", c.arrived());
-            out.value("measured", c.measured());
-            out.value("mean_latency_s", c.latency().mean());
-            out.value("latency_ci99_half_width_s", ci.half_width);
-            out.value("p50_latency_s", hgm.quantile(0.5) * 1e-9);
-            out.value("p90_latency_s", hgm.quantile(0.9) * 1e-9);
-            out.value("p99_latency_s", hgm.quantile(0.99) * 1e-9);
-            out.value("p999_latency_s", hgm.quantile(0.999) * 1e-9);
-            out.value("throughput_per_s", c.throughput());
-            out.begin_object("latency_histogram");
-            out.begin_array("bucket_lower_ns");
-            for (std::size_t i = 0; i < hgm.counts().size(); ++i) {
-              if (hgm.counts()[i] != 0) out.value("", LatencyHistogram::bucket_lower(i));
-            }
-            out.end_array();
-            out.begin_array("count");
-            for (auto n : hgm.counts()) {
-              if (n != 0) out.value("", n);
-            }
-            out.end_array();
-            out.end_object();
-          }
-        },
-        net.component(lp));
-    out.end_object();
-  }
-  out.end_array();
-  out.begin_object("metrics");
-  for (const auto& [name, v] : headline_metrics(net, run)) out.value(name, v);
-  out.end_object();
-  out.begin_array("slo");
-  for (const auto& r : slo_results(net, run)) {
-    out.begin_object()
-        .value("name", r.spec.name)
-        .value("metric", r.spec.metric)
-        .value("target", r.spec.target_text)
-        .value("value", r.value)
-        .value("met", r.met)
-        .end_object();
-  }
-  out.end_array();
-  out.value("result_hash", hex(run.result_hash));
-  out.end_object();
 }
 
 }  // namespace scalesim

@@ -124,7 +124,7 @@ ReplicationSummary run_replications(const QueueingNetwork& base, std::uint64_t s
     try {
       QueueingNetwork net = base;
       const NetworkRun run = simulate(net, seed + static_cast<std::uint64_t>(mine[j]));
-      for (const auto& [name, v] : headline_metrics(net, run)) values[j].push_back(v);
+      for (const auto& [name, v] : analysis_metrics(net, run)) values[j].push_back(v);
       hashes[j] = run.result_hash;
     } catch (...) {
       errors[j] = std::current_exception();
@@ -147,7 +147,7 @@ ReplicationSummary run_replications(const QueueingNetwork& base, std::uint64_t s
   e.ranks = transport.size();
   e.threads = threads;
   if (transport.rank() == 0) {
-    for (const auto& [name, v] : headline_metrics(base, NetworkRun{}))
+    for (const auto& [name, v] : analysis_metrics(base, NetworkRun{}))
       e.metric_names.push_back(name);
     e.values.resize(static_cast<std::size_t>(replications));
     e.hashes.resize(static_cast<std::size_t>(replications));

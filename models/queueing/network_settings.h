@@ -17,6 +17,8 @@ struct NetworkSettings {
   std::string description;
   std::uint64_t seed = 1;
   SimTime warmup = 0;
+  // With `warmup: {requests: N}`: N, and `warmup` is the time the N-th request is emitted.
+  std::uint64_t warmup_requests = 0;
   EndCondition end;
   SimTime output_interval = kSecond;  // time-series interval (config output.interval)
   bool adaptive_interval = true;      // no explicit interval: start at 1 s, double to bound rows

@@ -125,6 +125,10 @@ void write_json(JsonWriter& out, const ReplicationSummary& e);
 // and the topology's cost ("cost.per_hour", "cost.per_million_requests",
 // "cost.compute_per_million_requests"). SLO metrics and ensemble metrics are names from here.
 Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run);
+// The headline metrics and, for the analyst, the distribution of every station's, server's and
+// sink's times (P(wait > 0); wait, sojourn and latency p50/p90/p99/p99.9; mean queue length)
+// and blocking per request class. --replications reports a confidence interval for each.
+Metrics analysis_metrics(const QueueingNetwork& net, const NetworkRun& run);
 std::vector<SloResult> slo_results(const QueueingNetwork& net, const NetworkRun& run);
 
 // Per-rank counters as text, for --stats.

@@ -4,14 +4,19 @@
 // with the fewest requests outstanding, or the better of two drawn at random (power of two
 // choices). The load policies count what each backend still holds, so backends must answer
 // back through the router (their `to:` names it), which then forwards answers to `out`.
+// Optionally it admits requests by rate (a token bucket: `rate` tokens per second, at most
+// `burst` saved, one per request; a request that finds no token is rejected, sent to
+// `on_reject` or dropped), the admission control of an API gateway.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "models/queueing/customer.h"
+#include "models/queueing/rejection_counts.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -61,6 +66,9 @@ class Router {
         }
       }
     }
+    if (rate_per_ns_ > 0) [[unlikely]] {
+      if (!admit(ctx, ev.payload)) return;
+    }
     std::size_t i = 0;
     switch (policy_) {
       case Policy::kRoundRobin:
@@ -98,6 +106,22 @@ class Router {
     ctx.schedule(routes_[i].to, routes_[i].latency, kCustomerArrives, ev.payload);
   }
 
+  // Admission by rate: a token bucket of `burst` tokens (full at the start) refilled at
+  // `rate_per_s`. REQUIRES: rate_per_s > 0, burst >= 1.
+  void limit_rate(double rate_per_s, double burst, std::optional<Link> on_reject, SimTime warmup) {
+    rate_per_ns_ = rate_per_s * 1e-9;
+    burst_ = burst;
+    tokens_ = burst;
+    on_reject_ = on_reject;
+    warmup_ = warmup;
+  }
+  bool rate_limited() const { return rate_per_ns_ > 0; }
+  double rate_limit_per_s() const { return rate_per_ns_ * 1e9; }
+  double burst() const { return burst_; }
+  const std::optional<Link>& on_reject() const { return on_reject_; }
+  std::uint64_t rejected() const { return admission_.rejected(); }
+  const RejectionCounts& admission() const { return admission_; }
+
   const std::vector<Link>& routes() const { return routes_; }
   Policy policy() const { return policy_; }
   const std::optional<Link>& out() const { return out_; }
@@ -106,18 +130,39 @@ class Router {
     return cumulative_[i] - (i ? cumulative_[i - 1] : 0.0);
   }
   void save(ByteWriter& w) const {
+    admission_.save(w);
     w.put_vector(sent_);
     series_.save(w);
   }
   void load(ByteReader& r) {
+    admission_.load(r);
     sent_ = r.get_vector<std::uint64_t>();
     series_.load(r);
   }
   void finish(SimTime end) { series_.finish(end, 0, 0); }
   const TimeSeriesRecorder& series() const { return series_; }
-  void hash_into(ResultHash& h) const { h.add(std::span<const std::uint64_t>(sent_)); }
+  void hash_into(ResultHash& h) const {
+    h.add(std::span<const std::uint64_t>(sent_));
+    if (rate_limited()) admission_.hash_into(h);  // only then: other results hash as before
+  }
 
  private:
+  template <class Ctx>
+  bool admit(Ctx& ctx, const Customer& c) {
+    const bool measured = ctx.now() >= warmup_;
+    admission_.count_arrival(c, measured);
+    tokens_ =
+        std::min(burst_, tokens_ + static_cast<double>(ctx.now() - refilled_at_) * rate_per_ns_);
+    refilled_at_ = ctx.now();
+    if (tokens_ >= 1.0) {
+      tokens_ -= 1.0;
+      return true;
+    }
+    admission_.count_rejection(c, measured);
+    if (on_reject_) ctx.schedule(on_reject_->to, on_reject_->latency, kCustomerArrives, c);
+    return false;
+  }
+
   std::vector<Link> routes_;
   std::vector<double> weights_;
   Policy policy_;
@@ -127,6 +172,13 @@ class Router {
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;
   TimeSeriesRecorder series_;
+  double rate_per_ns_ = 0;  // 0: no rate limit
+  double burst_ = 0;
+  double tokens_ = 0;
+  SimTime refilled_at_ = 0;
+  SimTime warmup_ = 0;
+  std::optional<Link> on_reject_;
+  RejectionCounts admission_;
 };
 
 }  // namespace scalesim

@@ -11,7 +11,7 @@
 namespace scalesim {
 
 Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
-  node.expect_keys({"type", "routes", "policy", "out"});
+  node.expect_keys({"type", "routes", "policy", "out", "rate_limit", "on_reject"});
   const std::string policy = node.string_or("policy", "random");
   Router::Policy rule = Router::Policy::kRandom;
   if (policy == "round_robin") {
@@ -63,7 +63,20 @@ Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
     for (double& p : probs) p /= total;
   }
   if (by_load && links.size() < 2) node.at("routes").fail("balancing by load needs two routes");
-  return Router(std::move(links), probs, ctx.interval(), ctx.adaptive(), rule, out);
+  Router router(std::move(links), probs, ctx.interval(), ctx.adaptive(), rule, out);
+  if (const auto limit = node.find("rate_limit")) {
+    limit->expect_keys({"rate", "burst"});
+    const double rate = limit->rate("rate");
+    if (!(rate > 0)) limit->at("rate").fail("the admitted rate must be greater than zero");
+    const double burst = limit->number_or("burst", 1.0);
+    if (!(burst >= 1 && burst <= 1e12)) {
+      limit->at("burst").fail("burst (the most tokens saved) lies in 1..10^12");
+    }
+    router.limit_rate(rate, burst, ctx.optional_link(node, "on_reject"), ctx.warmup());
+  } else if (node.has("on_reject")) {
+    node.at("on_reject").fail("on_reject needs a rate_limit: rejections happen only there");
+  }
+  return router;
 }
 
 }  // namespace scalesim

@@ -14,10 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/batch_service.h"
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
 #include "models/queueing/priority_lines.h"
 #include "models/queueing/processor_sharing.h"
+#include "models/queueing/rejection_counts.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -83,85 +85,23 @@ class Station {
                     static_cast<double>(waiting_count_));
     if (ev.kind == kCustomerArrives) {
       ++arrivals_;
-      if (ctx.now() >= warmup_) ++measured_arrivals_;
-      if (capacity_ != 0 && in_service_ + waiting_count_ >= capacity_) {
-        reject(ctx, ev.payload);
-        return;
-      }
-      if (deadline_ != 0 && ctx.now() >= ev.payload.created + deadline_) {
-        abandon(ctx, Held{ev.payload, ctx.now()});  // it arrives already past its deadline
-        return;
-      }
       const Held arrived{ev.payload, ctx.now()};
-      switch (discipline_) {
-        case Discipline::kFifo:
-          if (in_service_ < servers_) {
-            start_service(ctx, arrived);
-          } else {
-            wait_in_line(ctx, arrived);
-          }
-          return;
-        case Discipline::kPriority:
-        case Discipline::kPreemptivePriority:
-          priority_arrives(ctx, arrived);
-          return;
-        case Discipline::kProcessorSharing:
-          share_arrives(ctx, arrived);
-          return;
+      if (!plain_) [[unlikely]] {
+        arrives_with_options(ctx, arrived);
+      } else if (in_service_ < servers_) {
+        start_service(ctx, arrived);
+      } else {
+        wait_in_line(ctx, arrived);
       }
       return;
     }
-    if (ev.kind == kPatienceEnds) {
-      patience_ends(ctx, ev.payload.id);
+    // A plain FIFO station (no capacity, patience, deadline or other discipline) only ever
+    // sees arrivals and its own service completions; everything else takes the slower path.
+    if (!plain_) [[unlikely]] {
+      other_event(ctx, ev);
       return;
     }
-    if (discipline_ == Discipline::kProcessorSharing) {
-      share_departs(ctx, ev.payload.id);
-      return;
-    }
-    // kServiceDone: the payload's id names the server slot that finished (and, with priorities,
-    // the slot's generation in the high half: a completion of a preempted service is stale).
-    const auto slot = static_cast<std::uint32_t>(ev.payload.id);
-    std::uint32_t level = 0;
-    if (priority_) {
-      SlotInfo& info = slot_info_[slot];
-      if (static_cast<std::uint32_t>(ev.payload.id >> 32) != info.generation) return;
-      ++info.generation;
-      level = info.level;
-      slot_busy_[slot] = 0;
-    }
-    const Held done = in_service_slots_[slot];
-    free_slots_.push_back(slot);
-    Customer leaving = done.customer;
-    leaving.served_by = ctx.self();
-    series_.count();
-    --in_service_;
-    busy_.set(ctx.now(), static_cast<double>(in_service_));
-    ++departures_;
-    if (done.entered >= warmup_) {
-      const SimTime sojourn = ctx.now() - done.entered;
-      sojourn_.add(to_seconds(sojourn));
-      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
-      if (priority_) class_stats_[level].sojourn.add(to_seconds(sojourn));
-    }
-    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
-    if (priority_) {
-      if (!priority_->empty()) {
-        const PriorityWaiting next = priority_->pop_most_urgent();
-        --waiting_count_;
-        queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-        start_prioritised(ctx, next, priority_->level_of(next.customer));
-      }
-      return;
-    }
-    if (waiting_count_ != 0) {
-      drop_departed_at_front();
-      const Held next = waiting_.pop_front();
-      ++tickets_served_;
-      --waiting_count_;
-      queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-      start_service(ctx, next);
-    }
+    fifo_service_done(ctx, static_cast<std::uint32_t>(ev.payload.id));
   }
 
   // Finite capacity (M/M/c/K): at most `capacity` customers waiting or in service (0: no limit);
@@ -170,12 +110,15 @@ class Station {
   void limit_capacity(std::uint64_t capacity, std::optional<Link> on_reject) {
     capacity_ = capacity;
     on_reject_ = on_reject;
+    update_plain();
   }
   std::uint64_t capacity() const { return capacity_; }
   const std::optional<Link>& on_reject() const { return on_reject_; }
-  std::uint64_t rejected() const { return rejected_; }
+  std::uint64_t rejected() const { return admission_.rejected(); }
+  // Arrivals and rejections since the warm-up, per request class too.
+  const RejectionCounts& admission() const { return admission_; }
   // Rejected / arrived, over arrivals since the warm-up (the blocking probability P_K).
-  double blocking_probability() const { return per_measured_arrival(measured_rejected_); }
+  double blocking_probability() const { return admission_.probability(); }
 
   // Abandonment (M/M/c+G): a waiting customer leaves when its patience (a fresh draw per visit)
   // or its deadline (`deadline` after it was created, end to end) runs out before its service
@@ -186,6 +129,7 @@ class Station {
     patience_ = std::move(patience);
     deadline_ = deadline;
     on_abandon_ = on_abandon;
+    update_plain();
   }
   bool abandons() const { return patience_.has_value() || deadline_ != 0; }
   const std::optional<Distribution>& patience() const { return patience_; }
@@ -203,12 +147,21 @@ class Station {
     discipline_ = preemptive ? Discipline::kPreemptivePriority : Discipline::kPriority;
     class_stats_.assign(lines.levels(), ClassStats{});
     priority_ = std::move(lines);
+    update_plain();
   }
   // All present share the servers (processor sharing).
   void share_servers() {
     discipline_ = Discipline::kProcessorSharing;
     sharing_.emplace(servers_);
+    update_plain();
   }
+  // Serve in batches (FIFO only): see batch_service.h.
+  void serve_in_batches(BatchRule rule) {
+    batch_.emplace(std::move(rule));
+    update_plain();
+  }
+  const std::optional<BatchService>& batching() const { return batch_; }
+
   Discipline discipline() const { return discipline_; }
   const std::optional<PriorityLines>& priority_lines() const { return priority_; }
   // Per priority level (with a priority discipline): waits of served requests and sojourns, s.
@@ -243,13 +196,15 @@ class Station {
   void save(ByteWriter& w) const {
     w.put(arrivals_);
     w.put(departures_);
-    w.put(rejected_);
-    w.put(measured_arrivals_);
-    w.put(measured_rejected_);
+    admission_.save(w);
     w.put(abandoned_);
     w.put(measured_abandoned_);
     time_to_abandon_.save(w);
     w.put(preemptions_);
+    if (batch_) {
+      w.put(batch_->batches());
+      w.put(batch_->batched());
+    }
     for (const ClassStats& c : class_stats_) {
       c.wait.save(w);
       c.sojourn.save(w);
@@ -266,13 +221,15 @@ class Station {
   void load(ByteReader& r) {
     arrivals_ = r.get<std::uint64_t>();
     departures_ = r.get<std::uint64_t>();
-    rejected_ = r.get<std::uint64_t>();
-    measured_arrivals_ = r.get<std::uint64_t>();
-    measured_rejected_ = r.get<std::uint64_t>();
+    admission_.load(r);
     abandoned_ = r.get<std::uint64_t>();
     measured_abandoned_ = r.get<std::uint64_t>();
     time_to_abandon_.load(r);
     preemptions_ = r.get<std::uint64_t>();
+    if (batch_) {
+      const auto batches = r.get<std::uint64_t>();
+      batch_->restore_counts(batches, r.get<std::uint64_t>());
+    }
     for (ClassStats& c : class_stats_) {
       c.wait.load(r);
       c.sojourn.load(r);
@@ -304,14 +261,16 @@ class Station {
     h.add(utilisation(now));
     h.add(mean_queue_length(now));
     if (capacity_ != 0) {  // only then: results without a capacity hash as they always did
-      h.add(rejected_);
-      h.add(measured_arrivals_);
-      h.add(measured_rejected_);
+      admission_.hash_into(h);
     }
     if (abandons()) {
       h.add(abandoned_);
       h.add(measured_abandoned_);
       h.add(time_to_abandon_.mean());
+    }
+    if (batch_) {
+      h.add(batch_->batches());
+      h.add(batch_->batched());
     }
     if (discipline_ != Discipline::kFifo) {  // only then: FIFO results hash as they always did
       h.add(static_cast<std::uint64_t>(discipline_));
@@ -325,13 +284,6 @@ class Station {
   }
 
  private:
-  // `count` as a fraction of the arrivals since the warm-up (0 before any).
-  double per_measured_arrival(std::uint64_t count) const {
-    return measured_arrivals_ > 0
-               ? static_cast<double>(count) / static_cast<double>(measured_arrivals_)
-               : 0.0;
-  }
-
   // A customer in this station, with the time it arrived here.
   struct Held {
     Customer customer;
@@ -340,16 +292,129 @@ class Station {
   // `entered` of a waiting-line entry whose customer has abandoned (removed lazily at the front).
   static constexpr SimTime kDeparted = -1;
 
+  void update_plain() {
+    plain_ = capacity_ == 0 && !abandons() && discipline_ == Discipline::kFifo && !batch_;
+  }
+
+  // An arrival at a station with a capacity, patience, deadline or a discipline other than FIFO.
+  template <class Ctx>
+  void arrives_with_options(Ctx& ctx, const Held& arrived) {
+    admission_.count_arrival(arrived.customer, arrived.entered >= warmup_);
+    if (capacity_ != 0 && in_service_ + waiting_count_ >= capacity_) {
+      reject(ctx, arrived.customer);
+      return;
+    }
+    if (deadline_ != 0 && ctx.now() >= arrived.customer.created + deadline_) {
+      abandon(ctx, arrived);  // it arrives already past its deadline
+      return;
+    }
+    switch (discipline_) {
+      case Discipline::kFifo:
+        if (batch_) {
+          wait_in_line(ctx, arrived);
+          if (abandons()) schedule_patience(ctx, arrived);
+          start_batches(ctx);
+        } else if (in_service_ < servers_) {
+          start_service(ctx, arrived);
+        } else {
+          wait_in_line(ctx, arrived);
+          if (abandons()) schedule_patience(ctx, arrived);
+        }
+        return;
+      case Discipline::kPriority:
+      case Discipline::kPreemptivePriority:
+        priority_arrives(ctx, arrived);
+        return;
+      case Discipline::kProcessorSharing:
+        share_arrives(ctx, arrived);
+        return;
+    }
+  }
+
+  // Any event but an arrival, at a station that is not plain FIFO.
+  template <class Ctx>
+  void other_event(Ctx& ctx, const Event<Customer>& ev) {
+    if (ev.kind == kPatienceEnds) {
+      patience_ends(ctx, ev.payload.id);
+    } else if (ev.kind == kBatchDelayEnds) {
+      batch_->set_timer_pending(false);
+      start_batches(ctx);
+    } else if (batch_) {
+      batch_done(ctx, static_cast<std::uint32_t>(ev.payload.id));
+    } else if (discipline_ == Discipline::kProcessorSharing) {
+      share_departs(ctx, ev.payload.id);
+    } else if (priority_) {
+      priority_service_done(ctx, ev.payload.id);
+    } else {
+      fifo_service_done(ctx, static_cast<std::uint32_t>(ev.payload.id));
+    }
+  }
+
+  // The customer in `slot` has been served: the slot is freed and the customer leaves.
+  template <class Ctx>
+  [[gnu::always_inline]] Held depart_from(Ctx& ctx, std::uint32_t slot) {
+    const Held done = in_service_slots_[slot];
+    free_slots_.push_back(slot);
+    --in_service_;
+    busy_.set(ctx.now(), static_cast<double>(in_service_));
+    leave(ctx, done);
+    return done;
+  }
+
+  // A served customer leaves: counted, its sojourn recorded, sent on.
+  template <class Ctx>
+  [[gnu::always_inline]] void leave(Ctx& ctx, const Held& done) {
+    Customer leaving = done.customer;
+    leaving.served_by = ctx.self();
+    series_.count();
+    ++departures_;
+    if (done.entered >= warmup_) {
+      const SimTime sojourn = ctx.now() - done.entered;
+      sojourn_.add(to_seconds(sojourn));
+      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+    }
+    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
+  }
+
+  template <class Ctx>
+  [[gnu::always_inline]] void fifo_service_done(Ctx& ctx, std::uint32_t slot) {
+    depart_from(ctx, slot);
+    if (waiting_count_ != 0) {
+      drop_departed_at_front();
+      const Held next = waiting_.pop_front();
+      ++tickets_served_;
+      --waiting_count_;
+      queued_.set(ctx.now(), static_cast<double>(waiting_count_));
+      start_service(ctx, next);
+    }
+  }
+
+  // The id names the slot (low half) and its generation (high half): the completion of a
+  // service that was preempted since is stale.
+  template <class Ctx>
+  void priority_service_done(Ctx& ctx, std::uint64_t id);
+
+  // `count` as a fraction of the arrivals since the warm-up (0 before any).
+  double per_measured_arrival(std::uint64_t count) const {
+    return admission_.measured_arrivals() > 0
+               ? static_cast<double>(count) / static_cast<double>(admission_.measured_arrivals())
+               : 0.0;
+  }
+
   // Joins the line; with abandonment, also schedules the end of its patience. A customer's
   // ticket is its position in the order of joining: the line holds tickets
   // [tickets_served_, tickets_served_ + waiting_.size()) contiguously, so a ticket finds its
   // entry without a search, and a ticket below tickets_served_ has already left the line.
   template <class Ctx>
-  void wait_in_line(Ctx& ctx, const Held& h) {
+  [[gnu::always_inline]] void wait_in_line(Ctx& ctx, const Held& h) {
     waiting_.push_back(h);
     ++waiting_count_;
     queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-    if (!abandons()) return;
+  }
+
+  // REQUIRES: `h` has just joined the line.
+  template <class Ctx>
+  void schedule_patience(Ctx& ctx, const Held& h) {
     SimTime patience = patience_ ? patience_->sample(ctx.rng()) : kNoPatienceLimit;
     if (deadline_ != 0) patience = std::min(patience, h.customer.created + deadline_ - ctx.now());
     Customer ticket;
@@ -389,8 +454,7 @@ class Station {
 
   template <class Ctx>
   void reject(Ctx& ctx, const Customer& c) {
-    ++rejected_;
-    if (ctx.now() >= warmup_) ++measured_rejected_;
+    admission_.count_rejection(c, ctx.now() >= warmup_);
     if (on_reject_) ctx.schedule(on_reject_->to, on_reject_->latency, kCustomerArrives, c);
   }
 
@@ -404,129 +468,52 @@ class Station {
   };
 
   template <class Ctx>
-  void priority_arrives(Ctx& ctx, const Held& h) {
-    const std::uint32_t level = priority_->level_of(h.customer);
-    const PriorityWaiting w{h.customer, h.entered, -1};
-    if (in_service_ < servers_) {
-      start_prioritised(ctx, w, level);
-      return;
-    }
-    if (discipline_ == Discipline::kPreemptivePriority) {
-      // Interrupt the least urgent service, the most recently started among equals.
-      std::uint32_t victim = kNoSlot;
-      for (std::uint32_t s = 0; s < slot_info_.size(); ++s) {
-        if (slot_busy_[s] == 0 || slot_info_[s].level <= level) continue;
-        if (victim == kNoSlot || slot_info_[s].level > slot_info_[victim].level ||
-            (slot_info_[s].level == slot_info_[victim].level &&
-             slot_info_[s].started > slot_info_[victim].started)) {
-          victim = s;
-        }
-      }
-      if (victim != kNoSlot) {
-        preempt(ctx, victim);
-        start_prioritised(ctx, w, level);
-        return;
-      }
-    }
-    priority_->push_back(level, w);
-    ++waiting_count_;
-    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-  }
+  void priority_arrives(Ctx& ctx, const Held& h);
 
   template <class Ctx>
-  void preempt(Ctx& ctx, std::uint32_t slot) {
-    SlotInfo& info = slot_info_[slot];
-    const Held& h = in_service_slots_[slot];
-    priority_->push_front(info.level, {h.customer, h.entered, info.ends_at - ctx.now()});
-    ++info.generation;  // its scheduled completion is now stale
-    slot_busy_[slot] = 0;
-    free_slots_.push_back(slot);
-    --in_service_;
-    busy_.set(ctx.now(), static_cast<double>(in_service_));
-    ++waiting_count_;
-    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-    ++preemptions_;
-  }
+  void preempt(Ctx& ctx, std::uint32_t slot);
 
   template <class Ctx>
-  void start_prioritised(Ctx& ctx, const PriorityWaiting& w, std::uint32_t level) {
-    if (w.remaining < 0 && w.entered >= warmup_) {  // a resumed service waited already
-      class_stats_[level].wait.add(to_seconds(ctx.now() - w.entered));
-    }
-    const SimTime service =
-        w.remaining >= 0 ? w.remaining : SimTime{-1};  // sampled in start_service otherwise
-    const std::uint32_t slot = start_service(ctx, Held{w.customer, w.entered}, service,
-                                             /*count_wait=*/w.remaining < 0);
-    if (slot_info_.size() < in_service_slots_.size()) {
-      slot_info_.resize(in_service_slots_.size());
-      slot_busy_.resize(in_service_slots_.size());
-    }
-    SlotInfo& info = slot_info_[slot];
-    info.level = level;
-    info.started = ctx.now();
-    info.ends_at = ctx.now() + last_service_;
-    slot_busy_[slot] = 1;
-  }
+  void start_prioritised(Ctx& ctx, const PriorityWaiting& w, std::uint32_t level);
 
   template <class Ctx>
-  void share_arrives(Ctx& ctx, const Held& h) {
-    if (h.entered >= warmup_) {  // nobody waits under processor sharing
-      wait_.add(0.0);
-      wait_batches_.add(0.0);
-      wait_histogram_.add(0);
-    }
-    sharing_->advance(ctx.now());
-    sharing_->add({h.customer, h.entered}, service_.sample(ctx.rng()));
-    sharing_changed(ctx);
-  }
+  void share_arrives(Ctx& ctx, const Held& h);
 
   template <class Ctx>
-  void share_departs(Ctx& ctx, std::uint64_t generation) {
-    if (generation != sharing_generation_) return;  // superseded by a later arrival
-    sharing_->advance(ctx.now());
-    const ProcessorSharing::Sharing done = sharing_->pop_next();
-    Customer leaving = done.customer;
-    leaving.served_by = ctx.self();
-    series_.count();
-    ++departures_;
-    if (done.entered >= warmup_) {
-      const SimTime sojourn = ctx.now() - done.entered;
-      sojourn_.add(to_seconds(sojourn));
-      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
-    }
-    if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
-    sharing_changed(ctx);
-  }
+  void share_departs(Ctx& ctx, std::uint64_t generation);
 
   // After an arrival or departure under processor sharing: busy servers are min(n, c), the rest
   // count as queued (so mean_in_system is n), and the next departure is rescheduled.
   template <class Ctx>
-  void sharing_changed(Ctx& ctx) {
-    const std::uint64_t n = sharing_->size();
-    in_service_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, servers_));
-    waiting_count_ = n - in_service_;
-    busy_.set(ctx.now(), static_cast<double>(in_service_));
-    queued_.set(ctx.now(), static_cast<double>(waiting_count_));
-    if (n == 0) return;
+  void sharing_changed(Ctx& ctx);
+
+  // Batch service (station_batching.h): start every batch the rule allows on the free servers.
+  template <class Ctx>
+  void start_batches(Ctx& ctx);
+  // The batch in `slot` is served: all its requests leave together.
+  template <class Ctx>
+  void batch_done(Ctx& ctx, std::uint32_t slot);
+
+  template <class Ctx>
+  [[gnu::always_inline]] void start_service(Ctx& ctx, const Held& h) {
+    record_wait(h, ctx.now());
     Customer token;
-    token.id = ++sharing_generation_;
-    ctx.schedule(ctx.self(), sharing_->time_to_next_departure(), kServiceDone, token);
+    token.id = take_slot(ctx, h);
+    ctx.schedule(ctx.self(), service_.sample(ctx.rng()), kServiceDone, token);
   }
 
-  template <class Ctx>
-  void start_service(Ctx& ctx, const Held& h) {
-    start_service(ctx, h, SimTime{-1}, true);
+  // Waiting time of a customer whose service starts now, if it arrived after the warm-up.
+  [[gnu::always_inline]] void record_wait(const Held& h, SimTime now) {
+    if (h.entered < warmup_) return;
+    const SimTime wait = now - h.entered;
+    wait_.add(to_seconds(wait));
+    wait_batches_.add(to_seconds(wait));
+    wait_histogram_.add(static_cast<std::uint64_t>(wait));
   }
 
-  // Starts `h` on a free server for `service` (-1: a fresh draw); returns the slot it took.
+  // Puts `h` on a free server; returns the slot it took.
   template <class Ctx>
-  std::uint32_t start_service(Ctx& ctx, const Held& h, SimTime service, bool count_wait) {
-    if (count_wait && h.entered >= warmup_) {
-      const SimTime wait = ctx.now() - h.entered;
-      wait_.add(to_seconds(wait));
-      wait_batches_.add(to_seconds(wait));
-      wait_histogram_.add(static_cast<std::uint64_t>(wait));
-    }
+  [[gnu::always_inline]] std::uint32_t take_slot(Ctx& ctx, const Held& h) {
     ++in_service_;
     busy_.set(ctx.now(), static_cast<double>(in_service_));
     // Slots are taken LIFO from the free list: which slot a customer gets never affects timing.
@@ -539,13 +526,6 @@ class Station {
       free_slots_.pop_back();
       in_service_slots_[slot] = h;
     }
-    Customer token;
-    token.id = slot;
-    if (priority_) {
-      if (slot < slot_info_.size()) token.id |= std::uint64_t{slot_info_[slot].generation} << 32;
-    }
-    last_service_ = service >= 0 ? service : service_.sample(ctx.rng());
-    ctx.schedule(ctx.self(), last_service_, kServiceDone, token);
     return slot;
   }
 
@@ -561,13 +541,14 @@ class Station {
   std::vector<std::uint32_t> free_slots_;
   static constexpr std::uint32_t kNoSlot = 0xffffffffu;
   Discipline discipline_ = Discipline::kFifo;
+  bool plain_ = true;  // FIFO with no capacity, patience or deadline: the fast path
   std::optional<PriorityLines> priority_;
   std::vector<SlotInfo> slot_info_;      // with priorities: one per server slot
   std::vector<std::uint8_t> slot_busy_;  // with priorities: 1 while the slot serves someone
   std::vector<ClassStats> class_stats_;  // with priorities: one per level
   std::uint64_t preemptions_ = 0;
-  SimTime last_service_ = 0;  // the service time start_service just drew
   std::optional<ProcessorSharing> sharing_;
+  std::optional<BatchService> batch_;
   std::uint64_t sharing_generation_ = 0;  // the departure event that still counts
   std::uint64_t capacity_ = 0;            // 0: unlimited
   std::optional<Link> on_reject_;
@@ -577,7 +558,7 @@ class Station {
   std::uint64_t abandoned_ = 0, measured_abandoned_ = 0;
   Welford time_to_abandon_;
   std::uint64_t arrivals_ = 0, departures_ = 0;
-  std::uint64_t rejected_ = 0, measured_arrivals_ = 0, measured_rejected_ = 0;
+  RejectionCounts admission_;
   Welford wait_;
   BatchMeans wait_batches_;
   LatencyHistogram wait_histogram_;
@@ -589,3 +570,6 @@ class Station {
 };
 
 }  // namespace scalesim
+
+#include "models/queueing/station_batching.h"     // NOLINT(misc-header-include-cycle)
+#include "models/queueing/station_disciplines.h"  // NOLINT(misc-header-include-cycle)

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +15,7 @@ namespace scalesim {
 
 Station Station::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "servers", "service", "to", "capacity", "on_reject", "patience",
-                    "deadline", "on_abandon", "discipline", "priorities"});
+                    "deadline", "on_abandon", "discipline", "priorities", "batch"});
   const std::int64_t servers = node.integer_or("servers", 1);
   if (servers < 1 || servers > 1'000'000) node.at("servers").fail("must be between 1 and 1000000");
   const std::optional<Link> out = ctx.optional_link(node, "to");
@@ -78,6 +79,43 @@ Station Station::from_config(const ConfigNode& node, BuildContext& ctx) {
   if (discipline != "fifo" && (node.has("patience") || node.has("deadline"))) {
     node.at(node.has("patience") ? "patience" : "deadline")
         .fail("patience and deadlines work with discipline fifo only (not " + discipline + ")");
+  }
+  if (const auto b = node.find("batch")) {
+    b->expect_keys({"max", "min", "max_queue_delay", "per_item", "service_by_size"});
+    if (!b->has("max")) {
+      b->fail("a batch needs `max`, the largest batch a server takes (e.g. batch: {max: 8})");
+    }
+    BatchRule rule;
+    const std::int64_t max = b->integer("max");
+    if (max < 1 || max > 65536) b->at("max").fail("the batch size max lies in 1..65536");
+    const std::int64_t min = b->integer_or("min", 1);
+    if (min < 1 || min > max) b->at("min").fail("min lies in 1..max (" + std::to_string(max) + ")");
+    rule.max = static_cast<std::uint32_t>(max);
+    rule.min = static_cast<std::uint32_t>(min);
+    rule.max_queue_delay = b->duration_or("max_queue_delay", 0);
+    rule.per_item = b->duration_or("per_item", 0);
+    if (const auto laws = b->find("service_by_size")) {
+      if (!laws->is_map() || laws->size() == 0) {
+        laws->fail(
+            "service_by_size maps a batch size to its service law, e.g. {1: {distribution: "
+            "deterministic, value: 10ms}, 8: {...}}");
+      }
+      rule.by_size.resize(rule.max);
+      for (const auto& [size_text, law] : laws->entries()) {
+        char* end = nullptr;
+        const long size = std::strtol(size_text.c_str(), &end, 10);
+        if (end == size_text.c_str() || *end != '\0' || size < 1 || size > max) {
+          law.fail("a batch size in service_by_size is a whole number in 1..max (" +
+                   std::to_string(max) + "), not '" + size_text + "'");
+        }
+        rule.by_size[static_cast<std::size_t>(size - 1)] = Distribution::from_config(law);
+      }
+    }
+    if (discipline != "fifo") b->fail("batch service works with discipline fifo only");
+    if (node.has("capacity")) {
+      node.at("capacity").fail("capacity and batch service together are not supported yet");
+    }
+    station.serve_in_batches(std::move(rule));
   }
   std::optional<Distribution> patience;
   if (const auto p = node.find("patience")) patience = Distribution::from_config(*p);

@@ -38,6 +38,7 @@ std::uint32_t ModelServer::pick_slot() const {
 }
 
 void ModelServer::save(ByteWriter& w) const {
+  admission_.save(w);
   w.put(arrivals_);
   w.put(departures_);
   w.put(batches_);
@@ -59,6 +60,7 @@ void ModelServer::save(ByteWriter& w) const {
 }
 
 void ModelServer::load(ByteReader& r) {
+  admission_.load(r);
   arrivals_ = r.get<std::uint64_t>();
   departures_ = r.get<std::uint64_t>();
   batches_ = r.get<std::uint64_t>();
@@ -80,6 +82,7 @@ void ModelServer::load(ByteReader& r) {
 }
 
 void ModelServer::hash_into(ResultHash& h, SimTime now) const {
+  if (max_queue_size_ != 0) admission_.hash_into(h);  // only then: other results hash as before
   h.add(arrivals_);
   h.add(departures_);
   h.add(batches_);

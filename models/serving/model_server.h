@@ -17,6 +17,7 @@
 
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
+#include "models/queueing/rejection_counts.h"
 #include "models/serving/dynamic_batcher.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -102,6 +103,16 @@ class ModelServer {
                     static_cast<double>(waiting_.size()));
     if (ev.kind == kCustomerArrives) {
       ++arrivals_;
+      if (max_queue_size_ != 0) [[unlikely]] {
+        const bool measured = ctx.now() >= warmup_;
+        admission_.count_arrival(ev.payload, measured);
+        if (waiting_.size() >= max_queue_size_) {  // Triton's max_queue_size: reject
+          admission_.count_rejection(ev.payload, measured);
+          if (on_reject_)
+            ctx.schedule(on_reject_->to, on_reject_->latency, kCustomerArrives, ev.payload);
+          return;
+        }
+      }
       waiting_.push_back(Held{ev.payload, ctx.now(), 0});
       queued_.set(ctx.now(), static_cast<double>(waiting_.size()));
     } else if (ev.kind == kServiceDone) {
@@ -128,6 +139,17 @@ class ModelServer {
   const ModelServerSetup& setup() const { return setup_; }
   std::uint32_t servers() const { return setup_.replicas * setup_.instances; }
   const std::optional<Link>& out() const { return out_; }
+  // Load shedding (Triton's max_queue_size): a request that finds `max_queue_size` requests
+  // queued (not counting those in batches being served) is rejected, sent to `on_reject` or
+  // dropped. 0: no limit.
+  void limit_queue(std::uint64_t max_queue_size, std::optional<Link> on_reject) {
+    max_queue_size_ = max_queue_size;
+    on_reject_ = on_reject;
+  }
+  std::uint64_t max_queue_size() const { return max_queue_size_; }
+  const std::optional<Link>& on_reject() const { return on_reject_; }
+  std::uint64_t rejected() const { return admission_.rejected(); }
+  const RejectionCounts& admission() const { return admission_; }
   std::uint64_t arrivals() const { return arrivals_; }
   std::uint64_t departures() const { return departures_; }
   std::uint64_t batches() const { return batches_; }
@@ -294,6 +316,9 @@ class ModelServer {
 
   ModelServerSetup setup_;
   std::optional<Link> out_;
+  std::uint64_t max_queue_size_ = 0;
+  std::optional<Link> on_reject_;
+  RejectionCounts admission_;
   SimTime warmup_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> busy_on_replica_;

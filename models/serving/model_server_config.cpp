@@ -77,7 +77,8 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
   if (replicas < 1 || replicas > 100000) at("replicas").fail("must be between 1 and 100000");
   s.replicas = static_cast<std::uint32_t>(replicas);
   if (const auto db = node.find("dynamic_batching")) {
-    db->expect_keys({"max_batch_size", "preferred_batch_sizes", "max_queue_delay"});
+    db->expect_keys(
+        {"max_batch_size", "preferred_batch_sizes", "max_queue_delay", "max_queue_size"});
     const std::int64_t max = db->integer_or("max_batch_size", 1);
     if (max < 1 || max > 65536) db->at("max_batch_size").fail("must be between 1 and 65536");
     s.batching.max_batch_size = static_cast<int>(max);
@@ -184,7 +185,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
 
 ModelServer ModelServer::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "to", "model", "input", "precision", "gpu", "cpu", "software",
-                    "replicas", "instances", "dynamic_batching", "failures"});
+                    "replicas", "instances", "dynamic_batching", "failures", "on_reject"});
   ModelServerSetup setup = model_server_setup(node, ctx.catalog());
   ctx.rent(setup.price_per_hour);
   const std::optional<Link> out = ctx.optional_link(node, "to");
@@ -192,7 +193,19 @@ ModelServer ModelServer::from_config(const ConfigNode& node, BuildContext& ctx) 
   if (node.has("failures") && ctx.settings().end.end_time == kTimeInfinity) {
     node.at("failures").fail("replica failures need a time limit: add end: {time: ...}");
   }
-  return ModelServer(std::move(setup), out, ctx.warmup(), ctx.interval(), ctx.adaptive());
+  ModelServer server(std::move(setup), out, ctx.warmup(), ctx.interval(), ctx.adaptive());
+  const auto db = node.find("dynamic_batching");
+  if (const auto limit = db ? db->find("max_queue_size") : std::nullopt) {
+    const std::int64_t max = limit->as_int();
+    if (max < 1) limit->fail("max_queue_size must be at least 1 (leave it out for no limit)");
+    server.limit_queue(static_cast<std::uint64_t>(max), ctx.optional_link(node, "on_reject"));
+  } else if (node.has("on_reject")) {
+    node.at("on_reject")
+        .fail(
+            "on_reject needs dynamic_batching.max_queue_size: rejections happen only at that "
+            "limit");
+  }
+  return server;
 }
 
 }  // namespace scalesim

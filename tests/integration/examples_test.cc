@@ -30,10 +30,14 @@ TEST(Examples, EveryExampleConfigRunsAndConservesCustomers) {
       if (auto* s = std::get_if<Source>(&net.component(lp))) emitted += s->emitted();
       if (auto* t = std::get_if<TraceSource>(&net.component(lp))) emitted += t->emitted();
       if (auto* m = std::get_if<ModelServer>(&net.component(lp))) {
-        in_system += m->arrivals() - m->departures();
+        in_system += m->arrivals() - m->departures() - m->rejected();
         if (!m->out()) absorbed += m->departures();
+        if (!m->on_reject()) absorbed += m->rejected();
       }
       if (auto* k = std::get_if<Sink>(&net.component(lp))) absorbed += k->arrived();
+      if (auto* r = std::get_if<Router>(&net.component(lp)); r && !r->on_reject()) {
+        absorbed += r->rejected();  // turned away by its rate limit and dropped
+      }
       if (auto* st = std::get_if<Station>(&net.component(lp))) {
         // Rejected and abandoning customers left: sent on (counted where they arrive) or dropped
         // here.

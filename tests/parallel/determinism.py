@@ -103,6 +103,16 @@ same_everywhere("abandonment", ["run", os.path.join(examples, "erlang_a_abandonm
 # Priorities (preemption: stale completions skipped) and processor sharing (rescheduled departures).
 same_everywhere("preemptive priority", ["run", os.path.join(examples, "priority_classes.yaml"), "--json",
                                         "--set", "end.time=100000s"])
+# Batch service: a batch's requests leave together (several departures in one event).
+same_everywhere("batch service", ["run", os.path.join(examples, "bulk_service.yaml"), "--json",
+                                  "--set", "components.requests.customers=200000"])
+# Admission control: a token bucket at a router, a model server's queue limit, per-class counts.
+same_everywhere("load shedding", ["run", os.path.join(examples, "load_shedding.yaml"), "--json",
+                                  "--set", "end.time=10s"])
+# Warm-up given as a request count: the time is found at build, the same on every layout.
+same_everywhere("warm-up in requests", ["run", os.path.join(examples, "mmc.yaml"), "--json",
+                                        "--set", "warmup={requests: 5000}",
+                                        "--set", "components.arrivals.customers=100000"])
 same_everywhere("processor sharing", ["run", os.path.join(examples, "processor_sharing.yaml"), "--json",
                                       "--set", "end.time=50000s"])
 same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])

@@ -144,6 +144,25 @@ TEST(Config, StationDisciplineErrorsNameTheKey) {
   EXPECT_NE(ps.find(".patience'"), std::string::npos) << ps;
 }
 
+TEST(Config, StationBatchErrorsNameTheKey) {
+  const auto with = [](const std::string& keys) {
+    std::string y = kGood;
+    y.replace(y.find("type: station"), 13, "type: station\n    " + keys);
+    return error_for(y);
+  };
+  const std::string no_size = with("batch: {min: 2}");
+  EXPECT_NE(no_size.find("a batch needs `max`"), std::string::npos) << no_size;
+  EXPECT_NE(no_size.find(".batch'"), std::string::npos) << no_size;
+  const std::string min = with("batch: {max: 4, min: 5}");
+  EXPECT_NE(min.find("min lies in 1..max (4)"), std::string::npos) << min;
+  EXPECT_NE(min.find(".batch.min'"), std::string::npos) << min;
+  const std::string size =
+      with("batch: {max: 4, service_by_size: {9: {distribution: exponential, mean: 1s}}}");
+  EXPECT_NE(size.find("a whole number in 1..max (4), not '9'"), std::string::npos) << size;
+  const std::string ps = with("discipline: processor_sharing\n    batch: {max: 4}");
+  EXPECT_NE(ps.find("batch service works with discipline fifo only"), std::string::npos) << ps;
+}
+
 TEST(Config, NonPositiveValuesAreRejected) {
   std::string y = kGood;
   y.replace(y.find("mean: 10ms"), 10, "mean: 0ms");

@@ -1,7 +1,7 @@
 // A station's limits and disciplines on deterministic schedules where every event can be worked
 // out by hand: patience (who gives up, who is served, after how long), the end-to-end deadline
 // (which counts from the request's creation, not from its arrival at the station), priorities
-// with and without preemption, and processor sharing.
+// with and without preemption, processor sharing, and batch service under Triton's rule.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -186,6 +186,109 @@ TEST(StationLimits, NonPreemptivePriorityByHand) {
   EXPECT_NEAR(gpu.class_stats()[0].wait.mean(), 1.5, 1e-9);  // chat waits for batch
   EXPECT_NEAR(gpu.class_stats()[0].sojourn.mean(), 3.5, 1e-9);
   EXPECT_NEAR(gpu.class_stats()[1].sojourn.mean(), 2.0, 1e-9);
+}
+
+// Arrivals 1 s apart; batches of 2..4, max_queue_delay 2.5 s, a batch of b takes 10 s + 1 s x b.
+// The first request waits alone (below min, no timer); the second makes a partial batch due
+// 2.5 s after the first arrived, so requests 1-3 start then (waits 2.5, 1.5, 0.5 s) and take
+// 13 s; requests 4-6 queue meanwhile and start together when the server frees (waits 12.5,
+// 11.5, 10.5 s).
+std::string triton(const std::string& extra) {
+  return R"(name: batching
+components:
+  src:
+    type: source
+    arrivals: {process: deterministic, rate: 1/s}
+    customers: 6
+    to: gpu
+  gpu:
+    type: station
+    batch: {max: 4, min: 2, max_queue_delay: 2500ms, per_item: 1s)" +
+         extra + R"(}
+    service: {distribution: deterministic, value: 10s}
+    to: out
+  out: {type: sink}
+)";
+}
+
+TEST(StationLimits, TritonBatchingByHand) {
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(triton(""), "batch.yaml"));
+  simulate(net, 1);
+  const auto& gpu = net.get<Station>("gpu");
+  EXPECT_EQ(gpu.departures(), 6u);
+  EXPECT_EQ(gpu.batching()->batches(), 2u);
+  EXPECT_DOUBLE_EQ(gpu.batching()->mean_batch_size(), 3.0);
+  EXPECT_NEAR(gpu.wait().mean(), (2.5 + 1.5 + 0.5 + 12.5 + 11.5 + 10.5) / 6, 1e-9);
+  EXPECT_NEAR(gpu.sojourn().mean(), gpu.wait().mean() + 13.0, 1e-9);
+}
+
+// A law for batches of 3 (4 s) replaces `service` for that size; per_item still adds 1 s each.
+TEST(StationLimits, BatchServiceLawPerSize) {
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(
+      triton(", service_by_size: {3: {distribution: deterministic, value: 4s}}"), "law.yaml"));
+  simulate(net, 1);
+  const auto& gpu = net.get<Station>("gpu");
+  EXPECT_EQ(gpu.batching()->batches(), 2u);
+  // Batch 1 runs 3.5-10.5 s after the first arrival; batch 2 starts at 10.5.
+  EXPECT_NEAR(gpu.wait().mean(), (2.5 + 1.5 + 0.5 + 6.5 + 5.5 + 4.5) / 6, 1e-9);
+  EXPECT_NEAR(gpu.sojourn().mean(), gpu.wait().mean() + 7.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+// `warmup: {requests: N}`: the first N requests emitted (by all sources together) are the
+// warm-up, whatever their times: a station fed directly measures exactly the rest.
+TEST(StationLimits, WarmupAsARequestCountExcludesExactlyThoseRequests) {
+  const std::string y = R"(name: warm
+seed: 21
+warmup: {requests: 3000}
+components:
+  a:
+    type: source
+    arrivals: {process: poisson, rate: 3/s}
+    customers: 6000
+    to: q
+  b:
+    type: source
+    arrivals: {process: mmpp, rate: 1/s, burst_rate: 8/s, calm_to_burst: 0.1/s, burst_to_calm: 0.5/s}
+    customers: 4000
+    to: q
+  q:
+    type: station
+    servers: 4
+    service: {distribution: exponential, mean: 500ms}
+    to: out
+  out: {type: sink}
+)";
+  auto net = QueueingNetwork::from_config(ConfigNode::load_string(y, "warm.yaml"));
+  EXPECT_EQ(net.settings().warmup_requests, 3000u);
+  EXPECT_GT(net.settings().warmup, 0);
+  simulate(net, net.settings().seed);
+  EXPECT_EQ(net.get<Station>("q").wait().count(), 10000u - 3000u);
+  EXPECT_EQ(net.get<Sink>("out").measured(), 10000u - 3000u);
+}
+
+TEST(StationLimits, WarmupAsARequestCountErrors) {
+  const auto error = [](const std::string& warmup) {
+    const std::string y = "warmup: " + warmup +
+                          "\ncomponents:\n  a: {type: source, arrivals: {process: poisson, rate: "
+                          "1/s}, customers: 10, to: out}\n  out: {type: sink}\n";
+    try {
+      QueueingNetwork::from_config(ConfigNode::load_string(y, "w.yaml"));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string all = error("{requests: 10}");
+  EXPECT_NE(all.find("the sources emit 10 requests"), std::string::npos) << all;
+  EXPECT_NE(all.find("warmup.requests'"), std::string::npos) << all;
+  EXPECT_NE(error("{requests: 0}").find("at least 1 request"), std::string::npos);
+  EXPECT_NE(error("{request: 5}").find("request"), std::string::npos);
 }
 
 }  // namespace

@@ -101,6 +101,25 @@ TEST(LatencyHistogram, QuantilesWithinOnePercentOfExactSampleQuantiles) {
   EXPECT_EQ(h.max(), xs.back());
 }
 
+// Quantiles placed inside their bucket by rank: at 10^7 samples of an M/M/1 sojourn law
+// (exponential, mean 2 ms in ns) every reported quantile from p1 to p99.9 lies within 0.1% of
+// the exact sample quantile (a bucket's midpoint alone could be 0.78% off).
+TEST(LatencyHistogram, QuantilesWithinATenthOfAPercentAtTenMillionSamples) {
+  LpRandom r(13, 0);
+  std::vector<std::uint64_t> xs(10'000'000);
+  LatencyHistogram h;
+  for (auto& v : xs) {
+    v = static_cast<std::uint64_t>(r.exponential(2e6));
+    h.add(v);
+  }
+  std::sort(xs.begin(), xs.end());
+  for (double q : {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999}) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(xs.size())));
+    const double exact = static_cast<double>(xs[rank - 1]);
+    EXPECT_LE(std::fabs(h.quantile(q) - exact) / exact, 0.001) << "q=" << q;
+  }
+}
+
 TEST(LatencyHistogram, MergeIsExactAndOrderIndependent) {
   LpRandom r(12, 0);
   LatencyHistogram all, parts[3];

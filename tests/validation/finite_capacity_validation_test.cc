@@ -125,3 +125,80 @@ TEST(FiniteCapacityValidation, BalanceEquationsAgreeWithErlangRecursion) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+// A model server with a queue limit (Triton's max_queue_size) and no batching is an M/D/1/N
+// queue, N = max_queue_size + 1 (one in service). Exact blocking from the embedded chain at
+// departures (Gross & Harris, M/G/1/K): a_k = P(k Poisson arrivals in one service time S),
+// pi the departure-epoch law over 0..N-1, then P_N = 1 - 1 / (pi_0 + rho), rho = lambda S.
+double md1n_blocking(double rho, int n) {
+  std::vector<double> a(static_cast<std::size_t>(n));  // a_k, k < n - 1; the tail goes to n - 1
+  double term = std::exp(-rho);
+  for (int k = 0; k < n - 1; ++k) {
+    a[static_cast<std::size_t>(k)] = term;
+    term *= rho / (k + 1);
+  }
+  const auto step = [&](const std::vector<double>& pi) {
+    std::vector<double> next(pi.size(), 0.0);
+    for (int i = 0; i < n; ++i) {
+      const int base = std::max(i - 1, 0);  // left behind, before the arrivals during service
+      double placed = 0;
+      for (int j = base; j < n - 1; ++j) {
+        next[static_cast<std::size_t>(j)] +=
+            pi[static_cast<std::size_t>(i)] * a[static_cast<std::size_t>(j - base)];
+        placed += a[static_cast<std::size_t>(j - base)];
+      }
+      next[static_cast<std::size_t>(n - 1)] += pi[static_cast<std::size_t>(i)] * (1 - placed);
+    }
+    return next;
+  };
+  std::vector<double> pi(static_cast<std::size_t>(n), 1.0 / n);
+  for (int it = 0; it < 100000; ++it) pi = step(pi);
+  return 1 - 1 / (pi[0] + rho);
+}
+
+TEST(FiniteCapacityValidation, ModelServerQueueLimitIsMD1N) {
+  // bert-base on a V100 without batching: deterministic service S from the GPU model.
+  const std::string probe =
+      "components:\n  src: {type: source, arrivals: {process: poisson, rate: 1/s}, customers: 1, "
+      "to: srv}\n  srv:\n    type: model_server\n    model: bert-base\n    input: 128\n    gpu: "
+      "V100-SXM2-16GB\n    to: out\n  out: {type: sink}\n";
+  const auto probe_net = QueueingNetwork::from_config(ConfigNode::load_string(probe, "probe"));
+  const double s = to_seconds(probe_net.get<ModelServer>("srv").setup().batch_time[0]);
+  const double rho = 1.2;
+  const int max_queue = 4;
+  const double exact = md1n_blocking(rho, max_queue + 1);
+  const std::uint64_t customers = 1'000'000;
+  Welford blocking;
+  for (std::uint64_t seed = 7500; seed < 7510; ++seed) {
+    const std::string y =
+        "seed: " + std::to_string(seed) + "\nwarmup: " + std::to_string(1000 * s) +
+        "s\ncomponents:\n  src:\n    type: source\n    arrivals: {process: poisson, rate: " +
+        std::to_string(rho / s) + "/s}\n    customers: " + std::to_string(customers) +
+        "\n    to: srv\n  srv:\n    type: model_server\n    model: bert-base\n    input: 128\n"
+        "    gpu: V100-SXM2-16GB\n    dynamic_batching: {max_batch_size: 1, max_queue_size: " +
+        std::to_string(max_queue) +
+        "}\n    on_reject: shed\n    to: out\n  out: {type: sink}\n  shed: {type: sink}\n";
+    auto net = QueueingNetwork::from_config(ConfigNode::load_string(y, "md1n"));
+    simulate(net, seed);
+    const auto& srv = net.get<ModelServer>("srv");
+    EXPECT_EQ(srv.rejected(), net.get<Sink>("shed").arrived());
+    EXPECT_EQ(srv.rejected() + srv.departures(), customers);
+    blocking.add(srv.admission().probability());
+  }
+  validation::expect_replications_match("M/D/1/5 model server rho=1.2 blocking", exact,
+                                        t_interval(blocking, validation::kReplicationLevel));
+}
+
+// The embedded-chain solution against M/M/1/N's closed form would need exponential service;
+// instead check two limits: a huge queue limit blocks nothing below rho = 1, and N = 1 (no
+// waiting room) is Erlang's loss formula for one server, rho / (1 + rho), for any service law.
+TEST(FiniteCapacityValidation, MD1NTheoryLimits) {
+  EXPECT_NEAR(md1n_blocking(0.5, 60), 0.0, 1e-9);
+  EXPECT_NEAR(md1n_blocking(1.2, 1), 1.2 / 2.2, 1e-12);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "models/queueing/queueing_network.h"
+#include "tests/validation/replication_check.h"
 
 namespace scalesim {
 namespace {
@@ -26,7 +27,7 @@ struct Check {
 
 void expect_matches(const Check& c) {
   const double rel = std::fabs(c.ci.mean - c.exact) / c.exact;
-  std::printf(
+  validation::report_line(
       "  %-34s Expectation %.6g  Actual %.6g  99%% CI [%.6g, %.6g] (%llu batches/replications)  "
       "rel.err %.3f%%\n",
       c.what.c_str(), c.exact, c.ci.mean, c.ci.lower(), c.ci.upper(),
@@ -75,9 +76,9 @@ TEST(Validation, MM1AtHalfLoad) {
   // Sojourn ~ Exp(mu - lambda): p99 = ln(100) / (mu - lambda).
   const double exact_p99 = std::log(100.0) / 0.5;
   const double p99 = s.sojourn_histogram().quantile(0.99) * 1e-9;
-  std::printf("  %-34s Expectation %.6g  Actual %.6g  rel.err %.3f%%\n",
-              "M/M/1 rho=0.5 p99 sojourn (s)", exact_p99, p99,
-              100 * std::fabs(p99 - exact_p99) / exact_p99);
+  validation::report_line("  %-34s Expectation %.6g  Actual %.6g  rel.err %.3f%%\n",
+                          "M/M/1 rho=0.5 p99 sojourn (s)", exact_p99, p99,
+                          100 * std::fabs(p99 - exact_p99) / exact_p99);
   EXPECT_LT(std::fabs(p99 - exact_p99) / exact_p99, kRelTol);
   EXPECT_NEAR(s.utilisation(run.end_time), 0.5, 0.005);
 }

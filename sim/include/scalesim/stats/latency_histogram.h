@@ -1,8 +1,8 @@
 // Log-bucketed histogram of non-negative integer values (latencies in ns), in the manner of
 // HdrHistogram: values below 128 have a bucket each; above, every power-of-two range is split
-// into 64 equal buckets. A bucket's width is at most 1/64 of its lower edge, so reporting its
-// midpoint errs by at most 1/128 (0.78%) relative at any quantile. Counts are integers, so
-// merging histograms (across LPs, threads, ranks) is exact and order-independent.
+// into 64 equal buckets. A bucket's width is at most 1/64 of its lower edge; quantiles are
+// placed inside their bucket by rank (see quantile()), so they err by far less than that. Counts
+// are integers, so merging histograms (across LPs, threads, ranks) is exact and order-independent.
 #pragma once
 
 #include <algorithm>
@@ -60,11 +60,19 @@ class LatencyHistogram {
   }
 
   std::uint64_t count() const { return total_; }
+  // The share of samples above 0 (the first bucket holds 0 alone): P(wait > 0) of a wait
+  // histogram. 0 when empty.
+  double share_above_zero() const {
+    if (total_ == 0) return 0.0;
+    return 1.0 - static_cast<double>(counts_[0]) / static_cast<double>(total_);
+  }
   std::uint64_t min() const { return min_; }
   std::uint64_t max() const { return max_; }
 
-  // The q-quantile (0 <= q <= 1): the midpoint of the bucket holding the sample of rank
-  // ceil(q * n), clamped to the exact min and max. 0 when empty.
+  // The q-quantile (0 <= q <= 1): the sample of rank ceil(q * n), located inside its bucket by
+  // spreading the bucket's samples evenly over it (exact below 128, where buckets are one value
+  // wide; within a small fraction of the bucket width above for any smooth density), clamped
+  // to the exact min and max. 0 when empty.
   double quantile(double q) const {
     if (total_ == 0) return 0.0;
     const double want = q * static_cast<double>(total_);
@@ -75,7 +83,14 @@ class LatencyHistogram {
     for (std::size_t i = 0; i < counts_.size(); ++i) {
       seen += counts_[i];
       if (seen >= rank) {
-        return std::clamp(bucket_midpoint(i), static_cast<double>(min_), static_cast<double>(max_));
+        const std::uint64_t width = bucket_width(i);
+        double v = static_cast<double>(bucket_lower(i));
+        if (width > 1) {
+          const std::uint64_t before = seen - counts_[i];
+          v += static_cast<double>(width) * (static_cast<double>(rank - before) - 0.5) /
+               static_cast<double>(counts_[i]);
+        }
+        return std::clamp(v, static_cast<double>(min_), static_cast<double>(max_));
       }
     }
     return static_cast<double>(max_);

@@ -119,6 +119,16 @@ class Streaming(unittest.TestCase):
                                  "--set", "end.time=100000000s", "-o", out, "--records-chunk", "8192"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
+    def _wait_for_blocks(self, p, partial):
+        # A loaded machine may take seconds to start: stop the run only once blocks are on disk
+        # (the file holds about 2 KiB of header before the first block of 8192 records).
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(partial) and os.path.getsize(partial) > 256 * 1024:
+                return
+            time.sleep(0.05)
+        self.fail(f"no block reached {partial} in 90 s")
+
     def _check_interrupted(self, path):
         with h5py.File(path, "r") as f:
             self.assertEqual(f.attrs["status"].decode(), "interrupted")
@@ -131,7 +141,7 @@ class Streaming(unittest.TestCase):
     def test_sigterm_mid_run_leaves_the_streamed_records(self):
         out = self.out("term.h5")
         p = self._long_run(out)
-        time.sleep(1.0)
+        self._wait_for_blocks(p, out + ".partial")
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 143, err)
@@ -142,7 +152,7 @@ class Streaming(unittest.TestCase):
     def test_a_killed_run_leaves_a_readable_partial_file(self):
         out = self.out("killed.h5")
         p = self._long_run(out)
-        time.sleep(1.0)
+        self._wait_for_blocks(p, out + ".partial")
         p.kill()
         p.wait(timeout=30)
         self.assertFalse(os.path.exists(out))

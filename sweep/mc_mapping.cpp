@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <queue>
 #include <string>
 
@@ -57,6 +58,46 @@ std::vector<Link> links_of(const QueueingNetwork& net, LpId lp) {
       },
       net.component(lp));
   return out;
+}
+
+// Where the kernel's result row holds the headline metric `metric` (NAME.key, run.* or cost.*),
+// or nothing when the kernel does not estimate it.
+std::optional<McMapping::Source> mc_source_of(const QueueingNetwork& net,
+                                              const std::vector<int>& node_of,
+                                              const std::string& metric) {
+  using K = McMapping::Source::Kind;
+  using S = McMapping::Source;
+  if (metric == "run.makespan_s") return S{K::kMakespan, 0, 0, 1};
+  if (metric == "cost.per_hour") return S{K::kPricePerHour, 0, 0, 1};
+  if (metric == "cost.per_million_requests") return S{K::kCostPerMillion, 0, 0, 1};
+  if (metric == "cost.compute_per_million_requests") return S{K::kComputeCostPerMillion, 0, 0, 1};
+  const std::size_t dot = metric.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  const LpId lp = net.lp_of(std::string_view(metric).substr(0, dot));
+  const std::string_view key = std::string_view(metric).substr(dot + 1);
+  const int v = node_of[lp];
+  const auto& comp = net.component(lp);
+  const auto slot = [&](int s) { return std::optional<S>(S{K::kSlot, v, s, 1}); };
+  if (std::holds_alternative<Station>(comp) || std::holds_alternative<ModelServer>(comp)) {
+    if (key == "mean_wait_s") return slot(mc::kStationMeanWait);
+    if (key == "utilisation") return slot(mc::kStationUtilisation);
+    if (key == "throughput_per_s") return slot(mc::kStationThroughput);
+    if (const auto* ms = std::get_if<ModelServer>(&comp)) {
+      if (key == "mean_batch_size") return slot(mc::kStationMeanBatch);
+      if (key == "p99_sojourn_s") return slot(mc::kStationP99Sojourn);
+      if (key == "throughput_per_replica_per_s")
+        return S{K::kSlotPerReplica, v, mc::kStationThroughput,
+                 static_cast<double>(ms->setup().replicas)};
+    }
+  } else if (std::holds_alternative<CascadeGate>(comp)) {
+    if (key == "accepted_share") return slot(0);
+  } else if (std::holds_alternative<Sink>(comp)) {
+    if (key == "mean_latency_s") return slot(mc::kSinkMeanLatency);
+    if (key == "p50_latency_s") return slot(mc::kSinkP50Latency);
+    if (key == "p99_latency_s") return slot(mc::kSinkP99Latency);
+    if (key == "throughput_per_s") return slot(mc::kSinkThroughput);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -208,43 +249,17 @@ McMapping map_to_mc(const QueueingNetwork& net) {
   // Hidden sinks come after every real node, so the order stays topological only if nothing
   // follows them: they have no edges, which holds.
 
-  // The metrics, in headline_metrics' order and with its names.
-  using K = McMapping::Source::Kind;
-  auto add = [&](const std::string& name, K kind, int node, int slot, double divisor = 1) {
-    map.metric_names.push_back(name);
-    map.metric_sources.push_back({kind, node, slot, divisor});
-  };
-  for (LpId lp = 0; lp < n; ++lp) {
-    const std::string& name = net.name_of(lp);
-    const int v = node_of[lp];
-    const auto& comp = net.component(lp);
-    if (std::holds_alternative<Station>(comp)) {
-      add(name + ".mean_wait_s", K::kSlot, v, mc::kStationMeanWait);
-      add(name + ".utilisation", K::kSlot, v, mc::kStationUtilisation);
-    } else if (const auto* ms = std::get_if<ModelServer>(&comp)) {
-      add(name + ".mean_wait_s", K::kSlot, v, mc::kStationMeanWait);
-      add(name + ".utilisation", K::kSlot, v, mc::kStationUtilisation);
-      add(name + ".mean_batch_size", K::kSlot, v, mc::kStationMeanBatch);
-      add(name + ".p99_sojourn_s", K::kSlot, v, mc::kStationP99Sojourn);
-      add(name + ".throughput_per_s", K::kSlot, v, mc::kStationThroughput);
-      add(name + ".throughput_per_replica_per_s", K::kSlotPerReplica, v, mc::kStationThroughput,
-          static_cast<double>(ms->setup().replicas));
-    } else if (std::holds_alternative<CascadeGate>(comp)) {
-      add(name + ".accepted_share", K::kSlot, v, 0);
-    } else if (std::holds_alternative<Sink>(comp)) {
-      add(name + ".mean_latency_s", K::kSlot, v, mc::kSinkMeanLatency);
-      add(name + ".p50_latency_s", K::kSlot, v, mc::kSinkP50Latency);
-      add(name + ".p99_latency_s", K::kSlot, v, mc::kSinkP99Latency);
-      add(name + ".throughput_per_s", K::kSlot, v, mc::kSinkThroughput);
-      map.sink_nodes.push_back(v);
+  // The metrics: the network's headline metrics (its components' reports name them) that the
+  // kernel estimates, in their order; the others are left to --backend des.
+  map.price_per_hour = net.settings().price_per_hour;
+  for (const auto& [metric, unused] : headline_metrics(net, NetworkRun{})) {
+    if (auto source = mc_source_of(net, node_of, metric)) {
+      map.metric_names.push_back(metric);
+      map.metric_sources.push_back(*source);
     }
   }
-  add("run.makespan_s", K::kMakespan, 0, 0);
-  map.price_per_hour = net.settings().price_per_hour;
-  if (map.price_per_hour > 0) {
-    add("cost.per_hour", K::kPricePerHour, 0, 0);
-    add("cost.per_million_requests", K::kCostPerMillion, 0, 0);
-    add("cost.compute_per_million_requests", K::kComputeCostPerMillion, 0, 0);
+  for (LpId lp = 0; lp < n; ++lp) {
+    if (std::holds_alternative<Sink>(net.component(lp))) map.sink_nodes.push_back(node_of[lp]);
   }
   mc::validate(m);
   return map;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "models/patterns/confidence_score.h"
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -19,30 +20,31 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
-class CascadeGate {
+class CascadeGate : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "cascade_gate";  // config `type:`
   // Builds one from its config node (cascade_gate_config.cpp).
   static CascadeGate from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   enum class Field : std::uint8_t { kNone, kSize, kAux };
 
   CascadeGate(ConfidenceScoreDistribution confidence, double threshold, Link accept, Link escalate,
               SimTime interval = 0, bool adaptive = false, Field field = Field::kNone,
               double scale = 1.0)
-      : confidence_(confidence),
+      : ComponentSeries(interval, 0, adaptive),
+        confidence_(confidence),
         threshold_(threshold),
         accept_share_(confidence.survival(threshold)),
         field_(field),
         scale_(scale),
         accept_(accept),
-        escalate_(escalate),
-        series_(interval, 0, adaptive) {}
-
-  template <class Ctx>
-  void init(Ctx&) {}
+        escalate_(escalate) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -86,8 +88,6 @@ class CascadeGate {
     escalated_ = r.get<std::uint64_t>();
     series_.load(r);
   }
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const {
     h.add(accepted_);
     h.add(escalated_);
@@ -101,7 +101,6 @@ class CascadeGate {
   double scale_;
   Link accept_, escalate_;
   std::uint64_t accepted_ = 0, escalated_ = 0;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -7,6 +7,7 @@
 
 #include "models/patterns/cascade_gate.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -36,6 +37,17 @@ CascadeGate CascadeGate::from_config(const ConfigNode& node, BuildContext& ctx) 
   }
   return CascadeGate(dist, threshold, ctx.link(node.at("accept")), ctx.link(node.at("escalate")),
                      ctx.interval(), ctx.adaptive(), field, scale);
+}
+
+void CascadeGate::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.count("accepted", accepted(), kText);
+  r.count("escalated", escalated(), kText);
+  r.value("accepted_share", accepted_share(), Unit::kShare, kHeadline);
+  r.value("expected_accepted_share", expected_accept_share(), Unit::kShare, kText);
+  r.text("confidence", std::isnan(expected_accept_share()) ? std::string("per request")
+                                                           : confidence().describe());
+  r.value("threshold", threshold(), Unit::kNumber, kText);
+  r.summary_count(accepted() + escalated());
 }
 
 }  // namespace scalesim

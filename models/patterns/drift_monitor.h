@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -22,7 +23,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kMonitorCheck = 11;
 inline constexpr EventKind kDriftShift = 12;
@@ -37,14 +40,16 @@ struct DriftSetup {
   std::uint32_t eval_samples = 1000;  // labelled requests per check
 };
 
-class DriftMonitor {
+class DriftMonitor : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "drift_monitor";  // config `type:`
   // Builds one from its config node (drift_monitor_config.cpp).
   static DriftMonitor from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   DriftMonitor(DriftSetup setup, Link retrain, SimTime interval = 0, bool adaptive = false)
-      : setup_(setup), retrain_(retrain), series_(interval, 1, adaptive) {}
+      : ComponentSeries(interval, 1, adaptive), setup_(setup), retrain_(retrain) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {
@@ -114,7 +119,6 @@ class DriftMonitor {
     account(end);
     series_.finish(end, retraining_ ? 1.0 : 0.0, 0.0);
   }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -148,7 +152,6 @@ class DriftMonitor {
   std::uint64_t checks_ = 0, triggers_ = 0, deployments_ = 0, shifts_ = 0;
   double accuracy_seconds_ = 0, stale_seconds_ = 0;
   Welford retrain_time_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -7,6 +7,7 @@
 
 #include "models/patterns/drift_monitor.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -32,6 +33,16 @@ DriftMonitor DriftMonitor::from_config(const ConfigNode& node, BuildContext& ctx
   if (samples < 1) node.at("eval_samples").fail("must be at least 1");
   d.eval_samples = static_cast<std::uint32_t>(samples);
   return DriftMonitor(d, ctx.link(node.at("retrain")), ctx.interval(), ctx.adaptive());
+}
+
+void DriftMonitor::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.count("triggers", triggers(), kText);
+  r.count("deployments", deployments(), kHeadline);
+  r.value("mean_retrain_s", retrain_time().mean(), Unit::kSeconds, kHeadline);
+  r.count("shifts", shifts(), kText);
+  r.value("mean_accuracy", mean_accuracy(ctx.end_time), Unit::kShare, kHeadline);
+  r.value("stale_share", stale_share(ctx.end_time), Unit::kShare, kHeadline);
+  r.summary_count(deployments());
 }
 
 }  // namespace scalesim

@@ -17,14 +17,14 @@ std::size_t slot_of(std::uint64_t id, std::size_t mask) {
 
 Ensemble::Ensemble(std::vector<Link> members, std::uint32_t quorum, SimTime timeout,
                    SimTime combiner, Link out, SimTime warmup, SimTime interval, bool adaptive)
-    : members_(std::move(members)),
+    : ComponentSeries(interval, 0, adaptive),
+      members_(std::move(members)),
       quorum_(quorum),
       timeout_(timeout),
       combiner_(combiner),
       out_(out),
       warmup_(warmup),
-      table_(64),
-      series_(interval, 0, adaptive) {}
+      table_(64) {}
 
 Ensemble::Pending* Ensemble::find(std::uint64_t id) {
   const std::size_t mask = table_.size() - 1;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -19,22 +20,23 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kJoinTimeout = 4;  // an ensemble's join deadline for one request
 
-class Ensemble {
+class Ensemble : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "ensemble";  // config `type:`
   // Builds one from its config node (ensemble_config.cpp).
   static Ensemble from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   // quorum: answers needed (members.size() for "all"); timeout 0: none.
   Ensemble(std::vector<Link> members, std::uint32_t quorum, SimTime timeout, SimTime combiner,
            Link out, SimTime warmup, SimTime interval = 0, bool adaptive = false);
-
-  template <class Ctx>
-  void init(Ctx&) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -89,8 +91,6 @@ class Ensemble {
 
   void save(ByteWriter& w) const;
   void load(ByteReader& r);
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -140,7 +140,6 @@ class Ensemble {
   Welford join_latency_;
   LatencyHistogram join_histogram_;
   Welford straggler_gap_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -7,6 +7,7 @@
 
 #include "models/patterns/ensemble.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -29,6 +30,20 @@ Ensemble Ensemble::from_config(const ConfigNode& node, BuildContext& ctx) {
   return Ensemble(std::move(members), static_cast<std::uint32_t>(quorum),
                   node.duration_or("timeout", 0), node.duration_or("combiner", 0),
                   ctx.link(node.at("to")), ctx.warmup(), ctx.interval(), ctx.adaptive());
+}
+
+void Ensemble::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.count("requests", requests(), kText);
+  r.count("members", members().size(), kText);
+  r.count("quorum", quorum(), kText);
+  r.count("released", released());
+  r.count("timeouts", timeouts(), kText);
+  r.value("timeout_share",
+          requests() ? static_cast<double>(timeouts()) / static_cast<double>(requests()) : 0.0,
+          Unit::kShare, kHeadline);
+  r.latency("join", join_latency().mean(), join_histogram(), kMean | kP99, kMean | kP99, true);
+  r.value("mean_straggler_gap_s", straggler_gap().mean(), Unit::kSeconds, kHeadline);
+  r.summary_count(released());
 }
 
 }  // namespace scalesim

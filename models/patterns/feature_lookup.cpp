@@ -4,14 +4,14 @@ namespace scalesim {
 
 FeatureLookup::FeatureLookup(FeatureStoreSetup setup, Link out, SimTime warmup, SimTime interval,
                              bool adaptive)
-    : setup_(std::move(setup)),
+    : ComponentSeries(interval, 0, adaptive),
+      setup_(std::move(setup)),
       out_(out),
       warmup_(warmup),
       keys_on_shard_(setup_.shards, 0),
       free_at_(setup_.shards, 0),
       busy_(setup_.shards, 0),
-      commands_(setup_.shards, 0),
-      series_(interval, 0, adaptive) {
+      commands_(setup_.shards, 0) {
   // Costs tabulated per number of keys in the MGET (1..keys_per_request).
   for (std::uint32_t k = 1; k <= setup_.keys_per_request; ++k) {
     hardware::CommandShape shape;

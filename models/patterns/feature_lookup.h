@@ -16,6 +16,7 @@
 
 #include "hardware/redis/redis_cluster.h"
 #include "hardware/redis/redis_cost_model.h"
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -27,7 +28,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kLookupDone = 8;
 
@@ -54,17 +57,16 @@ struct FeatureStoreSetup {
   double price_per_hour = 0;
 };
 
-class FeatureLookup {
+class FeatureLookup : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "feature_lookup";  // config `type:`
   // Builds one from its config node (feature_lookup_config.cpp).
   static FeatureLookup from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   FeatureLookup(FeatureStoreSetup setup, Link out, SimTime warmup, SimTime interval = 0,
                 bool adaptive = false);
-
-  template <class Ctx>
-  void init(Ctx&) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -125,8 +127,6 @@ class FeatureLookup {
 
   void save(ByteWriter& w) const;
   void load(ByteReader& r);
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -147,7 +147,6 @@ class FeatureLookup {
   SimTime min_latency_ = kTimeInfinity;
   Welford latency_;
   LatencyHistogram histogram_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

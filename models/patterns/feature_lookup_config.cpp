@@ -6,6 +6,7 @@
 #include "hardware/redis/redis_catalog.h"
 #include "hardware/redis/redis_memory.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -102,6 +103,31 @@ FeatureLookup FeatureLookup::from_config(const ConfigNode& node, BuildContext& c
   ctx.rent(setup.price_per_hour);
   return FeatureLookup(std::move(setup), ctx.link(node.at("to")), ctx.warmup(), ctx.interval(),
                        ctx.adaptive());
+}
+
+void FeatureLookup::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.text("store", setup().description, kText);
+  r.count("lookups", requests(), kText);
+  r.latency("lookup", latency().mean(), histogram(), kMean | kP50 | kP99, kMean | kP50 | kP99,
+            true);
+  r.value("min_lookup_s", to_seconds(min_latency()), Unit::kSeconds);
+  r.value("rtt_s", to_seconds(setup().rtt), Unit::kSeconds);
+  r.value("hot_shard_ratio", hot_shard_ratio(), Unit::kNumber, kHeadline | kText);
+  double hottest = 0;
+  for (std::uint32_t sh = 0; sh < setup().shards; ++sh) {
+    hottest = std::max(hottest, shard_utilisation(sh, ctx.end_time));
+  }
+  r.value("hottest_shard_utilisation", hottest, Unit::kShare, kHeadline);
+  r.value("memory_per_shard_bytes", setup().memory_per_shard_bytes, Unit::kBytes, kHeadline);
+  r.count("failover_waits", failover_waits(), kHeadline);
+  r.table(
+      "shards", "shard", "shards",
+      {{"commands", Unit::kCount, false, kDetail}, {"utilisation", Unit::kShare, false, kDetail}});
+  for (std::uint32_t sh = 0; sh < setup().shards; ++sh) {
+    r.row(std::to_string(sh),
+          {static_cast<double>(commands(sh)), shard_utilisation(sh, ctx.end_time)});
+  }
+  r.summary_count(requests());
 }
 
 }  // namespace scalesim

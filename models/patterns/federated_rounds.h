@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -30,7 +31,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kRoundDone = 9;
 
@@ -60,15 +63,17 @@ struct FederatedSetup {
   double egress_price_per_gb = 0;    // model downloads to the devices
 };
 
-class FederatedRounds {
+class FederatedRounds : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "federated_rounds";  // config `type:`
   // Builds one from its config node (federated_rounds_config.cpp).
   static FederatedRounds from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   FederatedRounds(const FederatedSetup& setup, std::optional<Link> out, SimTime interval = 0,
                   bool adaptive = false)
-      : setup_(setup), out_(out), series_(interval, 1, adaptive) {}
+      : ComponentSeries(interval, 1, adaptive), setup_(setup), out_(out) {}
 
   template <class Ctx>
   void init(Ctx& ctx) {
@@ -136,7 +141,6 @@ class FederatedRounds {
   void finish(SimTime end) {
     series_.finish(end, running_ ? 1.0 : 0.0, static_cast<double>(waiting_.size()));
   }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -219,7 +223,6 @@ class FederatedRounds {
   double max_round_ = 0;
   Welford round_time_, participants_, training_time_, straggler_wait_;
   LatencyHistogram round_histogram_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -7,6 +7,7 @@
 
 #include "models/patterns/federated_rounds.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -65,6 +66,19 @@ FederatedRounds FederatedRounds::from_config(const ConfigNode& node, BuildContex
   }
   const std::optional<Link> out = ctx.optional_link(node, "to");
   return FederatedRounds(f, out, ctx.interval(), ctx.adaptive());
+}
+
+void FederatedRounds::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.count("rounds", rounds_done(), kText);
+  r.count("failed_rounds", failed_rounds(), kHeadline);
+  r.latency("round", round_time().mean(), round_histogram(), kMean | kP99, kMean | kP99, true);
+  r.value("max_round_s", max_round(), Unit::kSeconds);
+  r.value("mean_participants", participants().mean(), Unit::kNumber, kHeadline);
+  r.count("training_runs", jobs_done(), kText);
+  r.value("time_to_rounds_s", training_time().mean(), Unit::kSeconds, kHeadline);
+  r.value("bytes_moved", bytes_moved(), Unit::kBytes, kHeadline);
+  r.value("cost_per_run", cost_per_run(), Unit::kDollars, kHeadline);
+  r.summary_count(rounds_done());
 }
 
 }  // namespace scalesim

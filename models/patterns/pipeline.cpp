@@ -6,14 +6,14 @@ namespace scalesim {
 
 Pipeline::Pipeline(std::vector<PipelineStage> stages, std::vector<PipelinePool> pools,
                    std::optional<Link> out, SimTime warmup, SimTime interval, bool adaptive)
-    : stages_(std::move(stages)),
+    : ComponentSeries(interval, 1, adaptive),
+      stages_(std::move(stages)),
       pools_(std::move(pools)),
       out_(out),
       warmup_(warmup),
       in_use_(pools_.size(), 0),
       queues_(pools_.size()),
-      stage_time_(stages_.size()),
-      series_(interval, 1, adaptive) {}
+      stage_time_(stages_.size()) {}
 
 std::string Pipeline::critical_path() const {
   if (last_finish_.empty()) return "";

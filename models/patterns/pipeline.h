@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
 #include "scalesim/byte_buffer.h"
@@ -24,7 +25,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kStageDone = 10;
 inline constexpr std::uint32_t kNoPool = 0xffffffffu;
@@ -43,18 +46,17 @@ struct PipelinePool {
   std::uint32_t capacity = 1;
 };
 
-class Pipeline {
+class Pipeline : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "pipeline";  // config `type:`
   // Builds one from its config node (pipeline_config.cpp).
   static Pipeline from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   // REQUIRES: stages in a topological order (the builder sorts and rejects cycles).
   Pipeline(std::vector<PipelineStage> stages, std::vector<PipelinePool> pools,
            std::optional<Link> out, SimTime warmup, SimTime interval = 0, bool adaptive = false);
-
-  template <class Ctx>
-  void init(Ctx&) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -94,7 +96,6 @@ class Pipeline {
   void finish(SimTime end) {
     series_.finish(end, static_cast<double>(running_stages_), static_cast<double>(waiting_stages_));
   }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -199,7 +200,6 @@ class Pipeline {
   Welford run_time_;
   LatencyHistogram run_histogram_;
   std::vector<Welford> stage_time_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -9,6 +9,7 @@
 #include "models/patterns/pipeline.h"
 #include "models/patterns/training_job_config.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -98,6 +99,19 @@ Pipeline Pipeline::from_config(const ConfigNode& node, BuildContext& ctx) {
   const std::optional<Link> out = ctx.optional_link(node, "to");
   return Pipeline(std::move(stages), std::move(pools), out, ctx.warmup(), ctx.interval(),
                   ctx.adaptive());
+}
+
+void Pipeline::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.count("runs", runs(), kText);
+  r.latency("run", run_time().mean(), run_histogram(), kMean | kP99, kMean | kP99, true);
+  r.text("critical_path", critical_path(), kText);
+  r.value("cost_per_run", runs() ? cost() / static_cast<double>(runs()) : std::nan(""),
+          Unit::kDollars, kHeadline);
+  r.table("stages", "stage", "stages", {{"mean_s", Unit::kSeconds, true, kText}});
+  for (std::size_t st = 0; st < stages().size(); ++st) {
+    r.row(stages()[st].name, {stage_time(st).mean()});
+  }
+  r.summary_count(runs());
 }
 
 }  // namespace scalesim

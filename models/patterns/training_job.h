@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -21,7 +22,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kEpochDone = 7;
 
@@ -36,18 +39,17 @@ struct TrainingJobSetup {
   std::string bound;          // "compute", "all-reduce" or "data loading"
 };
 
-class TrainingJob {
+class TrainingJob : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "training_job";  // config `type:`
   // Builds one from its config node (training_job_config.cpp).
   static TrainingJob from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   TrainingJob(TrainingJobSetup setup, std::optional<Link> out, SimTime interval = 0,
               bool adaptive = false)
-      : setup_(std::move(setup)), out_(out), series_(interval, 1, adaptive) {}
-
-  template <class Ctx>
-  void init(Ctx&) {}
+      : ComponentSeries(interval, 1, adaptive), setup_(std::move(setup)), out_(out) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -97,7 +99,6 @@ class TrainingJob {
   void finish(SimTime end) {
     series_.finish(end, running_ ? 1.0 : 0.0, static_cast<double>(waiting_.size()));
   }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const {
     h.add(completed_);
     h.add(busy_seconds_);
@@ -115,7 +116,6 @@ class TrainingJob {
   std::uint64_t completed_ = 0;
   double busy_seconds_ = 0;
   Welford run_time_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -5,6 +5,7 @@
 
 #include "hardware/network/object_store.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/serving/catalog_lookup.h"
 
 namespace scalesim {
@@ -104,6 +105,20 @@ TrainingJob TrainingJob::from_config(const ConfigNode& node, BuildContext& ctx) 
   ctx.rent(setup.price_per_hour);
   const std::optional<Link> out = ctx.optional_link(node, "to");
   return TrainingJob(std::move(setup), out, ctx.interval(), ctx.adaptive());
+}
+
+void TrainingJob::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.text("hardware", setup().description, kText);
+  r.count("runs", completed(), kText);
+  r.value("mean_training_time_s", run_time().mean(), Unit::kSeconds, kHeadline);
+  r.value("step_s", setup().step_seconds, Unit::kSeconds);
+  r.value("samples_per_s", setup().samples_per_second, Unit::kPerSecond, kHeadline);
+  r.text("bound", setup().bound);
+  r.value("gpu_hours", gpu_hours(), Unit::kNumber, kHeadline);
+  r.value("cost", cost(), Unit::kDollars, kText);
+  r.value("cost_per_run", completed() ? cost() / static_cast<double>(completed()) : std::nan(""),
+          Unit::kDollars, kHeadline);
+  r.summary_count(completed());
 }
 
 }  // namespace scalesim

@@ -4,13 +4,13 @@ namespace scalesim {
 
 VersionSplitter::VersionSplitter(Link stable, Link canary, Link out, CanaryPlan plan,
                                  SimTime warmup, SimTime interval, bool adaptive)
-    : stable_(stable),
+    : ComponentSeries(interval, 0, adaptive),
+      stable_(stable),
       canary_(canary),
       out_(out),
       plan_(std::move(plan)),
       warmup_(warmup),
-      share_(plan_.steps.front()),
-      series_(interval, 0, adaptive) {}
+      share_(plan_.steps.front()) {}
 
 void VersionSplitter::save(ByteWriter& w) const {
   w.put(share_);

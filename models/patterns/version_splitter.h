@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -22,7 +23,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kCanaryStepEnd = 5;   // judge the canary and move on
 inline constexpr EventKind kFaultDelayDone = 6;  // an answer held back by an injected slowdown
@@ -40,11 +43,13 @@ struct CanaryPlan {
   SimTime fault_delay = 0;
 };
 
-class VersionSplitter {
+class VersionSplitter : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "version_splitter";  // config `type:`
   // Builds one from its config node (version_splitter_config.cpp).
   static VersionSplitter from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   VersionSplitter(Link stable, Link canary, Link out, CanaryPlan plan, SimTime warmup,
                   SimTime interval = 0, bool adaptive = false);
@@ -107,8 +112,6 @@ class VersionSplitter {
 
   void save(ByteWriter& w) const;
   void load(ByteReader& r);
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const;
 
  private:
@@ -175,7 +178,6 @@ class VersionSplitter {
   Welford latency_stats_[2];
   LatencyHistogram step_latency_;
   std::uint64_t step_answers_ = 0, step_errors_ = 0;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

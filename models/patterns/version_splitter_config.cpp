@@ -7,6 +7,7 @@
 
 #include "models/patterns/version_splitter.h"
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 
 namespace scalesim {
 
@@ -45,6 +46,32 @@ VersionSplitter VersionSplitter::from_config(const ConfigNode& node, BuildContex
   return VersionSplitter(ctx.link(node.at("stable")), ctx.link(node.at("canary")),
                          ctx.link(node.at("to")), std::move(plan), ctx.warmup(), ctx.interval(),
                          ctx.adaptive());
+}
+
+void VersionSplitter::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  const double nan = std::nan("");
+  r.text("state",
+         rolled_out()    ? std::string("rolled out")
+         : rolled_back() ? "ROLLED BACK at step " + std::to_string(step() + 1) + " of " +
+                               std::to_string(plan().steps.size())
+                         : std::string("in progress"),
+         kText);
+  r.value("canary_share", share(), Unit::kShare, kHeadline);
+  r.count("rolled_out", rolled_out() ? 1 : 0);
+  r.count("rolled_back", rolled_back() ? 1 : 0, kHeadline);
+  r.value("rollout_s", rolled_out() ? to_seconds(rolled_out_at()) : nan, Unit::kSeconds, kHeadline);
+  r.value("rollback_s", rolled_back() ? to_seconds(rolled_back_at()) : nan, Unit::kSeconds,
+          kHeadline);
+  for (int ver : {kStable, kCanary}) {
+    const std::string tag = ver == kStable ? "stable" : "canary";
+    const double n = static_cast<double>(answers(ver));
+    r.count(tag + "_answers", answers(ver), kText);
+    r.count(tag + "_errors", errors(ver));
+    r.value(tag + "_error_rate", n > 0 ? static_cast<double>(errors(ver)) / n : 0.0, Unit::kShare,
+            kHeadline);
+    r.latency(tag + "_latency", std::nullopt, latency(ver), kP99, kP99);
+  }
+  r.summary_count(answers(kStable) + answers(kCanary));
 }
 
 }  // namespace scalesim

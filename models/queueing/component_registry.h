@@ -18,6 +18,7 @@
 #include "models/patterns/pipeline.h"
 #include "models/patterns/training_job.h"
 #include "models/patterns/version_splitter.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/network_link.h"
 #include "models/queueing/router.h"
 #include "models/queueing/sink.h"
@@ -25,16 +26,41 @@
 #include "models/queueing/station.h"
 #include "models/serving/model_server.h"
 #include "models/workload/trace_source.h"
+#include "scalesim/byte_buffer.h"
 #include "scalesim/config/config_node.h"
+#include "scalesim/result_hash.h"
+#include "scalesim/stats/time_series.h"
 
 namespace scalesim {
 
-// Each type T has `static constexpr std::string_view kType` (its config `type:`) and
-// `static T from_config(const ConfigNode&, BuildContext&)`.
+// The component contract. Each type T has `static constexpr std::string_view kType` (its config
+// `type:`) and `static T from_config(const ConfigNode&, BuildContext&)`; declares its statistics
+// in `report`; moves its reported state between ranks with `save`/`load`; adds its results to
+// the run's hash; and keeps a time series that `finish` closes (ComponentSeries gives the
+// defaults). Its events go to `template <class Ctx> void handle(Ctx&, const Event<Customer>&)`,
+// which the kernel instantiates.
+
+// Results that depend on the end of the run (time-weighted ones) take its time.
 template <class T>
-concept BuildableComponent = requires(const ConfigNode& node, BuildContext& ctx) {
+concept HashesAtEnd = requires(const T& c, ResultHash& h, SimTime end) {
+  c.hash_into(h, end);
+};
+template <class T>
+concept HashesResults = HashesAtEnd<T> || requires(const T& c, ResultHash& h) {
+  c.hash_into(h);
+};
+
+template <class T>
+concept BuildableComponent = HashesResults<T> &&
+    requires(const T& c, T& m, const ConfigNode& node, BuildContext& ctx, ComponentReport& r,
+             const ReportContext& rc, ByteWriter& w, ByteReader& rd, SimTime t) {
   { T::kType } -> std::convertible_to<std::string_view>;
   { T::from_config(node, ctx) } -> std::same_as<T>;
+  c.report(r, rc);
+  c.save(w);
+  m.load(rd);
+  m.finish(t);
+  { c.series() } -> std::same_as<const TimeSeriesRecorder&>;
 };
 
 template <BuildableComponent... T>

@@ -85,43 +85,6 @@ void fill_latency(SummaryRow& r, double mean_s, const LatencyHistogram& h) {
   r.p999_s = h.quantile(0.999) * 1e-9;
 }
 
-// Rejections at a capacity, queue or rate limit: attributes in total, and a per-class table
-// (`rejections_by_class`: arrays `arrived`, `rejected` and attribute `classes`, the sources'
-// names) since the warm-up.
-void write_rejections(const Hdf5Group& g, const QueueingNetwork& net, const RejectionCounts& a) {
-  g.attribute("rejected", a.rejected());
-  g.attribute("blocking_probability", a.probability());
-  std::vector<std::string> names;
-  std::vector<std::uint64_t> arrived, rejected;
-  for (std::uint32_t cls = 0; cls < a.arrivals_by_class().size(); ++cls) {
-    if (a.arrivals_by_class()[cls] == 0) continue;
-    names.push_back(net.name_of(cls));
-    arrived.push_back(a.arrivals_by_class()[cls]);
-    rejected.push_back(a.rejected_by_class()[cls]);
-  }
-  const Hdf5Group t = g.group("rejections_by_class");
-  t.attribute("classes", names);
-  t.array("arrived", arrived);
-  t.array("rejected", rejected);
-}
-
-// A station's options, as attributes where they are set.
-void write_station_options(const Hdf5Group& g, const QueueingNetwork& net, const Station& st) {
-  if (st.capacity() != 0) {
-    g.attribute("capacity", st.capacity());
-    write_rejections(g, net, st.admission());
-  }
-  if (st.abandons()) {
-    g.attribute("abandoned", st.abandoned());
-    g.attribute("abandonment_probability", st.abandonment_probability());
-  }
-  if (st.discipline() != Discipline::kFifo) {
-    g.attribute("discipline", std::string(discipline_name(st.discipline())));
-    g.attribute("preemptions", st.preemptions());
-  }
-  if (st.batching()) g.attribute("mean_batch_size", st.batching()->mean_batch_size());
-}
-
 void write_histogram(const Hdf5Group& parent, const std::string& name, const LatencyHistogram& h) {
   std::vector<std::uint64_t> lower, upper, count;
   for (std::size_t i = 0; i < h.counts().size(); ++i) {
@@ -134,6 +97,47 @@ void write_histogram(const Hdf5Group& parent, const std::string& name, const Lat
   g.array("bucket_lower_ns", lower);
   g.array("bucket_upper_ns", upper);
   g.array("count", count);
+}
+
+// A component's report as attributes (texts, scalars), groups (tables: an array per column and
+// the row names as attribute `rows_key`) and histograms; returns its /summary row.
+SummaryRow write_component(const Hdf5Group& g, const std::string& name, std::string_view type,
+                           const ComponentReport& r) {
+  for (const auto& t : r.texts()) g.attribute(t.key, t.value);
+  for (const auto& s : r.scalars()) {
+    if (s.unit == Unit::kCount && s.value >= 0) {
+      g.attribute(s.key, static_cast<std::uint64_t>(s.value));
+    } else {
+      g.attribute(s.key, s.value);
+    }
+  }
+  for (const auto& t : r.tables()) {
+    const Hdf5Group tg = g.group(t.key);
+    tg.attribute(t.rows_key, t.rows);
+    const std::size_t n = t.rows.size();
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      if (t.columns[c].unit == Unit::kCount) {
+        std::vector<std::uint64_t> v(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          v[i] = static_cast<std::uint64_t>(t.cells[i * t.columns.size() + c]);
+        }
+        tg.array(t.columns[c].name, v);
+      } else {
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = t.cells[i * t.columns.size() + c];
+        tg.doubles(t.columns[c].name, v, {n});
+      }
+    }
+  }
+  SummaryRow row = summary_row(name, std::string(type), r.summary_count());
+  for (const auto& l : r.latencies()) {
+    write_histogram(g, l.primary ? std::string("latency_histogram") : l.what + "_histogram",
+                    *l.histogram);
+    if (l.primary) fill_latency(row, l.mean_s, *l.histogram);
+  }
+  if (const auto* u = r.find("utilisation")) row.utilisation = u->value;
+  if (const auto* x = r.find("throughput_per_s")) row.throughput_per_s = x->value;
+  return row;
 }
 
 CompoundType series_type() {
@@ -196,6 +200,7 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
 
     const Hdf5Group components = root.group("components");
     std::vector<SummaryRow> summary, classes;
+    const std::vector<ComponentReport> reports = component_reports(net, run);
     for (LpId lp = 0; lp < net.lp_count(); ++lp) {
       const auto& comp = net.component(lp);
       const Hdf5Group g = components.group(net.name_of(lp));
@@ -203,101 +208,12 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
       g.attribute("lp", std::uint64_t{lp});
       std::visit(
           [&](const auto& c) {
-            using T = std::decay_t<decltype(c)>;
             const auto& rows = c.series().rows();
             g.attribute("interval_s", to_seconds(c.series().interval()));
             g.table("timeseries", series_type(), rows.data(), rows.size());
-            if constexpr (std::is_same_v<T, Source> || std::is_same_v<T, TraceSource>) {
-              summary.push_back(
-                  summary_row(net.name_of(lp), std::string(type_name(comp)), c.emitted()));
-            } else if constexpr (kServesCustomers<T>) {
-              g.attribute("servers", std::uint64_t{c.servers()});
-              write_histogram(g, "latency_histogram", c.sojourn_histogram());
-              write_histogram(g, "wait_histogram", c.wait_histogram());
-              g.attribute("p_wait_positive", c.wait_histogram().share_above_zero());
-              if constexpr (std::is_same_v<T, ModelServer>) {
-                g.attribute("hardware", c.setup().description);
-                g.attribute("mean_batch_size", c.batch_size().mean());
-                g.attribute("price_per_hour", c.setup().price_per_hour);
-                if (c.max_queue_size() != 0) {
-                  g.attribute("max_queue_size", c.max_queue_size());
-                  write_rejections(g, net, c.admission());
-                }
-              } else {
-                write_station_options(g, net, c);
-              }
-              SummaryRow r =
-                  summary_row(net.name_of(lp), std::string(type_name(comp)), c.departures());
-              fill_latency(r, c.sojourn().mean(), c.sojourn_histogram());
-              r.utilisation = c.utilisation(run.end_time);
-              const double span = report::measured_seconds(net, run);
-              r.throughput_per_s =
-                  span > 0 ? static_cast<double>(c.sojourn().count()) / span : kNaN;
-              summary.push_back(r);
-            } else if constexpr (std::is_same_v<T, DriftMonitor>) {
-              g.attribute("stale_share", c.stale_share(run.end_time));
-              g.attribute("mean_accuracy", c.mean_accuracy(run.end_time));
-              summary.push_back(summary_row(net.name_of(lp), "drift_monitor", c.deployments()));
-            } else if constexpr (std::is_same_v<T, Pipeline>) {
-              write_histogram(g, "latency_histogram", c.run_histogram());
-              g.attribute("critical_path", c.critical_path());
-              SummaryRow r = summary_row(net.name_of(lp), "pipeline", c.runs());
-              fill_latency(r, c.run_time().mean(), c.run_histogram());
-              summary.push_back(r);
-            } else if constexpr (std::is_same_v<T, FederatedRounds>) {
-              write_histogram(g, "round_histogram", c.round_histogram());
-              g.attribute("bytes_moved", c.bytes_moved());
-              summary.push_back(summary_row(net.name_of(lp), "federated_rounds", c.rounds_done()));
-            } else if constexpr (std::is_same_v<T, FeatureLookup>) {
-              write_histogram(g, "latency_histogram", c.histogram());
-              g.attribute("hot_shard_ratio", c.hot_shard_ratio());
-              SummaryRow r = summary_row(net.name_of(lp), "feature_lookup", c.requests());
-              fill_latency(r, c.latency().mean(), c.histogram());
-              summary.push_back(r);
-            } else if constexpr (std::is_same_v<T, TrainingJob>) {
-              g.attribute("hardware", c.setup().description);
-              g.attribute("gpu_hours", c.gpu_hours());
-              g.attribute("cost", c.cost());
-              summary.push_back(summary_row(net.name_of(lp), "training_job", c.completed()));
-            } else if constexpr (std::is_same_v<T, VersionSplitter>) {
-              write_histogram(g, "stable_latency_histogram", c.latency(VersionSplitter::kStable));
-              write_histogram(g, "canary_latency_histogram", c.latency(VersionSplitter::kCanary));
-              g.attribute("rolled_back", std::uint64_t{c.rolled_back() ? 1u : 0u});
-              summary.push_back(
-                  summary_row(net.name_of(lp), "version_splitter", c.answers(0) + c.answers(1)));
-            } else if constexpr (std::is_same_v<T, Ensemble>) {
-              write_histogram(g, "latency_histogram", c.join_histogram());
-              SummaryRow r = summary_row(net.name_of(lp), "ensemble", c.released());
-              fill_latency(r, c.join_latency().mean(), c.join_histogram());
-              summary.push_back(r);
-            } else if constexpr (std::is_same_v<T, CascadeGate>) {
-              g.attribute("threshold", c.threshold());
-              g.attribute("accepted_share", c.accepted_share());
-              summary.push_back(
-                  summary_row(net.name_of(lp), "cascade_gate", c.accepted() + c.escalated()));
-            } else if constexpr (std::is_same_v<T, NetworkLink>) {
-              g.attribute("availability", c.availability(run.end_time));
-              g.attribute("dropped", c.dropped());
-              g.attribute("held", c.held());
-              summary.push_back(summary_row(net.name_of(lp), "link", c.forwarded()));
-            } else if constexpr (std::is_same_v<T, Router>) {
-              if (c.rate_limited()) {
-                g.attribute("rate_limit_per_s", c.rate_limit_per_s());
-                g.attribute("burst", c.burst());
-                write_rejections(g, net, c.admission());
-              }
-              std::uint64_t routed = 0;
-              for (auto n : c.sent()) routed += n;
-              summary.push_back(summary_row(net.name_of(lp), "router", routed));
-            } else {
-              write_histogram(g, "latency_histogram", c.histogram());
-              SummaryRow r = summary_row(net.name_of(lp), "sink", c.measured());
-              fill_latency(r, c.latency().mean(), c.histogram());
-              r.throughput_per_s = c.throughput();
-              summary.push_back(r);
-            }
           },
           comp);
+      summary.push_back(write_component(g, net.name_of(lp), type_name(comp), reports[lp]));
     }
     // Request classes: merge each source's latency over every sink.
     for (LpId lp = 0; lp < net.lp_count(); ++lp) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -20,13 +21,17 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
-class NetworkLink {
+class NetworkLink : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "link";  // config `type:`
   // Builds one from its config node (network_link_config.cpp).
   static NetworkLink from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   struct Outage {
     SimTime at = 0;
@@ -36,14 +41,11 @@ class NetworkLink {
   // REQUIRES: outages sorted by `at` and not overlapping.
   NetworkLink(Link out, std::vector<Outage> outages, bool hold, SimTime warmup,
               SimTime interval = 0, bool adaptive = false)
-      : out_(out),
+      : ComponentSeries(interval, 0, adaptive),
+        out_(out),
         outages_(std::move(outages)),
         hold_(hold),
-        warmup_(warmup),
-        series_(interval, 0, adaptive) {}
-
-  template <class Ctx>
-  void init(Ctx&) {}
+        warmup_(warmup) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -109,8 +111,6 @@ class NetworkLink {
     held_time_.load(r);
     series_.load(r);
   }
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const {
     h.add(forwarded_);
     h.add(held_);
@@ -125,7 +125,6 @@ class NetworkLink {
   SimTime warmup_;
   std::uint64_t forwarded_ = 0, held_ = 0, dropped_ = 0, dropped_measured_ = 0;
   Welford held_time_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/network_link.h"
 
 namespace scalesim {
@@ -30,6 +31,18 @@ NetworkLink NetworkLink::from_config(const ConfigNode& node, BuildContext& ctx) 
     node.at("in_flight").fail("must be hold or fail, got '" + policy + "'");
   return NetworkLink(ctx.link(node.at("to")), std::move(outages), policy == "hold", ctx.warmup(),
                      ctx.interval(), ctx.adaptive());
+}
+
+void NetworkLink::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.text("to", ctx.name_of(out().to), kText);
+  r.count("sent", forwarded(), kText);
+  r.count("outages", outages().size(), kText);
+  r.value("availability", availability(ctx.end_time), Unit::kShare, kHeadline);
+  r.count("held_requests", held(), holds() ? kHeadline | kText : kHeadline);
+  r.value("mean_hold_s", held_time().mean(), Unit::kSeconds,
+          holds() ? kHeadline | kText : kHeadline);
+  r.count("failed_requests", dropped(), holds() ? kHeadline : kHeadline | kText);
+  r.summary_count(forwarded());
 }
 
 }  // namespace scalesim

@@ -22,7 +22,7 @@ std::uint64_t result_hash_of(const QueueingNetwork& net, const NetworkRun& run) 
     h.add(net.name_of(lp));
     std::visit(
         [&](const auto& c) {
-          if constexpr (kServesCustomers<std::decay_t<decltype(c)>>) {
+          if constexpr (HashesAtEnd<std::decay_t<decltype(c)>>) {
             c.hash_into(h, run.end_time);
           } else {
             c.hash_into(h);

@@ -11,6 +11,7 @@
 
 #include "models/patterns/slo.h"
 #include "models/queueing/component_registry.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/network_settings.h"
 #include "scalesim/config/config_node.h"
 #include "scalesim/json_writer.h"
@@ -48,6 +49,7 @@ class QueueingNetwork {
   const NetworkSettings& settings() const { return settings_; }
   NetworkSettings& settings() { return settings_; }
   const std::string& name_of(LpId lp) const { return names_[lp]; }
+  const std::vector<std::string>& names() const { return names_; }
   const Component& component(LpId lp) const { return components_[lp]; }
   // REQUIRES: a component of that name and type exists.
   template <class T>
@@ -121,13 +123,14 @@ ReplicationSummary run_replications(const QueueingNetwork& base, std::uint64_t s
 std::string summary_text(const ReplicationSummary& e);
 void write_json(JsonWriter& out, const ReplicationSummary& e);
 
-// The metrics a run reports, in a fixed order: per component (stations, servers, gates, sinks)
-// and the topology's cost ("cost.per_hour", "cost.per_million_requests",
+// What each component reports of the run, by LP: the one source of every report below.
+std::vector<ComponentReport> component_reports(const QueueingNetwork& net, const NetworkRun& run);
+// The headline metrics (statistics components mark kHeadline), in a fixed order: per component,
+// then the makespan and the topology's cost ("cost.per_hour", "cost.per_million_requests",
 // "cost.compute_per_million_requests"). SLO metrics and ensemble metrics are names from here.
 Metrics headline_metrics(const QueueingNetwork& net, const NetworkRun& run);
-// The headline metrics and, for the analyst, the distribution of every station's, server's and
-// sink's times (P(wait > 0); wait, sojourn and latency p50/p90/p99/p99.9; mean queue length)
-// and blocking per request class. --replications reports a confidence interval for each.
+// Every numeric statistic of every component (NAME.key, and the tables' metric cells), then the
+// makespan and cost. --replications reports a confidence interval for each.
 Metrics analysis_metrics(const QueueingNetwork& net, const NetworkRun& run);
 std::vector<SloResult> slo_results(const QueueingNetwork& net, const NetworkRun& run);
 

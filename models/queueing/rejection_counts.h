@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "models/queueing/component_report.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/result_hash.h"
@@ -41,6 +43,29 @@ class RejectionCounts {
     return source < arrivals_by_class_.size()
                ? share(rejected_by_class_[source], arrivals_by_class_[source])
                : 0.0;
+  }
+
+  // Declares `rejected`, `blocking_probability`, where rejected requests go (`on_reject`) and
+  // the table `rejections_by_class`: per request class arrived, rejected, blocking_probability
+  // (metric NAME.CLASS.blocking_probability), accepted_per_s and rejected_per_s.
+  void report(ComponentReport& r, const ReportContext& ctx,
+              const std::optional<Link>& on_reject) const {
+    r.count("rejected", rejected_, kText);
+    r.value("blocking_probability", probability(), Unit::kShare, kHeadline);
+    r.text("on_reject", on_reject ? ctx.name_of(on_reject->to) : "dropped", kText);
+    r.table("rejections_by_class", "class", "classes",
+            {{"arrived", Unit::kCount, false, kDetail},
+             {"rejected", Unit::kCount, false, kDetail},
+             {"blocking_probability", Unit::kShare, true, kText},
+             {"accepted_per_s", Unit::kPerSecond, false, kDetail},
+             {"rejected_per_s", Unit::kPerSecond, false, kDetail}});
+    for (const LpId cls : ctx.classes) {
+      const bool seen = cls < arrivals_by_class_.size();
+      const auto arrived = static_cast<double>(seen ? arrivals_by_class_[cls] : 0);
+      const auto rejected = static_cast<double>(seen ? rejected_by_class_[cls] : 0);
+      r.row(ctx.name_of(cls), {arrived, rejected, probability_of_class(cls),
+                               ctx.per_second(arrived - rejected), ctx.per_second(rejected)});
+    }
   }
 
   void save(ByteWriter& w) const {

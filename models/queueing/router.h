@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "models/queueing/rejection_counts.h"
 #include "scalesim/byte_buffer.h"
@@ -25,24 +26,28 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
-class Router {
+class Router : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "router";  // config `type:`
   // Builds one from its config node (router_config.cpp).
   static Router from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
   enum class Policy : std::uint8_t { kRandom, kRoundRobin, kLeastOutstanding, kPowerOfTwo };
 
   Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0,
          bool adaptive = false, Policy policy = Policy::kRandom, std::optional<Link> out = {})
-      : routes_(std::move(routes)),
+      : ComponentSeries(interval, 0, adaptive),
+        routes_(std::move(routes)),
         weights_(probabilities),
         policy_(policy),
-        out_(out),
-        series_(interval, 0, adaptive) {
+        out_(out) {
     outstanding_.assign(routes_.size(), 0);
     double total = 0.0;
     for (double p : probabilities) cumulative_.push_back(total += p);
@@ -50,9 +55,6 @@ class Router {
     sent_.assign(routes_.size(), 0);
     current_.assign(routes_.size(), 0.0);
   }
-
-  template <class Ctx>
-  void init(Ctx&) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -139,8 +141,6 @@ class Router {
     sent_ = r.get_vector<std::uint64_t>();
     series_.load(r);
   }
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
-  const TimeSeriesRecorder& series() const { return series_; }
   void hash_into(ResultHash& h) const {
     h.add(std::span<const std::uint64_t>(sent_));
     if (rate_limited()) admission_.hash_into(h);  // only then: other results hash as before
@@ -171,7 +171,6 @@ class Router {
   std::vector<double> current_;
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;
-  TimeSeriesRecorder series_;
   double rate_per_ns_ = 0;  // 0: no rate limit
   double burst_ = 0;
   double tokens_ = 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/router.h"
 
 namespace scalesim {
@@ -77,6 +78,21 @@ Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
     node.at("on_reject").fail("on_reject needs a rate_limit: rejections happen only there");
   }
   return router;
+}
+
+void Router::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.table("sent", "to", "routes", {{"count", Unit::kCount, false, kText}});
+  std::uint64_t routed = 0;
+  for (std::size_t i = 0; i < routes().size(); ++i) {
+    r.row(ctx.name_of(routes()[i].to), {static_cast<double>(sent()[i])});
+    routed += sent()[i];
+  }
+  if (rate_limited()) {
+    r.value("rate_limit_per_s", rate_limit_per_s(), Unit::kPerSecond, kText);
+    r.value("burst", burst(), Unit::kNumber, kText);
+    admission().report(r, ctx, on_reject());
+  }
+  r.summary_count(routed);
 }
 
 }  // namespace scalesim

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -20,7 +21,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 // One completed request, as /requests stores it.
 struct RequestRecord {
@@ -58,19 +61,18 @@ struct ClassLatency {
   }
 };
 
-class Sink {
+class Sink : public ComponentSeries {
  public:
   static constexpr std::string_view kType = "sink";  // config `type:`
   // Builds one from its config node (sink_config.cpp).
   static Sink from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   // sample: fraction of requests whose records are kept (decided by a hash of the request id, so
   // the same ones at any rank and thread count); 0 keeps none.
   explicit Sink(SimTime warmup, SimTime interval = 0, bool adaptive = false, double sample = 1.0)
-      : warmup_(warmup), series_(interval, 0, adaptive), sample_(sample) {}
-
-  template <class Ctx>
-  void init(Ctx&) {}
+      : ComponentSeries(interval, 0, adaptive), warmup_(warmup), sample_(sample) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -117,8 +119,6 @@ class Sink {
     records_.clear();
     if (to != nullptr) records_.reserve(block);
   }
-  const TimeSeriesRecorder& series() const { return series_; }
-  void finish(SimTime end) { series_.finish(end, 0, 0); }
   // Measured customers per second between the first and last measured arrival.
   double throughput() const {
     return last_ > first_ ? static_cast<double>(measured() - 1) / to_seconds(last_ - first_) : 0.0;
@@ -200,7 +200,6 @@ class Sink {
   BatchMeans latency_batches_;
   LatencyHistogram histogram_;
   SimTime first_ = 0, last_ = 0;
-  TimeSeriesRecorder series_;
   std::vector<ClassLatency> classes_;
   double sample_;
   bool record_requests_ = false;

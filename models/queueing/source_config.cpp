@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/source.h"
 
 namespace scalesim {
@@ -65,6 +66,12 @@ Source Source::from_config(const ConfigNode& node, BuildContext& ctx) {
   return Source(parse_arrivals(node.at("arrivals")), ctx.link(node.at("to")),
                 limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit), ctx.interval(),
                 ctx.adaptive());
+}
+
+void Source::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.text("interarrival", interarrival().describe(), kText);
+  r.count("emitted", emitted(), kText);
+  r.summary_count(emitted());
 }
 
 }  // namespace scalesim

@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "models/queueing/batch_service.h"
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
 #include "models/queueing/priority_lines.h"
 #include "models/queueing/processor_sharing.h"
 #include "models/queueing/rejection_counts.h"
+#include "models/queueing/served_statistics.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -33,7 +35,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 // How a station chooses whom to serve.
 enum class Discipline : std::uint8_t {
@@ -59,25 +63,24 @@ inline const char* discipline_name(Discipline d) {
   return "fifo";
 }
 
-class Station {
+class Station : public ComponentSeries, public ServedStatistics {
  public:
   static constexpr std::string_view kType = "station";  // config `type:`
   // Builds one from its config node (station_config.cpp).
   static Station from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
   static constexpr SimTime kNoPatienceLimit = std::numeric_limits<SimTime>::max() / 4;
 
   Station(std::uint32_t servers, Distribution service, std::optional<Link> out, SimTime warmup,
           SimTime interval = 0, bool adaptive = false)
-      : servers_(servers),
+      : ComponentSeries(interval, servers, adaptive),
+        servers_(servers),
         service_(std::move(service)),
         out_(out),
         warmup_(warmup),
         busy_(warmup),
-        queued_(warmup),
-        series_(interval, servers, adaptive) {}
-
-  template <class Ctx>
-  void init(Ctx&) {}
+        queued_(warmup) {}
 
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
@@ -177,13 +180,6 @@ class Station {
   const std::optional<Link>& out() const { return out_; }
   std::uint64_t arrivals() const { return arrivals_; }
   std::uint64_t departures() const { return departures_; }
-  // Waiting time in queue (arrival to start of service), in seconds.
-  const Welford& wait() const { return wait_; }
-  const BatchMeans& wait_batches() const { return wait_batches_; }
-  const LatencyHistogram& wait_histogram() const { return wait_histogram_; }
-  // Sojourn time (arrival to end of service), in seconds.
-  const Welford& sojourn() const { return sojourn_; }
-  const LatencyHistogram& sojourn_histogram() const { return sojourn_histogram_; }
   // Busy servers / c, averaged over time since warm-up.
   double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers_); }
   double mean_queue_length(SimTime now) const { return queued_.mean(now); }
@@ -209,11 +205,7 @@ class Station {
       c.wait.save(w);
       c.sojourn.save(w);
     }
-    wait_.save(w);
-    wait_batches_.save(w);
-    wait_histogram_.save(w);
-    sojourn_.save(w);
-    sojourn_histogram_.save(w);
+    save_served(w);
     busy_.save(w);
     queued_.save(w);
     series_.save(w);
@@ -234,11 +226,7 @@ class Station {
       c.wait.load(r);
       c.sojourn.load(r);
     }
-    wait_.load(r);
-    wait_batches_.load(r);
-    wait_histogram_.load(r);
-    sojourn_.load(r);
-    sojourn_histogram_.load(r);
+    load_served(r);
     busy_.load(r);
     queued_.load(r);
     series_.load(r);
@@ -247,17 +235,16 @@ class Station {
   void finish(SimTime end) {
     series_.finish(end, static_cast<double>(in_service_), static_cast<double>(waiting_count_));
   }
-  const TimeSeriesRecorder& series() const { return series_; }
 
   void hash_into(ResultHash& h, SimTime now) const {
     h.add(arrivals_);
     h.add(departures_);
-    h.add(wait_.count());
-    h.add(wait_.mean());
-    h.add(wait_.variance());
-    h.add(sojourn_.mean());
-    h.add(wait_histogram_.counts());
-    h.add(sojourn_histogram_.counts());
+    h.add(wait().count());
+    h.add(wait().mean());
+    h.add(wait().variance());
+    h.add(sojourn().mean());
+    h.add(wait_histogram().counts());
+    h.add(sojourn_histogram().counts());
     h.add(utilisation(now));
     h.add(mean_queue_length(now));
     if (capacity_ != 0) {  // only then: results without a capacity hash as they always did
@@ -369,9 +356,7 @@ class Station {
     series_.count();
     ++departures_;
     if (done.entered >= warmup_) {
-      const SimTime sojourn = ctx.now() - done.entered;
-      sojourn_.add(to_seconds(sojourn));
-      sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+      add_sojourn(ctx.now() - done.entered);
     }
     if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, leaving);
   }
@@ -505,10 +490,7 @@ class Station {
   // Waiting time of a customer whose service starts now, if it arrived after the warm-up.
   [[gnu::always_inline]] void record_wait(const Held& h, SimTime now) {
     if (h.entered < warmup_) return;
-    const SimTime wait = now - h.entered;
-    wait_.add(to_seconds(wait));
-    wait_batches_.add(to_seconds(wait));
-    wait_histogram_.add(static_cast<std::uint64_t>(wait));
+    add_wait(now - h.entered);
   }
 
   // Puts `h` on a free server; returns the slot it took.
@@ -559,14 +541,8 @@ class Station {
   Welford time_to_abandon_;
   std::uint64_t arrivals_ = 0, departures_ = 0;
   RejectionCounts admission_;
-  Welford wait_;
-  BatchMeans wait_batches_;
-  LatencyHistogram wait_histogram_;
-  Welford sojourn_;
-  LatencyHistogram sojourn_histogram_;
   TimeWeighted busy_;
   TimeWeighted queued_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

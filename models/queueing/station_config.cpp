@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/queueing/priority_lines.h"
+#include "models/queueing/server_report.h"
 #include "models/queueing/station.h"
 #include "scalesim/config/config_node.h"
 
@@ -132,6 +134,45 @@ Station Station::from_config(const ConfigNode& node, BuildContext& ctx) {
         .fail("on_abandon needs a patience or a deadline: nobody leaves without one");
   }
   return station;
+}
+
+void Station::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.text("service", std::to_string(servers()) + " x " + service().describe(), kText);
+  report_service(r, ctx, *this, kMean, kNoPart);
+  if (capacity() != 0) {
+    r.count("capacity", capacity(), kText);
+    admission().report(r, ctx, on_reject());
+    r.value("mean_in_system", mean_in_system(ctx.end_time), Unit::kNumber, kHeadline);
+  }
+  if (batching()) {
+    r.count("batch_min", static_cast<std::uint64_t>(batching()->rule().min));
+    r.count("batch_max", static_cast<std::uint64_t>(batching()->rule().max));
+    r.count("batches", batching()->batches(), kText);
+    r.value("mean_batch_size", batching()->mean_batch_size(), Unit::kNumber, kHeadline);
+  }
+  if (discipline() != Discipline::kFifo) {
+    r.text("discipline", discipline_name(discipline()), kText);
+  }
+  if (!class_stats().empty()) {
+    r.count("preemptions", preemptions(),
+            discipline() == Discipline::kPreemptivePriority ? kText : kDetail);
+    r.table("priority_levels", "level", "levels",
+            {{"served", Unit::kCount, false, kDetail},
+             {"mean_wait_s", Unit::kSeconds, true, kHeadline},
+             {"mean_sojourn_s", Unit::kSeconds, true, kHeadline}},
+            "priority");
+    for (std::size_t level = 0; level < class_stats().size(); ++level) {
+      const ClassStats& k = class_stats()[level];
+      r.row(std::to_string(level),
+            {static_cast<double>(k.sojourn.count()), k.wait.mean(), k.sojourn.mean()});
+    }
+  }
+  if (abandons()) {
+    r.count("abandoned", abandoned(), kText);
+    r.value("abandonment_probability", abandonment_probability(), Unit::kShare, kHeadline);
+    r.value("mean_time_to_abandon_s", time_to_abandon().mean(), Unit::kSeconds, kText);
+    r.text("on_abandon", on_abandon() ? ctx.name_of(on_abandon()->to) : "dropped", kText);
+  }
 }
 
 }  // namespace scalesim

@@ -101,9 +101,7 @@ void Station::start_prioritised(Ctx& ctx, const PriorityWaiting& w, std::uint32_
 template <class Ctx>
 void Station::share_arrives(Ctx& ctx, const Held& h) {
   if (h.entered >= warmup_) {  // nobody waits under processor sharing
-    wait_.add(0.0);
-    wait_batches_.add(0.0);
-    wait_histogram_.add(0);
+    add_wait(0);
   }
   sharing_->advance(ctx.now());
   sharing_->add({h.customer, h.entered}, service_.sample(ctx.rng()));

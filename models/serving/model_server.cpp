@@ -4,7 +4,8 @@ namespace scalesim {
 
 ModelServer::ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTime warmup,
                          SimTime interval, bool adaptive)
-    : setup_(std::move(setup)),
+    : ComponentSeries(interval, setup.replicas * setup.instances, adaptive),
+      setup_(std::move(setup)),
       out_(out),
       warmup_(warmup),
       busy_on_replica_(setup_.replicas, 0),
@@ -14,8 +15,7 @@ ModelServer::ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTim
       all_down_(warmup),
       busy_(warmup),
       busy_replicas_(warmup),
-      queued_(warmup),
-      series_(interval, setup_.replicas * setup_.instances, adaptive) {
+      queued_(warmup) {
   slots_.resize(static_cast<std::size_t>(setup_.replicas) * setup_.instances);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     slots_[i].replica = static_cast<std::uint32_t>(i / setup_.instances);
@@ -43,11 +43,7 @@ void ModelServer::save(ByteWriter& w) const {
   w.put(departures_);
   w.put(batches_);
   batch_size_.save(w);
-  wait_.save(w);
-  wait_batches_.save(w);
-  wait_histogram_.save(w);
-  sojourn_.save(w);
-  sojourn_histogram_.save(w);
+  save_served(w);
   busy_.save(w);
   busy_replicas_.save(w);
   queued_.save(w);
@@ -65,11 +61,7 @@ void ModelServer::load(ByteReader& r) {
   departures_ = r.get<std::uint64_t>();
   batches_ = r.get<std::uint64_t>();
   batch_size_.load(r);
-  wait_.load(r);
-  wait_batches_.load(r);
-  wait_histogram_.load(r);
-  sojourn_.load(r);
-  sojourn_histogram_.load(r);
+  load_served(r);
   busy_.load(r);
   busy_replicas_.load(r);
   queued_.load(r);
@@ -87,11 +79,11 @@ void ModelServer::hash_into(ResultHash& h, SimTime now) const {
   h.add(departures_);
   h.add(batches_);
   h.add(batch_size_.mean());
-  h.add(wait_.mean());
-  h.add(sojourn_.mean());
-  h.add(sojourn_.variance());
-  h.add(wait_histogram_.counts());
-  h.add(sojourn_histogram_.counts());
+  h.add(wait().mean());
+  h.add(sojourn().mean());
+  h.add(sojourn().variance());
+  h.add(wait_histogram().counts());
+  h.add(sojourn_histogram().counts());
   h.add(utilisation(now));
   h.add(mean_queue_length(now));
   h.add(mean_busy_replicas(now));

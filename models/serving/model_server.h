@@ -15,9 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "models/queueing/component_series.h"
 #include "models/queueing/customer.h"
 #include "models/queueing/distribution.h"
 #include "models/queueing/rejection_counts.h"
+#include "models/queueing/served_statistics.h"
 #include "models/serving/dynamic_batcher.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
@@ -32,7 +34,9 @@
 namespace scalesim {
 
 class BuildContext;
+class ComponentReport;
 class ConfigNode;
+struct ReportContext;
 
 inline constexpr EventKind kBatchTimer = 3;        // a held batch's max_queue_delay expired
 inline constexpr EventKind kReplicaFails = 13;     // a replica crashes (token id: the replica)
@@ -76,11 +80,13 @@ struct ModelServerSetup {
   ReplicaFailures failures;
 };
 
-class ModelServer {
+class ModelServer : public ComponentSeries, public ServedStatistics {
  public:
   static constexpr std::string_view kType = "model_server";  // config `type:`
   // Builds one from its config node (model_server_config.cpp).
   static ModelServer from_config(const ConfigNode& node, BuildContext& ctx);
+  // Declares what it reports of a run (component_report.h).
+  void report(ComponentReport& r, const ReportContext& ctx) const;
 
   ModelServer(ModelServerSetup setup, std::optional<Link> out, SimTime warmup, SimTime interval = 0,
               bool adaptive = false);
@@ -154,18 +160,12 @@ class ModelServer {
   std::uint64_t departures() const { return departures_; }
   std::uint64_t batches() const { return batches_; }
   const Welford& batch_size() const { return batch_size_; }
-  const Welford& wait() const { return wait_; }
-  const BatchMeans& wait_batches() const { return wait_batches_; }
-  const LatencyHistogram& wait_histogram() const { return wait_histogram_; }
-  const Welford& sojourn() const { return sojourn_; }
-  const LatencyHistogram& sojourn_histogram() const { return sojourn_histogram_; }
   // Busy instances / all instances, averaged over time since warm-up.
   double utilisation(SimTime now) const { return busy_.mean(now) / static_cast<double>(servers()); }
   double mean_queue_length(SimTime now) const { return queued_.mean(now); }
   // Replicas with work on them, averaged over time since warm-up: what a cloud bill for the
   // compute actually used (as opposed to provisioned) is proportional to.
   double mean_busy_replicas(SimTime now) const { return busy_replicas_.mean(now); }
-  const TimeSeriesRecorder& series() const { return series_; }
   // Replica failures (all zero without them).
   std::uint64_t crashes() const { return crashes_; }
   std::uint64_t failed_requests() const { return failed_requests_; }
@@ -230,10 +230,7 @@ class ModelServer {
       max_size = std::max(max_size, c.customer.size);
       max_aux = std::max(max_aux, c.customer.aux);
       if (c.entered >= warmup_) {
-        const SimTime w = ctx.now() - c.entered;
-        wait_.add(to_seconds(w));
-        wait_batches_.add(to_seconds(w));
-        wait_histogram_.add(static_cast<std::uint64_t>(w));
+        add_wait(ctx.now() - c.entered);
       }
       slot.batch.push_back(c);
     }
@@ -301,9 +298,7 @@ class ModelServer {
       ++departures_;
       series_.count();
       if (h.entered >= warmup_) {
-        const SimTime sojourn = ctx.now() - h.entered;
-        sojourn_.add(to_seconds(sojourn));
-        sojourn_histogram_.add(static_cast<std::uint64_t>(sojourn));
+        add_sojourn(ctx.now() - h.entered);
       }
       if (out_) ctx.schedule(out_->to, out_->latency, kCustomerArrives, c);
     }
@@ -332,15 +327,9 @@ class ModelServer {
   RingBuffer<Held> waiting_;
   std::uint64_t arrivals_ = 0, departures_ = 0, batches_ = 0;
   Welford batch_size_;
-  Welford wait_;
-  BatchMeans wait_batches_;
-  LatencyHistogram wait_histogram_;
-  Welford sojourn_;
-  LatencyHistogram sojourn_histogram_;
   TimeWeighted busy_;
   TimeWeighted busy_replicas_;
   TimeWeighted queued_;
-  TimeSeriesRecorder series_;
 };
 
 }  // namespace scalesim

@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
+#include "models/queueing/server_report.h"
 #include "models/serving/catalog_lookup.h"
 
 namespace scalesim {
@@ -206,6 +208,33 @@ ModelServer ModelServer::from_config(const ConfigNode& node, BuildContext& ctx) 
             "limit");
   }
   return server;
+}
+
+}  // namespace scalesim
+
+namespace scalesim {
+
+void ModelServer::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.text("hardware", setup().description, kText);
+  report_service(r, ctx, *this, kMean, kP99);
+  r.count("batches", batches(), kText);
+  r.value("mean_batch_size", batch_size().mean(), Unit::kNumber, kHeadline);
+  const double per_s = ctx.per_second(static_cast<double>(sojourn().count()));
+  r.value("throughput_per_replica_per_s", per_s / setup().replicas, Unit::kPerSecond, kHeadline);
+  r.value("price_per_hour", setup().price_per_hour, Unit::kDollars);
+  if (max_queue_size() != 0) {
+    r.count("max_queue_size", max_queue_size(), kText);
+    admission().report(r, ctx, on_reject());
+  }
+  if (setup().failures.enabled) {
+    r.value("availability", availability(ctx.end_time), Unit::kShare, kHeadline);
+    r.value("outage_share", outage_share(ctx.end_time), Unit::kShare, kHeadline);
+    r.count("crashes", crashes(), kHeadline);
+    r.count("failed_requests", failed_requests(), kHeadline);
+    r.count("retried_requests", retried_requests(), kHeadline);
+  }
+  r.compute_cost_per_s(mean_busy_replicas(ctx.end_time) * setup().price_per_hour /
+                       setup().replicas / 3600.0);
 }
 
 }  // namespace scalesim

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
 #include "models/workload/trace_source.h"
 
 namespace scalesim {
@@ -64,6 +65,12 @@ TraceSource TraceSource::from_config(const ConfigNode& node, BuildContext& ctx) 
   } catch (const TraceError& e) {
     node.at("file").fail(e.what());
   }
+}
+
+void TraceSource::report(ComponentReport& r, const ReportContext& /*ctx*/) const {
+  r.text("file", path(), kText);
+  r.count("emitted", emitted(), kText);
+  r.summary_count(emitted());
 }
 
 }  // namespace scalesim

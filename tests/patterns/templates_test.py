@@ -152,7 +152,8 @@ mlp = os.path.join(source, "configs/patterns/ml_pipeline.yaml")
 one, _ = run(mlp, "--set", "components.triggers.customers=1", "--set",
              "components.pipeline.stages.features.duration={distribution: deterministic, value: 6min}")
 p = component(one, "pipeline")
-expected = 120 + 360 + p["stage_mean_s"]["train"] + 180 + 120
+stage_mean_s = {s["stage"]: s["mean_s"] for s in p["stages"]}
+expected = 120 + 360 + stage_mean_s["train"] + 180 + 120
 if p["runs"] != 1 or abs(p["mean_run_s"] - expected) > 1e-6 or \
         p["critical_path"] != "validate -> features -> train -> evaluate -> deploy":
     failures.append(f"ml_pipeline: {p['mean_run_s']} s via {p['critical_path']}, expected {expected}")

@@ -15,8 +15,13 @@
 namespace scalesim {
 namespace {
 
+// In a folder of the test's own: ctest runs the tests of this file side by side.
 std::string write_trace(const std::string& name, const std::string& text) {
-  const std::string path = testing::TempDir() + "/" + name;
+  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+  std::string dir =
+      testing::TempDir() + "/trace_test." + test->test_suite_name() + "." + test->name();
+  ::mkdir(dir.c_str(), 0755);
+  const std::string path = dir.append("/").append(name);
   std::ofstream(path) << text;
   return path;
 }

@@ -12,6 +12,7 @@ packages=(
   python3 python3-h5py python3-pandas python3-matplotlib
   clang llvm libclang-rt-14-dev libomp-14-dev
   slurm-wlm munge
+  redis-server redis-tools
 )
 
 missing=()

@@ -127,7 +127,8 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
   const auto header = split_csv(line);
   std::map<std::string, std::size_t> col;
   for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
-  const bool training = col.contains("gpus");
+  // Training files have gpus and no batch column; inference files have batch.
+  const bool training = !col.contains("batch");
   const std::vector<std::string> needed =
       training ? std::vector<std::string>{"device", "gpus",  "model", "precision", "software",
                                           "metric", "value", "unit",  "source"}
@@ -167,7 +168,12 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
     if (!(m.value > 0)) throw CatalogError(where + ": column 'value' must be greater than zero");
     if (training) {
       m.gpus = to_count(f[col["gpus"]], where, "gpus");
+      if (col.contains("input")) m.input = f[col["input"]];
+      if (col.contains("batch_per_gpu")) {
+        m.batch_per_gpu = to_count(f[col["batch_per_gpu"]], where, "batch_per_gpu");
+      }
     } else {
+      if (col.contains("gpus")) m.gpus = to_count(f[col["gpus"]], where, "gpus");
       m.input = f[col["input"]];
       const std::string& b = f[col["batch"]];
       m.batch = b == "offline" ? 0 : to_count(b, where, "batch");
@@ -185,121 +191,174 @@ std::vector<GpuMeasurement> read_gpu_measurements(const std::string& path) {
   return out;
 }
 
+std::string GpuMeasurement::publication() const {
+  std::istringstream words(source);
+  std::string repo, path;
+  words >> repo >> path;
+  if (const auto at = repo.find('@'); at != std::string::npos) repo.erase(at);
+  while (!path.empty() && (path.back() == ',' || path.back() == ';' || path.back() == ':')) {
+    path.pop_back();
+  }
+  if (repo.starts_with("mlcommons/")) {
+    // closed/<submitter>/...: one submitter's results in one round.
+    const auto first = path.find('/');
+    const auto second = first == std::string::npos ? first : path.find('/', first + 1);
+    return repo + " " + path.substr(0, second);
+  }
+  return repo + " " + path;
+}
+
 GpuFit current_fit(const Catalog& catalog) {
   GpuFit fit;
   const auto archs = catalog.architectures();
   fit.common = catalog.efficiency(archs.front());
-  for (const auto& a : archs)
-    fit.kernel_launch.emplace_back(a, catalog.efficiency(a).kernel_launch);
   for (const auto& [name, s] : catalog.stacks()) {
     if (!s.fused) fit.per_op_overhead.emplace_back(name, s.per_op_overhead);
   }
   return fit;
 }
 
-double predict(const Catalog& catalog, const GpuFit& fit, const GpuMeasurement& m) {
+GpuFit prior_fit(const Catalog& catalog) {
+  GpuFit fit;
+  fit.common.kernel_launch = catalog.efficiency(catalog.architectures().front()).kernel_launch;
+  fit.common.fill_time = 1.5e-6;
+  fit.common.memory_efficiency = 0.7;
+  fit.common.max_efficiency = {0.7, 0.5, 0.5, 0.5, 0.5};
+  fit.common.stream_efficiency =
+      catalog.efficiency(catalog.architectures().front()).stream_efficiency;
+  for (const auto& [name, s] : catalog.stacks()) {
+    if (!s.fused) fit.per_op_overhead.emplace_back(name, 20e-6);
+  }
+  return fit;
+}
+
+ResolvedMeasurement resolve(const Catalog& catalog, const GpuMeasurement& m) {
   const auto fail = [&](const std::string& msg) -> CatalogError {
     return CatalogError(m.where() + ": " + msg);
   };
+  ResolvedMeasurement r;
+  r.m = &m;
   const auto p = parse_precision(m.precision);
   if (!p) throw fail("unknown precision '" + m.precision + "'");
-  GpuSpec gpu;
-  const ModelProfile* model = nullptr;
-  SoftwareStack stack;
+  r.precision = *p;
   try {
-    gpu = catalog.gpu_or_mig(m.device);
-    model = &catalog.model(m.model);
-    stack = catalog.stack_for_software(m.software);
+    r.gpu = catalog.gpu_or_mig(m.device);
+    r.model = &catalog.model(m.model);
+    r.stack = catalog.stack_for_software(m.software);
   } catch (const CatalogError& e) {
     throw fail(e.what());
   }
-  ArchitectureEfficiency eff = fit.common;
-  eff.architecture = gpu.architecture;
-  for (const auto& [a, t] : fit.kernel_launch) {
-    if (a == gpu.architecture) eff.kernel_launch = t;
+  if (!r.gpu.supports(*p)) throw fail("GPU '" + m.device + "' has no " + m.precision + " support");
+  const auto input = r.model->inputs.find(m.input);
+  if (m.training && m.input.empty()) {
+    r.input = r.model->default_input;
+  } else if (input == r.model->inputs.end()) {
+    std::string known;
+    for (const auto& [name, spec] : r.model->inputs) known += " \"" + name + "\"";
+    throw fail("model '" + r.model->name + "' has no input named \"" + m.input +
+               "\" (it has:" + known + ")");
+  } else {
+    r.input = input->second.effective;
   }
+  if (m.training) {
+    r.batch = m.batch_per_gpu;
+    if (r.batch == 0) {
+      const auto tb = r.model->training_batch.find(*p);
+      if (tb == r.model->training_batch.end()) {
+        throw fail("model '" + r.model->name + "' has no training_batch for " + m.precision +
+                   " (give the row a batch_per_gpu)");
+      }
+      r.batch = tb->second;
+    }
+    return r;
+  }
+  r.batch = m.batch > 0 ? m.batch : r.model->offline_batch;
+  return r;
+}
+
+std::vector<ResolvedMeasurement> resolve(const Catalog& catalog,
+                                         const std::vector<GpuMeasurement>& data) {
+  std::vector<ResolvedMeasurement> out;
+  out.reserve(data.size());
+  for (const auto& m : data) out.push_back(resolve(catalog, m));
+  return out;
+}
+
+double predict(const ResolvedMeasurement& r, const GpuFit& fit) {
+  ArchitectureEfficiency eff = fit.common;
+  eff.architecture = r.gpu.architecture;
+  SoftwareStack stack = r.stack;
   for (const auto& [s, t] : fit.per_op_overhead) {
     if (s == stack.name) stack.per_op_overhead = t;
   }
-  const GpuPerformance perf(gpu, eff, stack);
+  const GpuPerformance perf(r.gpu, eff, stack);
+  const GpuMeasurement& m = *r.m;
   if (m.training) {
-    const auto tb = model->training_batch.find(*p);
-    if (tb == model->training_batch.end()) {
-      throw fail("model '" + model->name + "' has no training_batch for " + m.precision);
-    }
     TrainingSetup setup;
     setup.gpus_per_node = m.gpus;
-    setup.batch_per_gpu = tb->second;
-    setup.input_size = model->default_input;
-    setup.precision = *p;
-    const TrainingStep s = training_step(perf, *model, setup);
+    setup.batch_per_gpu = r.batch;
+    setup.input_size = r.input;
+    setup.precision = r.precision;
+    const TrainingStep s = training_step(perf, *r.model, setup);
     return m.metric == "throughput" ? s.samples_per_second : s.step * 1e3;
   }
-  const auto input = model->inputs.find(m.input);
-  if (input == model->inputs.end()) {
-    std::string known;
-    for (const auto& [name, spec] : model->inputs) known += " \"" + name + "\"";
-    throw fail("model '" + model->name + "' has no input named \"" + m.input +
-               "\" (it has:" + known + ")");
-  }
-  const int batch = m.batch > 0 ? m.batch : model->offline_batch;
-  const WorkTime t = perf.batch_latency(*model, batch, input->second.effective, *p);
-  return m.metric == "throughput" ? batch / t.total : t.total * 1e3;
+  const WorkTime t = perf.batch_latency(*r.model, r.batch, r.input, r.precision);
+  return m.metric == "throughput" ? m.gpus * r.batch / t.total : t.total * 1e3;
 }
 
-FitReport fit_gpu_model(const Catalog& catalog, const std::vector<GpuMeasurement>& data) {
+double predict(const Catalog& catalog, const GpuFit& fit, const GpuMeasurement& m) {
+  return predict(resolve(catalog, m), fit);
+}
+
+FitReport fit_gpu_model(const std::vector<ResolvedMeasurement>& data, GpuFit start, int restarts,
+                        int evaluations_per_restart) {
   FitReport report;
-  report.fit = current_fit(catalog);
+  report.fit = std::move(start);
   GpuFit& fit = report.fit;
+  if (data.empty()) return report;
   // Physical ranges: efficiencies are fractions of peak; launch and fill are microseconds.
+  // Kernel launch and the streaming rate are measured device properties, not fitted.
   std::vector<Bounded> params = {{&fit.common.fill_time, 0.05e-6, 20e-6},
                                  {&fit.common.memory_efficiency, 0.3, 0.95}};
   std::vector<bool> used(kPrecisionCount, false);
-  for (const auto& m : data) {
-    if (const auto p = parse_precision(m.precision)) used[index_of(*p)] = true;
+  std::vector<std::string> stacks;
+  for (const auto& r : data) {
+    used[index_of(r.precision == Precision::kBf16 ? Precision::kFp16 : r.precision)] = true;
+    if (!r.stack.fused) stacks.push_back(r.stack.name);
   }
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
-    if (used[i] && static_cast<Precision>(i) != Precision::kBf16) {
-      params.push_back({&fit.common.max_efficiency[i], 0.05, 0.95});
+    if (used[i]) params.push_back({&fit.common.max_efficiency[i], 0.05, 0.95});
+  }
+  for (auto& [s, t] : fit.per_op_overhead) {
+    if (std::find(stacks.begin(), stacks.end(), s) != stacks.end()) {
+      params.push_back({&t, 1e-6, 200e-6});
     }
   }
-  // Only architectures with a measurement are fitted: the others keep the catalog's value (a
-  // parameter no point depends on would only widen the simplex).
-  std::vector<std::string> measured_archs;
-  for (const auto& m : data) {
-    try {
-      measured_archs.push_back(catalog.gpu_or_mig(m.device).architecture);
-    } catch (const CatalogError& e) {
-      throw CatalogError(m.where() + ": " + e.what());
-    }
-  }
-  for (auto& [a, t] : fit.kernel_launch) {
-    if (std::find(measured_archs.begin(), measured_archs.end(), a) != measured_archs.end()) {
-      params.push_back({&t, 0.5e-6, 30e-6});
-    }
-  }
-  for (auto& [s, t] : fit.per_op_overhead) params.push_back({&t, 1e-6, 200e-6});
   const auto objective = [&](const std::vector<double>& x) {
     for (std::size_t i = 0; i < params.size(); ++i) params[i].from_free(x[i]);
     // bf16 runs on the same tensor cores as fp16.
     fit.common.max_efficiency[index_of(Precision::kBf16)] =
         fit.common.max_efficiency[index_of(Precision::kFp16)];
     double sum = 0;
-    for (const auto& m : data) {
-      const double r = std::log(predict(catalog, fit, m) / m.value);
-      sum += r * r;
+    for (const auto& r : data) {
+      const double e = std::log(predict(r, fit) / r.m->value);
+      sum += e * e;
     }
     return sum;
   };
   std::vector<double> x(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) x[i] = params[i].to_free();
   // Restarts from the best point shake the simplex out of flat valleys.
-  for (int restart = 0; restart < 6; ++restart) {
-    x = nelder_mead(objective, x, restart == 0 ? 1.0 : 0.3, report.evaluations + 4000,
-                    report.evaluations);
+  for (int restart = 0; restart < restarts; ++restart) {
+    x = nelder_mead(objective, x, restart == 0 ? 1.0 : 0.3,
+                    report.evaluations + evaluations_per_restart, report.evaluations);
   }
   report.rms_log_error = std::sqrt(objective(x) / static_cast<double>(data.size()));
   return report;
+}
+
+FitReport fit_gpu_model(const Catalog& catalog, const std::vector<GpuMeasurement>& data) {
+  return fit_gpu_model(resolve(catalog, data), prior_fit(catalog));
 }
 
 void write_efficiency_file(const Catalog& catalog, const GpuFit& fit, const std::string& path) {
@@ -314,19 +373,23 @@ void write_efficiency_file(const Catalog& catalog, const GpuFit& fit, const std:
        "forward\n"
        "# (a fused conv/GEMM reads its input and writes its output: 2; PyTorch eager adds a "
        "separate\n"
-       "# batch-norm and activation op, each reading and writing: 6); only per_op_overhead is "
-       "fitted.\n";
-  o << "common:\n  fill_time: " << format_seconds(fit.common.fill_time)
+       "# batch-norm and activation op, each reading and writing: 6; TensorFlow with XLA fuses "
+       "each\n"
+       "# elementwise chain into one kernel: 4); only per_op_overhead is fitted.\n";
+  o << "common:\n  kernel_launch: " << format_seconds(fit.common.kernel_launch)
+    << "  # measured, not fitted: back-to-back empty kernels on the H200, "
+       "calibration/gpu_microbench_h200-sxm-141gb.csv"
+    << "\n  fill_time: " << format_seconds(fit.common.fill_time)
+    << "\n  stream_efficiency: " << format_fraction(fit.common.stream_efficiency)
+    << "  # measured, not fitted: H200 copy/triad, calibration/gpu_microbench_h200-sxm-141gb.csv"
     << "\n  memory_efficiency: " << format_fraction(fit.common.memory_efficiency)
     << "\n  max_efficiency: {";
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
     o << (i ? ", " : "") << kPrecisionNames[i] << ": "
       << format_fraction(fit.common.max_efficiency[i]);
   }
-  o << "}\narchitectures:\n";
-  for (const auto& [a, t] : fit.kernel_launch) {
-    o << "  " << a << ":\n    kernel_launch: " << format_seconds(t) << "\n";
-  }
+  o << "}\narchitectures:  # no overrides: every architecture uses the common values\n";
+  for (const auto& a : catalog.architectures()) o << "  " << a << ": {}\n";
   o << "software:\n";
   for (const auto& [name, s] : catalog.stacks()) {
     double overhead = s.per_op_overhead;
@@ -361,6 +424,7 @@ std::vector<ComparisonRow> compare_gpu(const Catalog& catalog,
     r.unit = m.unit;
     r.measured = m.value;
     r.modelled = predict(catalog, fit, m);
+    if (m.gpus > 1 && !m.training) r.scenario += " x" + std::to_string(m.gpus);
     r.rel_error = (r.modelled - r.measured) / r.measured;
     r.tolerance = tolerance;
     r.within = std::abs(r.rel_error) <= tolerance;

@@ -18,7 +18,9 @@ std::string gigabytes(double bytes) {
 
 WorkTime GpuPerformance::run(const BatchWork& w, Precision p, double flop_factor,
                              double traffic_factor) const {
-  const double peak = gpu_.peak(p);
+  // A power-capped card runs its math units below the boost clock the datasheet peak assumes;
+  // HBM bandwidth does not follow the core clock.
+  const double peak = gpu_.peak(p) * gpu_.sustained_clock_fraction();
   if (!(peak > 0)) {
     throw std::invalid_argument("GPU '" + gpu_.name + "' has no " + std::string(to_string(p)) +
                                 " support in the catalog");
@@ -33,8 +35,11 @@ WorkTime GpuPerformance::run(const BatchWork& w, Precision p, double flop_factor
   t.compute = flops > 0 ? flops / (peak * efficiency) : 0.0;
   // A fused kernel reads its input and writes its output: two crossings per activation. Each
   // further pass is an unfused elementwise op (batch norm, activation) that only streams.
+  // Weights are one long sequential read per forward, at the device's streaming rate; gathers
+  // and activations move in the pieces each kernel touches, at the fitted efficiency.
   const double activations = w.activation_bytes * traffic_factor;
-  t.memory = (w.weight_bytes + w.lookup_bytes * traffic_factor + 2.0 * activations) / hbm;
+  t.memory = w.weight_bytes / (gpu_.hbm_bandwidth * eff_.stream_efficiency) +
+             (w.lookup_bytes * traffic_factor + 2.0 * activations) / hbm;
   const double extra = std::max(stack_.activation_passes - 2.0, 0.0) * activations / hbm;
   t.fixed = kernels * eff_.kernel_launch + stack_.per_batch_overhead;
   t.host = stack_.fused ? 0.0 : w.eager_ops * traffic_factor * stack_.per_op_overhead;

@@ -8,8 +8,8 @@ namespace scalesim::hardware {
 GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   node.expect_map();
   node.expect_keys({"architecture", "peak_tflops", "memory", "hbm_bandwidth", "gpu_link",
-                    "gpu_link_bandwidth", "host_link_bandwidth", "tdp_watts", "price_per_hour",
-                    "mig_slices", "source"});
+                    "gpu_link_bandwidth", "host_link_bandwidth", "tdp_watts", "full_load_watts",
+                    "price_per_hour", "mig_slices", "source"});
   GpuSpec g;
   g.name = name;
   g.architecture = node.string("architecture");
@@ -31,6 +31,7 @@ GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   g.gpu_link_bandwidth = node.bandwidth("gpu_link_bandwidth");
   g.host_link_bandwidth = node.bandwidth("host_link_bandwidth");
   g.tdp_watts = node.positive_number("tdp_watts");
+  if (node.find("full_load_watts")) g.full_load_watts = node.positive_number("full_load_watts");
   g.price_per_hour = node.number("price_per_hour");
   g.mig_slices = static_cast<int>(node.integer_or("mig_slices", 0));
   g.source = node.string("source");
@@ -38,6 +39,11 @@ GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   if (g.hbm_bandwidth <= 0) node.at("hbm_bandwidth").fail("bandwidth must be greater than zero");
   if (g.price_per_hour < 0) node.at("price_per_hour").fail("a price may not be negative");
   return g;
+}
+
+double GpuSpec::sustained_clock_fraction() const {
+  if (!(full_load_watts > 0) || tdp_watts >= full_load_watts) return 1.0;
+  return std::cbrt(tdp_watts / full_load_watts);
 }
 
 GpuSpec GpuSpec::mig_instance(int compute_slices) const {
@@ -59,6 +65,7 @@ GpuSpec GpuSpec::mig_instance(int compute_slices) const {
   s.memory_bytes *= memory;
   s.hbm_bandwidth *= memory;
   s.tdp_watts *= compute;
+  s.full_load_watts *= compute;
   s.price_per_hour *= compute;
   s.mig_slices = 0;
   return s;

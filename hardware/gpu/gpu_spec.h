@@ -22,11 +22,18 @@ struct GpuSpec {
   std::string gpu_link;            // "nvlink2", "nvlink3", "pcie3", "pcie4"
   double host_link_bandwidth = 0;  // PCIe to the host, bytes/s per direction
   double tdp_watts = 0;
+  // Power the GPU would draw running dense tensor GEMMs at its boost clock (peak FP16 x the
+  // architecture's energy per FLOP); 0 = not power-limited.
+  double full_load_watts = 0;
   double price_per_hour = 0;  // USD, on-demand, one GPU
   int mig_slices = 0;         // A100: 7 compute slices
   std::string source;
 
   double peak(Precision p) const { return peak_flops[index_of(p)]; }
+  // Fraction of the boost clock sustained under full compute load: dynamic power grows as
+  // f V^2 and the voltage with the clock, so P ~ f^3 and a card capped below its full-load
+  // power runs at (TDP / full-load power)^(1/3) of its boost clock.
+  double sustained_clock_fraction() const;
   bool supports(Precision p) const { return peak(p) > 0; }
 
   // A MIG instance of `compute_slices` sevenths of the GPU (A100: 1g, 2g, 3g, 4g, 7g), with
@@ -42,7 +49,10 @@ struct ArchitectureEfficiency {
   double kernel_launch = 5e-6;  // s per kernel: launch and ramp-down, not overlapped with work
   double fill_time = 1.5e-6;    // s: work W reaches efficiency e_max * W / (W + peak * fill_time)
   std::array<double, kPrecisionCount> max_efficiency{0.6, 0.5, 0.6, 0.6, 0.5};
-  double memory_efficiency = 0.8;  // fraction of HBM bandwidth a streaming kernel reaches
+  double memory_efficiency = 0.8;  // fraction of HBM bandwidth activation traffic reaches
+  // Fraction of HBM bandwidth a long sequential read reaches (weights): a device property,
+  // measured (calibration/gpu_microbench_*.csv), not fitted.
+  double stream_efficiency = 0.86;
 };
 
 // A software stack on the GPU: how kernels are fused and what the host adds per batch.

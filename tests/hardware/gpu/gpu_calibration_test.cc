@@ -1,11 +1,14 @@
-// The GPU model against every published measurement in calibration/: the targets,
-// every point within 15% and the median within 7%; and the fit reproduces the catalog.
+// The calibration data set, the fit and its cross-validation. The fidelity figures themselves
+// are in docs/calibration.md (kept true by the calibration.report test).
 #include "hardware/gpu/gpu_calibration.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+
+#include "hardware/gpu/gpu_cross_validation.h"
 
 namespace scalesim::hardware {
 namespace {
@@ -19,19 +22,85 @@ std::vector<GpuMeasurement> measurements() {
   return all;
 }
 
-TEST(GpuCalibration, EveryPointWithin15PercentMedianWithin7) {
-  const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
+TEST(GpuCalibration, TheDataSetSpansDevicesModelsAndPublications) {
   const auto data = measurements();
-  ASSERT_EQ(data.size(), 17u);  // 11 inference + 6 training rows
-  const auto rows = compare_gpu(c, data, 0.15);
-  std::vector<double> errors;
-  for (const auto& r : rows) {
-    EXPECT_TRUE(r.within) << r.scenario << " " << r.metric << ": measured " << r.measured
-                          << ", modelled " << r.modelled;
-    errors.push_back(std::abs(r.rel_error));
+  std::set<std::string> devices, models, publications;
+  bool pcie_a100 = false, multi_gpu = false;
+  for (const auto& m : data) {
+    devices.insert(m.device);
+    models.insert(m.model);
+    publications.insert(m.publication());
+    pcie_a100 = pcie_a100 || m.device.starts_with("A100-PCIe");
+    multi_gpu = multi_gpu || m.gpus == 8;
   }
-  std::sort(errors.begin(), errors.end());
-  EXPECT_LE(errors[errors.size() / 2], 0.07);
+  EXPECT_GE(data.size(), 80u);
+  EXPECT_GE(devices.size(), 5u);
+  EXPECT_GE(models.size(), 6u);
+  EXPECT_GE(publications.size(), 5u);
+  EXPECT_TRUE(pcie_a100);
+  EXPECT_TRUE(multi_gpu);
+}
+
+// Measurements made by the model itself from known parameters: a fit must find them again, and
+// every fold must predict its left-out points exactly.
+TEST(GpuCrossValidation, RecoversAModelThatGeneratedTheData) {
+  const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
+  auto data = measurements();
+  data.resize(60);
+  GpuFit truth = prior_fit(c);
+  truth.common.fill_time = 2e-6;
+  truth.common.memory_efficiency = 0.6;
+  truth.common.max_efficiency = {0.8, 0.6, 0.55, 0.55, 0.45};
+  for (auto& [stack, t] : truth.per_op_overhead) t = 30e-6;
+  for (auto& m : data) m.value = predict(c, truth, m);
+  const auto resolved = resolve(c, data);
+  const FitReport fit = fit_gpu_model(resolved, prior_fit(c));
+  EXPECT_LT(fit.rms_log_error, 1e-3);
+  const CrossValidation cv = cross_validate(resolved, fit.fit, prior_fit(c), Grouping::kPoint);
+  EXPECT_EQ(cv.folds, 60);
+  EXPECT_LT(cv.worst_abs, 0.01);
+}
+
+// A publication whose figures are all off by 2x: in sample the fit splits the difference with
+// the others; out of sample its points are predicted from the others alone, so their errors
+// show the full factor. Nothing of the left-out group leaks into its own prediction.
+TEST(GpuCrossValidation, ALeftOutPublicationIsPredictedWithoutItsOwnData) {
+  const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
+  auto data = measurements();
+  const std::string odd = data.front().publication();
+  GpuFit truth = current_fit(c);
+  for (auto& m : data) {
+    m.value = predict(c, truth, m);
+    if (m.publication() == odd) m.value *= 2.0;
+  }
+  const auto resolved = resolve(c, data);
+  const FitReport fit = fit_gpu_model(resolved, prior_fit(c));
+  const CrossValidation cv =
+      cross_validate(resolved, fit.fit, prior_fit(c), Grouping::kPublication);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i].publication() != odd) continue;
+    // Latencies doubled are predicted at half; throughputs doubled at half, too.
+    EXPECT_NEAR(cv.out_of_sample[i], -0.5, 0.05) << data[i].where();
+    const double in_sample = (predict(resolved[i], fit.fit) - data[i].value) / data[i].value;
+    EXPECT_GT(in_sample, cv.out_of_sample[i]) << data[i].where();
+  }
+}
+
+TEST(GpuCrossValidation, GroupsAreWhatTheirNamesSay) {
+  GpuMeasurement m;
+  m.file = "f.csv";
+  m.line = 7;
+  m.device = "T4";
+  m.model = "resnet50";
+  m.source =
+      "mlcommons/inference_results_v0.7@31060d5 closed/NVIDIA/results/T4x1_TRT/resnet50/Offline/"
+      "performance/run_1/mlperf_log_summary.txt (MLPerf Inference v0.7)";
+  EXPECT_EQ(group_of(m, Grouping::kPublication), "mlcommons/inference_results_v0.7 closed/NVIDIA");
+  EXPECT_EQ(group_of(m, Grouping::kDevice), "T4");
+  EXPECT_EQ(group_of(m, Grouping::kModel), "resnet50");
+  EXPECT_EQ(group_of(m, Grouping::kPoint), "f.csv:7");
+  m.source = "NVIDIA/TensorRT@5094c1d demo/BERT/README.md, table 'x'";
+  EXPECT_EQ(m.publication(), "NVIDIA/TensorRT demo/BERT/README.md");
 }
 
 TEST(GpuCalibration, RefitFromTheCatalogDoesNotMoveMuch) {
@@ -46,8 +115,8 @@ TEST(GpuCalibration, RefitFromTheCatalogDoesNotMoveMuch) {
   }
   stored = std::sqrt(stored / static_cast<double>(data.size()));
   const FitReport refit = fit_gpu_model(c, data);
-  EXPECT_LE(refit.rms_log_error, stored + 1e-9);
-  EXPECT_GT(refit.rms_log_error, 0.9 * stored);
+  // The stored file rounds each parameter to four digits.
+  EXPECT_NEAR(refit.rms_log_error, stored, 0.01 * stored);
   // Deterministic: the same fit twice.
   EXPECT_EQ(fit_gpu_model(c, data).rms_log_error, refit.rms_log_error);
 }

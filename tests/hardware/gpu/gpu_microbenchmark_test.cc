@@ -64,11 +64,11 @@ TEST(GpuMicrobenchmark, PredictsEachCaseThroughTheRoofline) {
   EXPECT_GT(*rows[0].predicted, 0.95 * peak * e_max);
   // One token: the weights stream from HBM, so the rate is bytes-bound, far below peak.
   ASSERT_TRUE(rows[1].predicted);
-  const double t1 = eff.kernel_launch + 3.3563e+07 / (gpu.hbm_bandwidth * eff.memory_efficiency);
+  const double t1 = eff.kernel_launch + 3.3563e+07 / (gpu.hbm_bandwidth * eff.stream_efficiency);
   EXPECT_NEAR(*rows[1].predicted, 3.35544e+07 / t1 / 1e12, 1e-9);
   // Streaming: the achieved HBM bandwidth, less the launch.
   ASSERT_TRUE(rows[2].predicted);
-  const double t2 = eff.kernel_launch + 2.14748e+09 / (gpu.hbm_bandwidth * eff.memory_efficiency);
+  const double t2 = eff.kernel_launch + 2.14748e+09 / (gpu.hbm_bandwidth * eff.stream_efficiency);
   EXPECT_NEAR(*rows[2].predicted, 2.14748e+09 / t2 / 1e9, 1e-6);
   EXPECT_LT(*rows[2].predicted, gpu.hbm_bandwidth / 1e9);
   // Launch back to back is the model's kernel launch; launch-and-wait is not a model term.

@@ -26,6 +26,7 @@ GpuPerformance toy(bool fused = true, double fill_time = 1e-6) {
   e.fill_time = fill_time;
   e.max_efficiency[index_of(Precision::kFp16)] = 0.5;
   e.memory_efficiency = 0.8;
+  e.stream_efficiency = 0.9;
   SoftwareStack s;
   s.name = fused ? "fused" : "eager";
   s.fused = fused;
@@ -45,10 +46,62 @@ TEST(GpuPerformance, FormulaByHand) {
   const WorkTime t = toy(true, 1e-3).forward(w, Precision::kFp16);
   // e(W) = 0.5 * 1e11 / (1e11 + 100e12 * 1e-3) = 0.25
   EXPECT_NEAR(t.compute, 1e12 / (100e12 * 0.25), 1e-12);
-  // memory = (1e9 + 2 * 2e9) / (0.8e12)
-  EXPECT_NEAR(t.memory, 5e9 / 0.8e12, 1e-12);
+  // memory = weights at the streaming rate + 2 activation crossings at the fitted rate
+  EXPECT_NEAR(t.memory, 1e9 / 0.9e12 + 4e9 / 0.8e12, 1e-12);
   EXPECT_NEAR(t.total, 10e-6 + 10 * 5e-6 + std::max(t.compute, t.memory), 1e-12);
   EXPECT_TRUE(t.compute_bound());
+}
+
+TEST(GpuPerformance, PowerCapSlowsComputeNotMemory) {
+  // A card capped at 1/8 of its full-load power sustains (1/8)^(1/3) = 1/2 of its boost clock.
+  BatchWork compute_bound;
+  compute_bound.flops = 1e12;
+  compute_bound.kernels = 1;
+  BatchWork memory_bound;
+  memory_bound.weight_bytes = 1e9;
+  memory_bound.kernels = 1;
+  const GpuPerformance free_running = toy(true);
+  GpuPerformance capped = toy(true);
+  GpuSpec g = capped.gpu();
+  g.tdp_watts = 50;
+  g.full_load_watts = 400;
+  EXPECT_NEAR(g.sustained_clock_fraction(), 0.5, 1e-12);
+  capped = GpuPerformance(g, capped.efficiency(), capped.stack());
+  // e(W) = e_max W / (W + peak x fill time), with the sustained peak (toy fill time: 1 us).
+  const auto e = [&](double peak) { return 0.5 * 1e12 / (1e12 + peak * 1e-6); };
+  EXPECT_NEAR(capped.forward(compute_bound, Precision::kFp16).compute, 1e12 / (50e12 * e(50e12)),
+              1e-12);
+  EXPECT_NEAR(free_running.forward(compute_bound, Precision::kFp16).compute,
+              1e12 / (100e12 * e(100e12)), 1e-12);
+  EXPECT_DOUBLE_EQ(capped.forward(memory_bound, Precision::kFp16).memory,
+                   free_running.forward(memory_bound, Precision::kFp16).memory);
+  // A TDP at or above the full-load power, or no full-load figure: no cap.
+  g.tdp_watts = 400;
+  EXPECT_EQ(g.sustained_clock_fraction(), 1.0);
+  g.full_load_watts = 0;
+  EXPECT_EQ(g.sustained_clock_fraction(), 1.0);
+}
+
+TEST(GpuPerformance, PcieCardsDifferFromTheirSxmSiblingsWhereTheDatasheetsDo) {
+  const Catalog& c = catalog();
+  const ModelProfile& bert = c.model("bert-large");
+  const auto latency = [&](const char* gpu, int batch) {
+    return c.performance(gpu, "tensorrt").batch_latency(bert, batch, 384, Precision::kFp16).total;
+  };
+  // Same datasheet peaks and a 250 W vs 400 W TDP: (250/400)^(1/3) of the clock under load.
+  EXPECT_NEAR(c.gpu("A100-PCIe-40GB").sustained_clock_fraction(), std::cbrt(250.0 / 400.0), 1e-3);
+  EXPECT_EQ(c.gpu("A100-SXM4-40GB").sustained_clock_fraction(), 1.0);
+  // Compute-bound (large batch): the PCIe card is slower by up to the clock ratio; at batch 1
+  // (weights streamed from HBM, same bandwidth) they are much closer.
+  const double big = latency("A100-PCIe-40GB", 128) / latency("A100-SXM4-40GB", 128);
+  const double one = latency("A100-PCIe-40GB", 1) / latency("A100-SXM4-40GB", 1);
+  EXPECT_GT(big, 1.08);
+  EXPECT_LE(big, 1.0 / std::cbrt(250.0 / 400.0) + 1e-9);
+  EXPECT_LT(one, big);
+  // The 80 GB PCIe card (300 W) sits between them.
+  const double mid = latency("A100-PCIe-80GB", 128) / latency("A100-SXM4-80GB", 128);
+  EXPECT_GT(mid, 1.0);
+  EXPECT_LT(mid, big);
 }
 
 TEST(GpuPerformance, EagerHostDispatchSetsThePaceForSmallWork) {

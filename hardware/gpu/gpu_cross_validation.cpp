@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <thread>
 
 namespace scalesim::hardware {
 namespace {
@@ -96,8 +97,10 @@ CrossValidation cross_validate(const std::vector<ResolvedMeasurement>& data, con
     if (fresh) groups.push_back(g);
     it->second.push_back(i);
   }
-  for (const auto& g : groups) {
-    const auto& out = members[g];
+  // Folds are independent: threads take every k-th fold and write only their own points, so the
+  // result is the same for any thread count.
+  const auto run_fold = [&](const std::string& g) {
+    const auto& out = members.at(g);
     std::vector<ResolvedMeasurement> kept;
     kept.reserve(data.size() - out.size());
     for (std::size_t i = 0, k = 0; i < data.size(); ++i) {
@@ -112,8 +115,18 @@ CrossValidation cross_validate(const std::vector<ResolvedMeasurement>& data, con
     for (const std::size_t i : out) {
       cv.out_of_sample[i] = (predict(data[i], fold.fit) - data[i].m->value) / data[i].m->value;
     }
-    ++cv.folds;
+  };
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                                      std::max<std::size_t>(groups.size(), 1));
+  std::vector<std::jthread> workers;
+  workers.reserve(threads);
+  for (std::size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (std::size_t f = t; f < groups.size(); f += threads) run_fold(groups[f]);
+    });
   }
+  workers.clear();  // joins
+  cv.folds = static_cast<int>(groups.size());
   cv.median_abs = median_abs(cv.out_of_sample);
   cv.worst_abs = max_abs(cv.out_of_sample);
   return cv;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "hardware/network/collective.h"
+
 namespace scalesim::hardware {
 namespace {
 
@@ -107,25 +109,36 @@ TrainingStep training_step(const GpuPerformance& gpu, const ModelProfile& model,
   const WorkTime t = gpu.training_step(w, setup.precision, f, setup.optimizer_bytes_per_parameter,
                                        trainable_params);
   s.compute = t.total;
-  // Gradients are reduced in fp32. Inside a node: a ring over the GPU links; across nodes the
-  // hierarchical scheme reduces inside each node, then rings the per-node shard over the NICs.
+  // Gradients are reduced in fp32, NCCL's hierarchical ring played as flows on the GPU links,
+  // the NICs and the leaf-spine fabric.
   const double grad_bytes = trainable_params * 4.0;
-  const double link_bw = gpu.gpu().gpu_link_bandwidth * setup.link_efficiency;
-  s.allreduce = ring_allreduce_time(grad_bytes, setup.gpus_per_node, link_bw, setup.link_latency);
-  if (setup.nodes > 1) {
-    s.allreduce += ring_allreduce_time(
-        grad_bytes / setup.gpus_per_node, setup.nodes,
-        setup.nic_bandwidth / setup.gpus_per_node * setup.link_efficiency, setup.nic_latency);
-  }
-  // Bucketed all-reduce overlaps the backward pass (two thirds of a full step's compute).
+  TrainingCluster cluster;
+  cluster.nodes = setup.nodes;
+  cluster.gpus_per_node = setup.gpus_per_node;
+  cluster.gpu_link_bandwidth = gpu.gpu().gpu_link_bandwidth;
+  cluster.gpu_link_latency = setup.link_latency;
+  cluster.nic_bandwidth = setup.nic_bandwidth;
+  cluster.nic_latency = setup.nic_latency;
+  cluster.nodes_per_leaf = setup.nodes_per_leaf;
+  cluster.leaf_uplink_bandwidth = setup.leaf_uplink_bandwidth;
+  cluster.link_efficiency = setup.link_efficiency;
+  s.allreduce = simulate_allreduce(cluster, grad_bytes).total();
+  // Bucketed all-reduce overlaps the backward pass (two thirds of a full step's compute), except
+  // for the last bucket, which is ready only when backward ends.
   const double backward = t.total * (2.0 * f) / (1.0 + 2.0 * f);
-  s.exposed_allreduce = std::max(s.allreduce - backward, 0.0);
+  const double last_bucket =
+      grad_bytes > 0 ? s.allreduce * std::min(1.0, setup.bucket_bytes / grad_bytes) : 0.0;
+  s.exposed_allreduce = std::max(s.allreduce - backward, last_bucket);
   if (setup.storage_bandwidth > 0 && model.sample_bytes > 0) {
     s.data_loading =
         setup.batch_per_gpu * setup.gpus_per_node * model.sample_bytes / setup.storage_bandwidth;
   }
-  // Loading is prefetched behind compute: the slower of the two sets the pace.
-  s.step = std::max(s.compute + s.exposed_allreduce, s.data_loading);
+  if (setup.host_samples_per_second > 0) {
+    s.input_pipeline = static_cast<double>(setup.batch_per_gpu) * setup.gpus_per_node /
+                       setup.host_samples_per_second;
+  }
+  // Loading and the input pipeline are prefetched behind compute: the slowest sets the pace.
+  s.step = std::max({s.compute + s.exposed_allreduce, s.data_loading, s.input_pipeline});
   s.samples_per_second =
       static_cast<double>(setup.batch_per_gpu) * setup.gpus_per_node * setup.nodes / s.step;
   return s;

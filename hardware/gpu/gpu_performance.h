@@ -78,7 +78,8 @@ class GpuPerformance {
 };
 
 // Ring all-reduce of `bytes` over n ranks on links of `bandwidth` (bytes/s per direction) with
-// per-step latency: 2 (n-1)/n * bytes / bandwidth + 2 (n-1) * latency.
+// per-step latency: 2 (n-1)/n * bytes / bandwidth + 2 (n-1) * latency. The closed form the
+// simulated all-reduce (hardware/network/collective.h) reduces to on an idle fabric.
 double ring_allreduce_time(double bytes, int ranks, double bandwidth, double latency);
 
 // Data-parallel training on nodes x gpus_per_node GPUs.
@@ -95,13 +96,22 @@ struct TrainingSetup {
   double nic_latency = 5e-6;
   double link_latency = 2e-6;    // NVLink/PCIe hop, per all-reduce step
   double link_efficiency = 0.8;  // achieved fraction of link bandwidth (NCCL bus bandwidth)
+  // Leaf-spine between nodes: nodes per leaf (0: one switch) and each leaf's uplink capacity.
+  int nodes_per_leaf = 0;
+  double leaf_uplink_bandwidth = 0;
+  // Gradients are all-reduced in buckets as backward produces them (PyTorch DDP bucket_cap_mb,
+  // default 25 MB): the last bucket's all-reduce cannot overlap any backward work.
+  double bucket_bytes = 25e6;
+  // Input pipeline of a node (decoding, augmentation): samples/s it can deliver; 0 = unlimited.
+  double host_samples_per_second = 0;
 };
 
 struct TrainingStep {
   double compute = 0;             // forward + backward + optimizer, s
-  double allreduce = 0;           // s, whole gradient all-reduce
+  double allreduce = 0;           // s, whole gradient all-reduce (simulated on the fabric)
   double exposed_allreduce = 0;   // s not hidden behind the backward pass
   double data_loading = 0;        // s per step to read the batch from storage
+  double input_pipeline = 0;      // s per step for the node's host to prepare the batch
   double step = 0;                // s
   double samples_per_second = 0;  // all GPUs together
 };

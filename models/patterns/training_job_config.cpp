@@ -49,6 +49,25 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
       nic->fail(e.what());
     }
   }
+  if (const auto fabric = node.find("fabric")) {
+    // Nodes on a leaf-spine fabric: the all-reduce across nodes shares the leaves' uplinks.
+    try {
+      const FabricSpec& spec = catalog.network().fabric(fabric->as_string());
+      t.nodes_per_leaf = static_cast<int>(spec.hosts_per_leaf);
+      t.leaf_uplink_bandwidth = spec.spines * spec.spine_link_bandwidth;
+      if (!node.has("nic")) t.nic_bandwidth = spec.host_link_bandwidth;
+    } catch (const ConfigError& e) {
+      fabric->fail(e.what());
+    }
+  }
+  if (const auto ip = node.find("input_pipeline")) {
+    // Host cores preparing samples (decode, augmentation) for a node's GPUs.
+    ip->expect_keys({"cores", "per_sample"});
+    const double cores = ip->positive_number("cores");
+    const double per_sample = to_seconds(ip->duration("per_sample"));
+    if (!(per_sample > 0)) ip->at("per_sample").fail("must be greater than zero");
+    t.host_samples_per_second = cores / per_sample;
+  }
   std::string loading = "local";
   if (const auto st = node.find("storage")) {
     st->expect_keys({"object_store", "streams", "bandwidth"});
@@ -82,17 +101,20 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
   s.epoch_time = std::max<SimTime>(1, from_seconds(samples / step.samples_per_second));
   s.gpus = static_cast<double>(t.gpus_per_node) * t.nodes;
   s.price_per_hour = s.gpus * perf->gpu().price_per_hour;
-  s.bound = step.data_loading > step.compute + step.exposed_allreduce ? "data loading"
-            : step.exposed_allreduce > 0.2 * step.compute             ? "all-reduce"
-                                                                      : "compute";
-  char buf[320];
+  const double gpu_side = step.compute + step.exposed_allreduce;
+  s.bound = step.input_pipeline > std::max(gpu_side, step.data_loading) ? "input pipeline"
+            : step.data_loading > gpu_side                              ? "data loading"
+            : step.exposed_allreduce > 0.2 * step.compute               ? "all-reduce"
+                                                                        : "compute";
+  char buf[400];
   std::snprintf(buf, sizeof buf,
                 "%s %s on %d x %d %s (%s), batch %d per GPU, %.0f%% trainable, data from %s: "
-                "%.3f s per step, %.0f samples/s, %s bound",
+                "%.3f s per step (all-reduce %.2f ms, %.2f ms of it exposed), %.0f samples/s, "
+                "%s bound",
                 model->name.c_str(), std::string(to_string(t.precision)).c_str(), t.nodes,
                 t.gpus_per_node, perf->gpu().name.c_str(), stack.c_str(), t.batch_per_gpu,
-                100 * t.trainable_fraction, loading.c_str(), step.step, step.samples_per_second,
-                s.bound.c_str());
+                100 * t.trainable_fraction, loading.c_str(), step.step, step.allreduce * 1e3,
+                step.exposed_allreduce * 1e3, step.samples_per_second, s.bound.c_str());
   s.description = buf;
   return s;
 }
@@ -100,7 +122,7 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
 TrainingJob TrainingJob::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "model", "gpu", "software", "precision", "gpus_per_node", "nodes",
                     "batch_per_gpu", "input", "trainable_fraction", "optimizer_bytes_per_parameter",
-                    "samples", "epochs", "storage", "nic", "to"});
+                    "samples", "epochs", "storage", "nic", "fabric", "input_pipeline", "to"});
   TrainingJobSetup setup = training_job_setup(node, ctx.catalog());
   ctx.rent(setup.price_per_hour);
   const std::optional<Link> out = ctx.optional_link(node, "to");

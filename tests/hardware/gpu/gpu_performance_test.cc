@@ -276,6 +276,55 @@ TEST(Training, RingAllReduceFormulaAndScaling) {
   EXPECT_LT(s16.samples_per_second, 2.0 * s8.samples_per_second);
 }
 
+TEST(Training, DataParallelScalingIsSublinearFromTheAllReduceAndTheInputPipeline) {
+  // BERT-large with mixed precision on PCIe cards: 1.34 GB of fp32 gradients through 31.5 GB/s
+  // ports, against a step short enough that the backward pass cannot hide them all.
+  const GpuPerformance perf = catalog().performance("A100-PCIe-40GB", "pytorch-eager");
+  const ModelProfile& m = catalog().model("bert-large");
+  double last_rate = 0, last_efficiency = 1.0 + 1e-12;
+  for (const int g : {1, 2, 4, 8}) {
+    TrainingSetup s;
+    s.batch_per_gpu = 4;
+    s.input_size = 384;
+    s.precision = Precision::kFp16;
+    s.gpus_per_node = g;
+    const TrainingStep step = training_step(perf, m, s);
+    const double grads = m.parameters * 4.0;
+    // The simulated all-reduce on an idle fabric is the ring formula.
+    EXPECT_NEAR(step.allreduce,
+                ring_allreduce_time(grads, g, 0.8 * perf.gpu().gpu_link_bandwidth, s.link_latency),
+                2.0 * g * 1e-9)
+        << g;
+    if (g > 1) {
+      EXPECT_GT(step.exposed_allreduce, 0.0) << g;
+    }
+    const double single = training_step(perf, m,
+                                        [&] {
+                                          TrainingSetup one = s;
+                                          one.gpus_per_node = 1;
+                                          return one;
+                                        }())
+                              .samples_per_second;
+    const double efficiency = step.samples_per_second / (g * single);
+    EXPECT_GT(step.samples_per_second, last_rate) << g;  // more GPUs still help
+    EXPECT_LT(efficiency, last_efficiency) << g;         // but each a little less
+    last_rate = step.samples_per_second;
+    last_efficiency = efficiency;
+  }
+  EXPECT_LT(last_efficiency, 0.95);
+  // A host that prepares fewer samples per second than the GPUs consume sets the pace.
+  const GpuPerformance a100 = catalog().performance("A100-SXM4-80GB", "pytorch-eager");
+  TrainingSetup images;
+  images.batch_per_gpu = 256;
+  images.gpus_per_node = 8;
+  const double free_rate =
+      training_step(a100, catalog().model("resnet50"), images).samples_per_second;
+  images.host_samples_per_second = 0.5 * free_rate;
+  const TrainingStep capped = training_step(a100, catalog().model("resnet50"), images);
+  EXPECT_NEAR(capped.samples_per_second, 0.5 * free_rate, 1e-6 * free_rate);
+  EXPECT_GT(capped.input_pipeline, capped.compute);
+}
+
 TEST(Training, SlowStorageBoundsTheStep) {
   const GpuPerformance perf = catalog().performance("A100-SXM4-80GB", "pytorch-eager");
   const ModelProfile& m = catalog().model("resnet50");

@@ -122,9 +122,10 @@ std::string gpu_section(const Catalog& c, const std::vector<ComparisonRow>& rows
     for (const auto& cv : cvs) o << " | " << pct(cv.out_of_sample[i]);
     o << " | " << r.source << " |\n";
   }
-  o << "\nThe BERT-Large SQuAD point assumes 173 real tokens per sample (variable-length kernels); "
-       "padded to 384 tokens the sample would need 872 TOP/s, above the A100's 624 INT8 peak. The "
-       "173 is an estimate, not a published figure (see `configs/models/bert-large.yaml`).\n";
+  o << "\nThe MLPerf BERT-99 (SQuAD) points assume 173 real tokens per sample (variable-length "
+       "kernels); padded to 384 tokens an A100 sample would need 872 TOP/s, above its 624 INT8 "
+       "peak. The 173 is an estimate, not a published figure (see "
+       "`configs/models/bert-large.yaml`).\n";
   return o.str();
 }
 

@@ -375,7 +375,15 @@ void write_efficiency_file(const Catalog& catalog, const GpuFit& fit, const std:
        "separate\n"
        "# batch-norm and activation op, each reading and writing: 6; TensorFlow with XLA fuses "
        "each\n"
-       "# elementwise chain into one kernel: 4); only per_op_overhead is fitted.\n";
+       "# elementwise chain into one kernel: 4); only per_op_overhead is fitted. mlperf-mxnet is "
+       "NVIDIA's\n"
+       "# MLPerf Training MXNet code: cuDNN NHWC convolutions that also gather the batch-norm "
+       "statistics,\n"
+       "# one fused BN+ReLU(+add) kernel after each (4 crossings), and the whole step replayed as "
+       "one\n"
+       "# CUDA graph (E2E_CUDA_GRAPHS=1 in its configs: no per-op host work, so `fused`); nothing "
+       "of it\n"
+       "# is fitted.\n";
   o << "common:\n  kernel_launch: " << format_seconds(fit.common.kernel_launch)
     << "  # measured, not fitted: back-to-back empty kernels on the H200, "
        "calibration/gpu_microbench_h200-sxm-141gb.csv"

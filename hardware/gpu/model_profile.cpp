@@ -71,7 +71,7 @@ ModelProfile ModelProfile::from_config(const std::string& name, const ConfigNode
   node.expect_keys({"task", "input_unit", "default_input", "flops", "activations", "parameters",
                     "embedding", "kernels", "eager_ops", "sample_bytes", "cpu_efficiency",
                     "default_precision", "decoder", "inputs", "offline_batch", "training_batch",
-                    "source"});
+                    "convergence", "source"});
   ModelProfile m;
   m.name = name;
   m.task = node.string("task");
@@ -129,6 +129,7 @@ ModelProfile ModelProfile::from_config(const std::string& name, const ConfigNode
       m.training_batch[*p] = static_cast<int>(batch.as_int());
     }
   }
+  if (const auto c = node.find("convergence")) m.convergence = ConvergenceCurve::from_config(*c);
   m.source = node.string("source");
   return m;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "hardware/gpu/convergence.h"
 #include "hardware/gpu/precision.h"
 #include "scalesim/config/config_node.h"
 
@@ -58,6 +59,8 @@ struct ModelProfile {
   std::map<std::string, NamedInput, std::less<>> inputs;  // calibration inputs by name
   int offline_batch = 1024;
   std::map<Precision, int> training_batch;
+  // Epochs (or samples) to the quality target by global batch size, where published.
+  std::optional<ConvergenceCurve> convergence;
   std::string source;
 
   double flops_per_sample(double n) const {

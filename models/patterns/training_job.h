@@ -1,8 +1,9 @@
 // TrainingJob: a data-parallel training (or fine-tuning) run on a GPU cluster, one epoch per
-// event. Each arriving customer is a request to train; runs queue FIFO for the cluster. An
-// epoch takes steps x the step time of the calibrated training model (forward, backward of the
-// trainable layers, optimizer, exposed all-reduce, data loading from storage when slower). When
-// a run ends, the customer moves on (to a deploy step, a sink).
+// event (a run to a quality target ends with a partial epoch). Each arriving customer is a request
+// to train; runs queue FIFO for the cluster. An epoch takes steps x the step time of the calibrated
+// training model (forward, backward of the trainable layers, optimizer, exposed all-reduce, data
+// loading from storage when slower). When a run ends, the customer moves on (to a deploy step, a
+// sink).
 #pragma once
 
 #include <cstdint>
@@ -30,9 +31,12 @@ inline constexpr EventKind kEpochDone = 7;
 
 struct TrainingJobSetup {
   std::string description;
-  std::uint32_t epochs = 1;
-  SimTime epoch_time = 0;   // one epoch on the whole cluster
-  double step_seconds = 0;  // one step, for reports
+  std::uint32_t epochs = 1;     // epoch events per run (the last may be partial)
+  SimTime epoch_time = 0;       // one epoch on the whole cluster
+  SimTime last_epoch_time = 0;  // the last epoch's part (= epoch_time when whole)
+  double epochs_to_target = 0;  // fractional epochs (quality target), or `epochs`
+  std::string quality_target;   // what the run trains to ("" for a fixed epoch count)
+  double step_seconds = 0;      // one step, for reports
   double samples_per_second = 0;
   double gpus = 1;
   double price_per_hour = 0;  // the whole cluster
@@ -56,7 +60,9 @@ class TrainingJob : public ComponentSeries {
     series_.advance(ctx.now(), running_ ? 1.0 : 0.0, static_cast<double>(waiting_.size()));
     if (ev.kind == kEpochDone) {
       if (++epoch_ < setup_.epochs) {
-        ctx.schedule(ctx.self(), setup_.epoch_time, kEpochDone);
+        ctx.schedule(ctx.self(),
+                     epoch_ + 1 == setup_.epochs ? setup_.last_epoch_time : setup_.epoch_time,
+                     kEpochDone);
         return;
       }
       running_ = false;
@@ -73,7 +79,8 @@ class TrainingJob : public ComponentSeries {
       current_started_ = ctx.now();
       running_ = true;
       epoch_ = 0;
-      ctx.schedule(ctx.self(), setup_.epoch_time, kEpochDone);
+      ctx.schedule(ctx.self(), setup_.epochs == 1 ? setup_.last_epoch_time : setup_.epoch_time,
+                   kEpochDone);
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "hardware/network/object_store.h"
 #include "models/queueing/build_context.h"
@@ -91,14 +92,35 @@ TrainingJobSetup training_job_setup(const ConfigNode& node, const Catalog& catal
     }
   }
   const double samples = node.positive_number("samples");
-  const std::int64_t epochs = node.integer_or("epochs", 1);
-  if (epochs < 1) at("epochs").fail("must be at least 1");
-  const TrainingStep step = training_step(*perf, *model, t);
   TrainingJobSetup s;
-  s.epochs = static_cast<std::uint32_t>(epochs);
+  if (node.has("epochs") && node.at("epochs").as_string() == "target") {
+    // As many epochs as the model needs to reach its quality target at this global batch.
+    if (!model->convergence) {
+      at("epochs").fail("model '" + model->name +
+                        "' has no convergence data (`convergence:` in its profile); give a "
+                        "number of epochs");
+    }
+    const double global_batch = static_cast<double>(t.batch_per_gpu) * t.gpus_per_node * t.nodes;
+    try {
+      s.epochs_to_target = model->convergence->epochs_to_target(global_batch, samples);
+    } catch (const std::out_of_range& e) {
+      at("epochs").fail(e.what());
+    }
+    s.quality_target = model->convergence->quality;
+  } else {
+    const std::int64_t epochs = node.integer_or("epochs", 1);
+    if (epochs < 1) at("epochs").fail("must be at least 1, or `target`");
+    s.epochs_to_target = static_cast<double>(epochs);
+  }
+  const TrainingStep step = training_step(*perf, *model, t);
   s.step_seconds = step.step;
   s.samples_per_second = step.samples_per_second;
-  s.epoch_time = std::max<SimTime>(1, from_seconds(samples / step.samples_per_second));
+  const double epoch_seconds = samples / step.samples_per_second;
+  s.epoch_time = std::max<SimTime>(1, from_seconds(epoch_seconds));
+  const double whole = std::ceil(s.epochs_to_target - 1e-9);
+  s.epochs = static_cast<std::uint32_t>(std::max(1.0, whole));
+  s.last_epoch_time = std::max<SimTime>(
+      1, from_seconds(epoch_seconds * (s.epochs_to_target - (static_cast<double>(s.epochs) - 1))));
   s.gpus = static_cast<double>(t.gpus_per_node) * t.nodes;
   s.price_per_hour = s.gpus * perf->gpu().price_per_hour;
   const double gpu_side = step.compute + step.exposed_allreduce;
@@ -134,6 +156,8 @@ void TrainingJob::report(ComponentReport& r, const ReportContext& /*ctx*/) const
   r.count("runs", completed(), kText);
   r.value("mean_training_time_s", run_time().mean(), Unit::kSeconds, kHeadline);
   r.value("step_s", setup().step_seconds, Unit::kSeconds);
+  r.value("epochs", setup().epochs_to_target, Unit::kNumber, kText);
+  if (!setup().quality_target.empty()) r.text("quality_target", setup().quality_target, kText);
   r.value("samples_per_s", setup().samples_per_second, Unit::kPerSecond, kHeadline);
   r.text("bound", setup().bound);
   r.value("gpu_hours", gpu_hours(), Unit::kNumber, kHeadline);

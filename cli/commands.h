@@ -14,6 +14,8 @@ namespace scalesim::cli {
 int phold_command(const std::vector<std::string>& args, Transport& transport);
 int run_command(const std::vector<std::string>& args, Transport& transport);
 int sweep_command(const std::vector<std::string>& args, Transport& transport);
+// The highest arrival rate meeting every SLO (MLPerf's server scenario), by repeated runs.
+int capacity_command(const std::vector<std::string>& args, Transport& transport);
 // Joins the shards of a sweep run as a job array (no MPI).
 int merge_command(const std::vector<std::string>& args);
 // The catalog commands need no MPI.

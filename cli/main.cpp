@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "      [--threads T] [--partition metis|block] [--stats]   PHOLD (ROSS's flag names)\n"
     "  sweep SPEC.yaml [--backend des|mc] [-o OUT.h5] [--json]   a parameter sweep (resumable)\n"
     "      [--threads T] [--device auto|cpu|gpu] [--chunk N] [--shard I/N]\n"
+    "  capacity CONFIG.yaml [--slo 'METRIC < TARGET'] [--source NAME] [--tolerance R]\n"
+    "      the highest arrival rate meeting every SLO (MLPerf's server scenario)\n"
     "  merge -o OUT.h5 SHARD.h5 ...                     join a sweep's shards (job arrays)\n"
     "  info hardware|models [--json]                   print the hardware and model catalog\n"
     "  calibrate [CSV ...] [--write] [--report FILE]    fit the GPU model to measurements\n"
@@ -44,10 +46,11 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
-  if (command == "run" || command == "phold" || command == "sweep") {
+  if (command == "run" || command == "phold" || command == "sweep" || command == "capacity") {
     scalesim::MpiSession mpi(&argc, &argv);  // MPI only for the commands that simulate
     scalesim::Transport transport;
     if (command == "sweep") return scalesim::cli::sweep_command(args, transport);
+    if (command == "capacity") return scalesim::cli::capacity_command(args, transport);
     return command == "run" ? scalesim::cli::run_command(args, transport)
                             : scalesim::cli::phold_command(args, transport);
   }

@@ -96,6 +96,11 @@ class ArrivalProcess {
     return rate_[0] * (1 + amplitude_ * std::sin(phase));
   }
   std::string describe() const;
+  // Said after describe(): where a derived rate comes from (an object store's reads).
+  ArrivalProcess& with_origin(std::string origin) {
+    origin_ = std::move(origin);
+    return *this;
+  }
   Kind kind() const { return kind_; }
   const Distribution& gaps() const { return gaps_; }  // renewal processes
 
@@ -111,6 +116,7 @@ class ArrivalProcess {
   int state_ = 0;
   double amplitude_ = 0;
   SimTime peak_ = 0;
+  std::string origin_;
 };
 
 }  // namespace scalesim

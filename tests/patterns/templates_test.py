@@ -2,8 +2,9 @@
 """Every pattern template runs as shipped, in under 60 s, meets the SLOs it declares, and its
 headline outputs agree with independent expectations:
 
-- batch_prediction: makespan = records / the slowest stage's rate (the object store's
-  12,364 records/s) plus the pipeline's fill time, within 1%.
+- batch_prediction: makespan = records / the slowest stage's rate plus the pipeline's fill
+  time, within 1%; the slowest stage is the object store, whose rate is computed here from its
+  catalog figures (16 streams, each GET 30 ms + 110 MB / 85 MB/s, 1,000 records per object).
 - model_versioning: four 30 s canary steps roll out at exactly 120 s; a fault raising the
   canary's error rate at 45 s is caught at the end of its step (60 s) and rolls back to 0%.
 - transfer_learning: the run is bound by reading from the object store, so it takes
@@ -62,7 +63,8 @@ for path in templates:
 
 bp = results["batch_prediction"]
 records = component(bp, "done")["arrived"]
-expected = records / 12364 + 0.030 + 0.1e-3  # the read rate, first byte, one hop
+read_rate = 16 * 1000 / (0.030 + 110e6 / 85e6)  # s3-standard: first byte, stream rate
+expected = records / read_rate + 0.030 + 0.1e-3  # the read rate, first byte, one hop
 if records != 2_000_000 or abs(bp["sim_time_s"] - expected) > 0.01 * expected:
     failures.append(f"batch_prediction: {records} records in {bp['sim_time_s']} s, "
                     f"expected 2000000 in about {expected:.1f} s")

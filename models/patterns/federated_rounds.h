@@ -6,7 +6,8 @@
 // reports of an over-selected cohort; FedProx closes the round at its deadline and keeps the
 // partial work of stragglers. Secure aggregation adds server work quadratic in the cohort
 // (pairwise masks). Each arriving customer asks for `rounds` rounds; it leaves when they are
-// done. One event per round.
+// done. One event per round. With a server link, a round's downloads and uploads are flows
+// that share it (hardware/network/maxmin_flow_network.h), played out inside the round.
 #pragma once
 
 #include <algorithm>
@@ -54,11 +55,14 @@ struct FederatedSetup {
   SimTime deadline = kTimeInfinity;  // FedProx: the round closes here
   std::uint32_t min_reports = 1;     // fewer: the round fails and is repeated
   double model_bytes = 0;
-  LogNormal compute_seconds;         // local training per round on a median device
-  LogNormal downlink;                // bytes/s
-  LogNormal uplink;                  // bytes/s
-  SimTime server_overhead = 0;       // per round: selection, aggregation
-  SimTime secagg_per_pair = 0;       // secure aggregation: per pair of cohort members
+  LogNormal compute_seconds;    // local training per round on a median device
+  LogNormal downlink;           // bytes/s
+  LogNormal uplink;             // bytes/s
+  SimTime server_overhead = 0;  // per round: selection, aggregation
+  SimTime secagg_per_pair = 0;  // secure aggregation: per pair of cohort members
+  // The server's link (bytes/s each way; 0: not limiting): every download of a round shares its
+  // egress and every upload its ingress, max-min fairly, each capped by the device's own link.
+  double server_link = 0;
   double server_price_per_hour = 0;  // the coordinating servers, while a run lasts
   double egress_price_per_gb = 0;    // model downloads to the devices
 };
@@ -80,11 +84,15 @@ class FederatedRounds : public ComponentSeries {
     // Each device's speed and links, fixed for the whole run.
     client_time_.resize(setup_.clients);
     client_up_.resize(setup_.clients);
+    client_down_rate_.resize(setup_.clients);
+    client_compute_.resize(setup_.clients);
     for (std::uint32_t i = 0; i < setup_.clients; ++i) {
-      const double down = setup_.model_bytes / setup_.downlink.sample(ctx.rng());
-      const double compute = setup_.compute_seconds.sample(ctx.rng());
-      const double up = setup_.model_bytes / setup_.uplink.sample(ctx.rng());
-      client_time_[i] = down + compute + up;
+      client_down_rate_[i] = setup_.downlink.sample(ctx.rng());
+      client_compute_[i] = setup_.compute_seconds.sample(ctx.rng());
+      const double up_rate = setup_.uplink.sample(ctx.rng());
+      const double down = setup_.model_bytes / client_down_rate_[i];
+      const double up = setup_.model_bytes / up_rate;
+      client_time_[i] = down + client_compute_[i] + up;
       client_up_[i] = up;
     }
   }
@@ -152,6 +160,7 @@ class FederatedRounds : public ComponentSeries {
     std::uint32_t selected = 0;
     // Draw distinct online clients (rejection on the few repeats; cohort << population).
     chosen_.clear();
+    reporting_.clear();
     for (std::uint32_t tries = 0; selected < cohort && tries < 100 * cohort; ++tries) {
       const auto c = static_cast<std::uint32_t>(ctx.rng().uniform_int(setup_.clients));
       if (ctx.rng().uniform() >= setup_.availability) continue;
@@ -160,9 +169,12 @@ class FederatedRounds : public ComponentSeries {
       ++selected;
       bytes_moved_ += setup_.model_bytes;  // the model goes down to every selected client
       download_bytes_ += setup_.model_bytes;
-      if (ctx.rng().uniform() < setup_.dropout) continue;
-      times_.push_back(client_time_[c]);
+      const bool drops = ctx.rng().uniform() < setup_.dropout;
+      reporting_.push_back(drops ? 0 : 1);
+      if (drops) continue;
+      if (setup_.server_link <= 0) times_.push_back(client_time_[c]);
     }
+    if (setup_.server_link > 0) shared_link_times();
     std::sort(times_.begin(), times_.end());
     double round_seconds = 0;
     std::uint32_t reports = 0;
@@ -207,9 +219,15 @@ class FederatedRounds : public ComponentSeries {
     ctx.schedule(ctx.self(), std::max<SimTime>(t, 1), kRoundDone);
   }
 
+  // Fills times_ with the report times of this round's cohort (chosen_, reporting_) when their
+  // transfers share the server link (federated_rounds.cpp).
+  void shared_link_times();
+
   FederatedSetup setup_;
   std::optional<Link> out_;
   std::vector<double> client_time_, client_up_;
+  std::vector<double> client_down_rate_, client_compute_;  // bytes/s, s
+  std::vector<std::uint8_t> reporting_;                    // per chosen_: 1 unless it drops out
   std::vector<double> times_;
   std::vector<std::uint32_t> chosen_;
   RingBuffer<Customer> waiting_;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "hardware/catalog/catalog.h"
 #include "models/patterns/federated_rounds.h"
 #include "models/queueing/build_context.h"
 #include "models/queueing/component_report.h"
@@ -14,7 +15,8 @@ namespace scalesim {
 FederatedRounds FederatedRounds::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "clients", "per_round", "over_selection", "availability", "dropout",
                     "rounds", "algorithm", "deadline", "min_reports", "model_bytes", "compute",
-                    "downlink", "uplink", "server_overhead", "secure_aggregation", "cost", "to"});
+                    "downlink", "uplink", "server_link", "server_overhead", "secure_aggregation",
+                    "cost", "to"});
   FederatedSetup f;
   auto count = [&](std::string_view key, std::int64_t def, std::int64_t max) {
     const std::int64_t v = node.integer_or(key, def);
@@ -51,6 +53,26 @@ FederatedRounds FederatedRounds::from_config(const ConfigNode& node, BuildContex
   f.compute_seconds = lognormal("compute", false);
   f.downlink = lognormal("downlink", true);
   f.uplink = lognormal("uplink", true);
+  if (const auto link = node.find("server_link")) {
+    // A catalog NIC by name, or a bandwidth: what the server moves each way.
+    const std::string text = link->as_string();
+    const auto& nics = ctx.catalog().network().nics;
+    if (std::any_of(nics.begin(), nics.end(), [&](const auto& n) { return n.name == text; })) {
+      f.server_link = ctx.catalog().network().nic(text).line_rate;
+    } else {
+      try {
+        f.server_link = link->as_bandwidth();
+      } catch (const ConfigError&) {
+        std::string msg = "'" + text + "' is neither a bandwidth (1Gbps) nor a catalog NIC";
+        std::vector<std::string> names;
+        names.reserve(nics.size());
+        for (const auto& n : nics) names.push_back(n.name);
+        if (auto near = closest_match(text, names)) msg += "; did you mean '" + *near + "'?";
+        link->fail(msg);
+      }
+    }
+    if (!(f.server_link > 0)) link->fail("must be greater than zero");
+  }
   f.server_overhead = node.duration_or("server_overhead", 0);
   if (const auto cost = node.find("cost")) {
     cost->expect_keys({"server_per_hour", "egress_per_gb"});

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+
+#include "hardware/redis/redis_catalog.h"
 
 namespace scalesim::hardware {
 namespace {
@@ -46,6 +50,74 @@ TEST(RedisCalibrationTest, EveryPointWithinTargetButTheTwoInconsistentSetMedians
   EXPECT_EQ(closed_throughput, 8);
   EXPECT_EQ(medians, 8 + 11);  // every closed- and open-loop point
   EXPECT_EQ(targets, 2 * (8 + 11));
+}
+
+// The refit of fit_redis_commands recovers a machine it is shown: command costs chosen here,
+// round trips simulated with every kernel-side and client cost of local-2core times 1.6. The
+// least squares must return the costs (they are exact) and the search the factor within 3% (the
+// search stops on a bracket of 0.1%; the rest is the loss's flatness near its minimum).
+TEST(RedisCalibrationTest, CommandRefitRecoversAKnownMachine) {
+  const std::vector<RedisNodeSpec> nodes =
+      load_redis_catalog(SCALESIM_SOURCE_DIR "/configs/hardware/redis.yaml");
+  const BenchMachine base = find_redis_node(nodes, "local-2core").bench_machine();
+  constexpr double kBase = 600, kPerKey = 400, kPerField = 80, kScale = 1.6;
+  BenchMachine truth = base;
+  truth.commands.base_ns = kBase;
+  truth.commands.per_key_ns = kPerKey;
+  truth.commands.per_field_ns = kPerField;
+  truth.commands.write_extra_ns = 0;
+  EventLoopCosts& l = truth.kernel;
+  for (double* x : {&l.poll_ns, &l.pass_ns, &l.read_ns, &l.write_ns, &l.copy_per_byte_ns,
+                    &l.parse_ns, &l.wake_latency_ns, &l.wake_cpu_ns, &l.ipi_ns,
+                    &truth.client.epoll_ctl_ns, &truth.client.per_reply_ns}) {
+    *x *= kScale;
+  }
+  struct Kind {
+    const char* name;
+    CommandShape shape;
+  };
+  CommandShape get;
+  CommandShape big = get;
+  big.value_bytes = 1024;
+  CommandShape mget = get;
+  mget.command = RedisCommand::kMget;
+  mget.keys = 10;
+  CommandShape hgetall;
+  hgetall.command = RedisCommand::kHgetall;
+  hgetall.fields = 20;
+  hgetall.key_bytes = 17;
+  hgetall.value_bytes = 32;
+  const std::vector<Kind> kinds = {
+      {"GET_100B", get}, {"GET_1KiB", big}, {"MGET_10", mget}, {"HGETALL_20", hgetall}};
+  constexpr std::uint64_t kSeed = 7;
+  std::string json = "{\"closed_loop\": [";
+  std::uint64_t point = 0;
+  for (const Kind& k : kinds) {
+    ClosedLoopSpec spec;
+    spec.shape = k.shape;
+    spec.warmup_requests = 2'100;  // the fit's round trips at effort 1
+    spec.measured_requests = 21'000;
+    const double ops = run_closed_loop(truth, spec, kSeed + point++).throughput_per_s;
+    const double usec = truth.commands.exec_ns(k.shape) * 1e-3;
+    json +=
+        std::string(point > 1 ? "," : "") + "{\"kind\": \"" + k.name +
+        "\", \"clients\": 1, \"pipeline\": 1, \"server_usec_per_call\": " + std::to_string(usec) +
+        ", \"ops_per_s_median\": " + std::to_string(ops) + "}";
+  }
+  json += "]}";
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "scalesim_redis_refit_test.json";
+  std::ofstream(file) << json;
+  const RedisCommandFit fit =
+      fit_redis_commands(file.string(), SCALESIM_SOURCE_DIR "/configs/hardware/redis.yaml", kSeed);
+  std::filesystem::remove(file);
+  EXPECT_NEAR(fit.machine.commands.base_ns, kBase, 1.0);
+  EXPECT_NEAR(fit.machine.commands.per_key_ns, kPerKey, 1.0);
+  EXPECT_NEAR(fit.machine.commands.per_field_ns, kPerField, 1.0);
+  EXPECT_NEAR(fit.kernel_scale, kScale, 0.03 * kScale);
+  EXPECT_NEAR(fit.machine.kernel.read_ns, truth.kernel.read_ns, 0.03 * truth.kernel.read_ns);
+  ASSERT_EQ(fit.usec_per_call.size(), kinds.size());
+  EXPECT_EQ(fit.usec_per_call[2].first, "MGET_10");
 }
 
 }  // namespace

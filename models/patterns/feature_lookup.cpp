@@ -1,6 +1,74 @@
 #include "models/patterns/feature_lookup.h"
 
+#include <cmath>
+
 namespace scalesim {
+namespace {
+
+// What the server reads for `keys` keys of one request: the command's shape and how many of
+// them arrive together on the connection.
+struct ShardRead {
+  hardware::CommandShape shape;
+  std::uint32_t pipeline = 1;
+};
+
+ShardRead shard_read(const FeatureStoreSetup& s, std::uint32_t keys) {
+  ShardRead r;
+  r.shape.key_bytes = s.key_bytes;
+  r.shape.value_bytes = s.value_bytes;
+  switch (s.command) {
+    case hardware::RedisCommand::kMget:
+      r.shape.command = keys == 1 ? hardware::RedisCommand::kGet : hardware::RedisCommand::kMget;
+      r.shape.keys = keys;
+      break;
+    case hardware::RedisCommand::kHgetall:
+      r.shape.command = hardware::RedisCommand::kHgetall;
+      r.shape.fields = s.fields;
+      r.shape.field_bytes = s.field_bytes;
+      r.pipeline = keys;
+      break;
+    default:
+      r.shape.command = hardware::RedisCommand::kGet;
+      r.pipeline = keys;
+      break;
+  }
+  return r;
+}
+
+}  // namespace
+
+double FeatureLookup::idle_read_ns(const FeatureStoreSetup& s, std::uint32_t keys) {
+  const ShardRead r = shard_read(s, keys);
+  return hardware::pass_cost(s.loop, s.commands, r.shape, 1, r.pipeline, true).total_ns();
+}
+
+double FeatureLookup::busy_read_ns(const FeatureStoreSetup& s, std::uint32_t keys) {
+  const ShardRead r = shard_read(s, keys);
+  return hardware::pass_cost(s.loop, s.commands, r.shape, s.clients, r.pipeline, false).total_ns() /
+         s.clients;
+}
+
+double FeatureLookup::max_read_depth(const FeatureStoreSetup& s, std::uint32_t keys) {
+  const ShardRead r = shard_read(s, keys);
+  const auto bytes = static_cast<double>(r.shape.request_bytes() * r.pipeline);
+  return std::max(1.0, std::floor(kRedisReadBufferBytes / bytes));
+}
+
+double FeatureLookup::saturated_read_ns(const FeatureStoreSetup& s, std::uint32_t keys) {
+  const double deep = deep_read_ns(s, keys);
+  return deep + (busy_read_ns(s, keys) - deep) / max_read_depth(s, keys);
+}
+
+double FeatureLookup::deep_read_ns(const FeatureStoreSetup& s, std::uint32_t keys) {
+  // A pass's CPU is fixed + depth x variable (bytes and commands grow with the depth), so per
+  // read it is variable + fixed / depth: twice the cost at depth 2 less the cost at depth 1.
+  const ShardRead r = shard_read(s, keys);
+  const double one =
+      hardware::pass_cost(s.loop, s.commands, r.shape, s.clients, r.pipeline, false).total_ns();
+  const double two =
+      hardware::pass_cost(s.loop, s.commands, r.shape, s.clients, 2 * r.pipeline, false).total_ns();
+  return (two - one) / s.clients;
+}
 
 FeatureLookup::FeatureLookup(FeatureStoreSetup setup, Link out, SimTime warmup, SimTime interval,
                              bool adaptive)
@@ -12,18 +80,12 @@ FeatureLookup::FeatureLookup(FeatureStoreSetup setup, Link out, SimTime warmup, 
       free_at_(setup_.shards, 0),
       busy_(setup_.shards, 0),
       commands_(setup_.shards, 0) {
-  // Costs tabulated per number of keys in the MGET (1..keys_per_request).
+  // Costs tabulated per number of keys on a shard (1..keys_per_request).
   for (std::uint32_t k = 1; k <= setup_.keys_per_request; ++k) {
-    hardware::CommandShape shape;
-    shape.command = k == 1 ? hardware::RedisCommand::kGet : hardware::RedisCommand::kMget;
-    shape.keys = k;
-    shape.key_bytes = setup_.key_bytes;
-    shape.value_bytes = setup_.value_bytes;
-    idle_cost_.push_back(from_seconds(
-        1e-9 * hardware::cpu_per_command_ns(setup_.loop, setup_.commands, shape, 1, 1, true)));
-    busy_cost_.push_back(
-        from_seconds(1e-9 * hardware::cpu_per_command_ns(setup_.loop, setup_.commands, shape,
-                                                         setup_.clients, 1, false)));
+    idle_cost_.push_back(from_seconds(1e-9 * idle_read_ns(setup_, k)));
+    busy_cost_.push_back(from_seconds(1e-9 * busy_read_ns(setup_, k)));
+    deep_cost_.push_back(from_seconds(1e-9 * deep_read_ns(setup_, k)));
+    max_depth_.push_back(max_read_depth(setup_, k));
   }
 }
 
@@ -34,11 +96,22 @@ SimTime FeatureLookup::command_time(std::uint32_t /*shard*/, std::uint32_t keys,
   // Commands ahead of this one, estimated from the backlog in time: they share passes.
   const SimTime busy = busy_cost_[keys - 1];
   const double backlog = static_cast<double>(start - arrive) / static_cast<double>(idle);
-  const double ready = std::min<double>(setup_.clients, 1.0 + backlog);
-  // Interpolate between a pass of one connection and a pass of `clients`.
-  const double f = (ready - 1.0) / std::max(1.0, static_cast<double>(setup_.clients) - 1.0);
-  return std::max<SimTime>(
-      1, static_cast<SimTime>(static_cast<double>(idle) * (1 - f) + static_cast<double>(busy) * f));
+  const auto clients = static_cast<double>(setup_.clients);
+  if (1.0 + backlog <= clients) {
+    // Interpolate between a pass of one connection and a pass of `clients`.
+    const double f = backlog / std::max(1.0, clients - 1.0);
+    return std::max<SimTime>(1, static_cast<SimTime>(static_cast<double>(idle) * (1 - f) +
+                                                     static_cast<double>(busy) * f));
+  }
+  // More reads outstanding than connections: they wait in the sockets and each read() takes
+  // `depth` of them, so the pass's fixed costs spread further (cost = deep + (busy - deep) /
+  // depth). redis-server reads at most 16 KiB per read() (PROTO_IOBUF_LEN), which bounds depth.
+  const double depth =
+      std::clamp((1.0 + static_cast<double>(start - arrive) / static_cast<double>(busy)) / clients,
+                 1.0, max_depth_[keys - 1]);
+  const auto deep = static_cast<double>(deep_cost_[keys - 1]);
+  return std::max<SimTime>(1,
+                           static_cast<SimTime>(deep + (static_cast<double>(busy) - deep) / depth));
 }
 
 double FeatureLookup::hot_shard_ratio() const {

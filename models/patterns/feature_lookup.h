@@ -1,9 +1,10 @@
 // FeatureLookup: an online feature store on a Redis Cluster. Each request reads a feature view:
 // `keys_per_request` entity keys drawn with Zipf popularity, hashed to slots by CRC16 as Redis
-// Cluster does, grouped into one MGET per shard. Each shard is a single-threaded Redis node
-// serving commands in arrival order; a command costs the CPU the calibrated event-loop model
-// gives at the shard's current backlog (a busy loop amortises its system calls over more ready
-// connections). The request is answered when its slowest shard has replied (plus the round
+// Cluster does, grouped per shard into one MGET, or into a pipeline of GETs or of HGETALLs (one
+// per key, sent in one write and read by the server in one read()). Each shard is a single-threaded
+// Redis node serving commands in arrival order; a command costs the CPU the calibrated event-loop
+// model gives at the shard's current backlog (a busy loop amortises its system calls over more
+// ready connections). The request is answered when its slowest shard has replied (plus the round
 // trip). Skewed keys make hot shards. A master failure makes its slots wait for the failover.
 #pragma once
 
@@ -33,6 +34,7 @@ class ConfigNode;
 struct ReportContext;
 
 inline constexpr EventKind kLookupDone = 8;
+inline constexpr double kRedisReadBufferBytes = 16 * 1024;  // redis-server's PROTO_IOBUF_LEN
 
 struct FeatureStoreSetup {
   std::string description;
@@ -43,8 +45,13 @@ struct FeatureStoreSetup {
   SimTime rtt = 0;             // client <-> shard round trip
   hardware::EventLoopCosts loop;
   hardware::CommandCosts commands;
-  std::uint32_t value_bytes = 100;
+  std::uint32_t value_bytes = 100;  // per key, or per field of a hash
   std::uint32_t key_bytes = 16;
+  // How a shard's keys are read: one MGET (kMget), or pipelined GETs (kGet) or HGETALLs
+  // (kHgetall) of hashes with `fields` fields named with `field_bytes` bytes.
+  hardware::RedisCommand command = hardware::RedisCommand::kMget;
+  std::uint32_t fields = 20;
+  std::uint32_t field_bytes = 8;
   // Shard of each key rank (keys hashed once at build time: no string work per request).
   std::shared_ptr<const std::vector<std::uint16_t>> shard_of_rank;
   std::shared_ptr<const hardware::ZipfKeys> popularity;
@@ -110,6 +117,20 @@ class FeatureLookup : public ComponentSeries {
     ctx.schedule(ctx.self(), latency, kLookupDone, ev.payload);
   }
 
+  // The shard's CPU for one read of `keys` keys at an idle loop (a pass of its own) and as one
+  // of `clients` ready connections (its share of a full pass): the bounds command_time moves
+  // between. 1 / the second is a shard's saturated rate of such reads.
+  static double idle_read_ns(const FeatureStoreSetup& s, std::uint32_t keys);
+  static double busy_read_ns(const FeatureStoreSetup& s, std::uint32_t keys);
+  // Per read when every connection has many reads queued (read together by one read()): only
+  // the per-command work and bytes remain; 1 / this is where a shard saturates.
+  static double deep_read_ns(const FeatureStoreSetup& s, std::uint32_t keys);
+  // How many such reads one read() can take: redis-server's 16 KiB query buffer over their bytes.
+  static double max_read_depth(const FeatureStoreSetup& s, std::uint32_t keys);
+  // Per read on a saturated shard (every connection queued to the maximum depth): 1 / this is
+  // the shard's capacity for such reads.
+  static double saturated_read_ns(const FeatureStoreSetup& s, std::uint32_t keys);
+
   const FeatureStoreSetup& setup() const { return setup_; }
   const Link& out() const { return out_; }
   std::uint64_t requests() const { return requests_; }
@@ -130,9 +151,9 @@ class FeatureLookup : public ComponentSeries {
   void hash_into(ResultHash& h) const;
 
  private:
-  // The shard's CPU for one MGET of `keys`: a command arriving at an idle loop pays a whole pass
-  // and a wake-up; one arriving behind a backlog shares its pass with the other ready
-  // connections (backlog estimated from the queue's length in time).
+  // The shard's CPU for the read of `keys` keys (one MGET or a pipeline): a read arriving at an
+  // idle loop pays a whole pass and a wake-up; one arriving behind a backlog shares its pass with
+  // the other ready connections (backlog estimated from the queue's length in time).
   SimTime command_time(std::uint32_t s, std::uint32_t keys, SimTime start, SimTime arrive) const;
 
   FeatureStoreSetup setup_;
@@ -142,7 +163,10 @@ class FeatureLookup : public ComponentSeries {
   std::vector<SimTime> free_at_;
   std::vector<SimTime> busy_;
   std::vector<std::uint64_t> commands_;
-  std::vector<SimTime> idle_cost_, busy_cost_;  // per key count: woke-up and amortised costs
+  // Per key count: a woken loop's cost, a full pass's share, and the deep-queue limit.
+  std::vector<SimTime> idle_cost_, busy_cost_, deep_cost_;
+  std::vector<double> max_depth_;
+
   std::uint64_t requests_ = 0, failover_waits_ = 0;
   SimTime min_latency_ = kTimeInfinity;
   Welford latency_;

@@ -41,6 +41,26 @@ FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& cat
   s.clients = count("clients", 50, 100000);
   s.key_bytes = count("key_bytes", 16, 1 << 20);
   s.value_bytes = count("value_bytes", 100, 512 << 20);
+  if (const auto c = node.find("command")) {
+    const std::string name = c->as_string();
+    if (name == "mget") {
+      s.command = RedisCommand::kMget;
+    } else if (name == "get") {
+      s.command = RedisCommand::kGet;
+    } else if (name == "hgetall") {
+      s.command = RedisCommand::kHgetall;
+    } else {
+      c->fail("expected mget, get (pipelined GETs) or hgetall (pipelined HGETALLs), got '" + name +
+              "'");
+    }
+  }
+  if (s.command != RedisCommand::kHgetall) {
+    for (const char* key : {"fields", "field_bytes"}) {
+      if (node.has(key)) at(key).fail("only for command: hgetall");
+    }
+  }
+  s.fields = count("fields", 20, 1 << 20);
+  s.field_bytes = count("field_bytes", 8, 1 << 20);
   const std::uint32_t keys = count("keys", 1'000'000, 10'000'000);
   const double zipf = node.number_or("zipf", 0.0);
   if (zipf < 0) at("zipf").fail("the Zipf exponent may not be negative");
@@ -70,8 +90,10 @@ FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& cat
     if (!promoted) f->fail("the shard has no replica to promote (set replicas >= 1)");
   }
   // Memory: every key on its shard, as the calibrated memory model allocates it.
-  const double per_key =
-      static_cast<double>(spec->memory.string_key_bytes(s.key_bytes, s.value_bytes));
+  const double per_key = static_cast<double>(
+      s.command == RedisCommand::kHgetall
+          ? spec->memory.hash_key_bytes(s.key_bytes, s.fields, s.field_bytes, s.value_bytes)
+          : spec->memory.string_key_bytes(s.key_bytes, s.value_bytes));
   const double keys_per_shard = static_cast<double>(keys) / s.shards;
   s.memory_per_shard_bytes =
       spec->memory.base_bytes + keys_per_shard * per_key +
@@ -89,16 +111,21 @@ FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& cat
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "Redis Cluster of %u x %s (+%u replica%s each), %u keys Zipf(%.2f), %u keys per "
-                "request, %.2f GB per shard",
+                "request read by %s, %.2f GB per shard",
                 s.shards, spec->name.c_str(), s.replicas, s.replicas == 1 ? "" : "s", keys, zipf,
-                s.keys_per_request, s.memory_per_shard_bytes / 1e9);
+                s.keys_per_request,
+                s.command == RedisCommand::kMget  ? "MGET"
+                : s.command == RedisCommand::kGet ? "pipelined GETs"
+                                                  : "pipelined HGETALLs",
+                s.memory_per_shard_bytes / 1e9);
   s.description = buf;
   return s;
 }
 
 FeatureLookup FeatureLookup::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf", "keys_per_request",
-                    "key_bytes", "value_bytes", "clients", "rtt", "failure", "to"});
+                    "key_bytes", "value_bytes", "command", "fields", "field_bytes", "clients",
+                    "rtt", "failure", "to"});
   FeatureStoreSetup setup = feature_store_setup(node, ctx.catalog(), ctx.settings().seed);
   ctx.rent(setup.price_per_hour);
   return FeatureLookup(std::move(setup), ctx.link(node.at("to")), ctx.warmup(), ctx.interval(),

@@ -164,10 +164,7 @@ CommandShape command_kind(const ConfigNode& node) {
 
 }  // namespace
 
-namespace {
-
-// Every time figure of the node's kernel side, its parsing and its benchmark client, times k.
-BenchMachine scaled(const BenchMachine& m, double k) {
+BenchMachine with_kernel_scale(const BenchMachine& m, double k) {
   BenchMachine out = m;
   EventLoopCosts& l = out.kernel;
   for (double* x : {&l.poll_ns, &l.pass_ns, &l.read_ns, &l.write_ns, &l.copy_per_byte_ns,
@@ -177,6 +174,8 @@ BenchMachine scaled(const BenchMachine& m, double k) {
   }
   return out;
 }
+
+namespace {
 
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -267,7 +266,7 @@ RedisCommandFit fit_redis_commands(const std::string& measurements_json_path,
 
   // Golden-section search on ln k over [1/2, 4] for the round trips' squared log errors.
   auto loss = [&](double log_k) {
-    const BenchMachine m = scaled(fit.machine, std::exp(log_k));
+    const BenchMachine m = with_kernel_scale(fit.machine, std::exp(log_k));
     double sum = 0;
     std::uint64_t point = 0;
     for (const auto& [spec, measured] : round_trips) {
@@ -300,7 +299,7 @@ RedisCommandFit fit_redis_commands(const std::string& measurements_json_path,
     }
   }
   fit.kernel_scale = std::exp(0.5 * (lo + hi));
-  fit.machine = scaled(fit.machine, fit.kernel_scale);
+  fit.machine = with_kernel_scale(fit.machine, fit.kernel_scale);
   return fit;
 }
 

@@ -54,6 +54,10 @@ struct RedisCommandFit {
   std::vector<std::pair<std::string, double>> usec_per_call;  // kind -> measured median (us)
 };
 
+// Every time figure of the machine's kernel side, its parsing and its benchmark client, times k
+// (command costs unchanged).
+BenchMachine with_kernel_scale(const BenchMachine& m, double k);
+
 RedisCommandFit fit_redis_commands(const std::string& measurements_json_path,
                                    const std::string& redis_catalog_yaml_path, std::uint64_t seed,
                                    double effort = 1.0);

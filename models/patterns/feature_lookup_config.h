@@ -8,7 +8,8 @@
 namespace scalesim {
 
 // Keys: redis_node, shards, replicas, keys, zipf, keys_per_request, key_bytes, value_bytes,
-// command (mget, get, hgetall), fields, field_bytes, clients, rtt, failure {shard, at}. `seed` draws the failover's election delay.
+// command (mget, get, hgetall), fields, field_bytes, clients, rtt, failure {shard, at}. `seed`
+// draws the failover's election delay.
 FeatureStoreSetup feature_store_setup(const ConfigNode& node, const hardware::Catalog& catalog,
                                       std::uint64_t seed);
 

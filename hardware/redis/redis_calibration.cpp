@@ -39,6 +39,17 @@ CommandShape parse_shape(const ConfigNode& node) {
   return s;
 }
 
+// A measured closed-loop point (its clients and pipeline) as the run that replays it.
+ClosedLoopSpec closed_loop_point(const ConfigNode& m, const CommandShape& shape, double effort) {
+  ClosedLoopSpec spec;
+  spec.shape = shape;
+  spec.clients = static_cast<std::uint32_t>(m.integer("clients"));
+  spec.pipeline = static_cast<std::uint32_t>(m.integer("pipeline"));
+  spec.warmup_requests = static_cast<std::uint64_t>(kClosedWarmup * effort);
+  spec.measured_requests = static_cast<std::uint64_t>(kClosedMeasured * effort);
+  return spec;
+}
+
 void add_row(std::vector<CalibrationRow>& rows, const std::string& scenario,
              const std::string& metric, double measured, double modelled, double tolerance,
              const std::string& unit) {
@@ -80,12 +91,7 @@ std::vector<CalibrationRow> redis_calibration_rows(const std::string& measuremen
   const ConfigNode closed = data.at("closed_loop_redis_benchmark").at("results");
   for (std::size_t i = 0; i < closed.size(); ++i) {
     const ConfigNode m = closed[i];
-    ClosedLoopSpec spec;
-    spec.shape = parse_shape(m.at("command"));
-    spec.clients = static_cast<std::uint32_t>(m.integer("clients"));
-    spec.pipeline = static_cast<std::uint32_t>(m.integer("pipeline"));
-    spec.warmup_requests = static_cast<std::uint64_t>(kClosedWarmup * effort);
-    spec.measured_requests = static_cast<std::uint64_t>(kClosedMeasured * effort);
+    const ClosedLoopSpec spec = closed_loop_point(m, parse_shape(m.at("command")), effort);
     const BenchResult r = run_closed_loop(machine, spec, seed + point++);
     const std::string name = "closed " + m.string("command") +
                              " c=" + std::to_string(spec.clients) +
@@ -312,12 +318,7 @@ std::vector<CalibrationRow> redis_command_rows(const std::string& measurements_j
   const ConfigNode closed = data.at("closed_loop");
   for (std::size_t i = 0; i < closed.size(); ++i) {
     const ConfigNode m = closed[i];
-    ClosedLoopSpec spec;
-    spec.shape = command_kind(m.at("kind"));
-    spec.clients = static_cast<std::uint32_t>(m.integer("clients"));
-    spec.pipeline = static_cast<std::uint32_t>(m.integer("pipeline"));
-    spec.warmup_requests = static_cast<std::uint64_t>(kClosedWarmup * effort);
-    spec.measured_requests = static_cast<std::uint64_t>(kClosedMeasured * effort);
+    const ClosedLoopSpec spec = closed_loop_point(m, command_kind(m.at("kind")), effort);
     const BenchResult r = run_closed_loop(machine, spec, seed + point++);
     const bool fitted = spec.clients == 1 && spec.pipeline == 1;
     const bool saturation = spec.clients == 50;

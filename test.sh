@@ -18,9 +18,11 @@ ctest --preset minimal -j "$jobs" -L 'unit|integration'
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the unit and integration tests (MPI and
 # OpenMP paths included; Open MPI's own allocations are suppressed in tests/sanitizers/).
+# patterns.doc replays the same ten templates as patterns.templates and only compares a
+# document, so it runs in the Release stage alone.
 cmake --preset asan -DSCALESIM_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build --preset asan -j "$jobs"
-ctest --preset asan -j "$jobs" -L 'unit|integration' -E 'style'
+ctest --preset asan -j "$jobs" -L 'unit|integration' -E 'style|patterns.doc'
 
 # Fuzzing (clang's libFuzzer with ASan + UBSan): the YAML config loader and network builder,
 # the unit parsers and the calibration CSV reader, 40 s each over a copy of tests/fuzz/corpus/.

@@ -104,11 +104,12 @@ ModelProfile ModelProfile::from_config(const std::string& name, const ConfigNode
   }
   if (const auto dp = node.find("default_precision")) m.default_precision = precision_at(*dp);
   if (const auto dec = node.find("decoder")) {
-    dec->expect_keys({"layers", "hidden", "kv_dim"});
-    m.decoder = DecoderShape{static_cast<int>(dec->integer("layers")),
-                             static_cast<int>(dec->integer("hidden")),
-                             static_cast<int>(dec->integer("kv_dim"))};
-    if (m.decoder->layers <= 0 || m.decoder->hidden <= 0 || m.decoder->kv_dim <= 0) {
+    dec->expect_keys({"layers", "hidden", "kv_dim", "heads"});
+    m.decoder = DecoderShape{
+        static_cast<int>(dec->integer("layers")), static_cast<int>(dec->integer("hidden")),
+        static_cast<int>(dec->integer("kv_dim")), static_cast<int>(dec->integer_or("heads", 0))};
+    if (m.decoder->layers <= 0 || m.decoder->hidden <= 0 || m.decoder->kv_dim <= 0 ||
+        m.decoder->heads < 0) {
       dec->fail("decoder layers, hidden and kv_dim must be greater than zero");
     }
   }

@@ -29,6 +29,7 @@ struct DecoderShape {
   int layers = 0;
   int hidden = 0;
   int kv_dim = 0;  // key/value width per layer (hidden for multi-head attention)
+  int heads = 0;   // query heads (0: not given); tensor parallelism splits them
   double kv_bytes_per_token(Precision p) const {
     return 2.0 * layers * kv_dim * bytes_per_element(p);
   }

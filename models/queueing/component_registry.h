@@ -24,6 +24,7 @@
 #include "models/queueing/sink.h"
 #include "models/queueing/source.h"
 #include "models/queueing/station.h"
+#include "models/serving/llm_engine.h"
 #include "models/serving/model_server.h"
 #include "models/workload/trace_source.h"
 #include "scalesim/byte_buffer.h"
@@ -81,7 +82,7 @@ struct ComponentList {
 
 using Components = ComponentList<Source, Station, Router, Sink, ModelServer, CascadeGate,
                                  TraceSource, Ensemble, VersionSplitter, TrainingJob, FeatureLookup,
-                                 FederatedRounds, Pipeline, DriftMonitor, NetworkLink>;
+                                 FederatedRounds, Pipeline, DriftMonitor, NetworkLink, LlmEngine>;
 
 // A component's config type name ("station", "model_server", ...).
 inline std::string_view type_name(const Components::Variant& c) {

@@ -25,7 +25,7 @@ namespace scalesim {
 // Components that queue customers in front of servers (stations, model servers).
 template <class T>
 inline constexpr bool kServesCustomers =
-    std::is_same_v<T, Station> || std::is_same_v<T, ModelServer>;
+    std::is_same_v<T, Station> || std::is_same_v<T, ModelServer> || std::is_same_v<T, LlmEngine>;
 
 class QueueingNetwork {
  public:

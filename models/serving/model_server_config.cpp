@@ -69,6 +69,11 @@ class CpuBatchCost final : public BatchCost {
 
 }  // namespace
 
+std::shared_ptr<const BatchCost> gpu_batch_cost(GpuPerformance perf, ModelProfile model,
+                                                Precision p, double default_input) {
+  return std::make_shared<GpuBatchCost>(std::move(perf), std::move(model), p, default_input);
+}
+
 ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catalog) {
   ModelServerSetup s;
   const auto at = [&](std::string_view key) { return node.at(key); };
@@ -142,7 +147,7 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     if (instances < 1 || instances > 64) at("instances").fail("must be between 1 and 64");
     s.instances = static_cast<std::uint32_t>(instances);
     s.price_per_hour = s.replicas * perf->gpu().price_per_hour;
-    s.cost = std::make_shared<GpuBatchCost>(*perf, *model, precision, input);
+    s.cost = gpu_batch_cost(*perf, *model, precision, input);
     std::snprintf(buf, sizeof buf, "%s %s on %u x %s (%s), %u instance%s, max batch %d",
                   model->name.c_str(), std::string(to_string(precision)).c_str(), s.replicas,
                   perf->gpu().name.c_str(), stack.c_str(), s.instances, s.instances > 1 ? "s" : "",

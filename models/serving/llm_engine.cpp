@@ -1,0 +1,132 @@
+#include "models/serving/llm_engine.h"
+
+#include <stdexcept>
+
+namespace scalesim {
+
+LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warmup,
+                     SimTime interval, bool adaptive)
+    : ComponentSeries(interval, setup.replicas * setup.policy.max_num_seqs, adaptive),
+      setup_(std::move(setup)),
+      out_(out),
+      warmup_(warmup),
+      kv_used_(warmup),
+      running_tw_(warmup),
+      busy_replicas_(warmup) {
+  replicas_.reserve(setup_.replicas);
+  for (std::uint32_t r = 0; r < setup_.replicas; ++r) replicas_.emplace_back(setup_.policy);
+}
+
+void LlmEngine::account(const LlmReplica& rep, const Snapshot& before, SimTime now) {
+  const auto delta = [](std::uint64_t after, std::uint64_t was) {
+    return static_cast<double>(after) - static_cast<double>(was);
+  };
+  if (rep.used_blocks() != before.blocks)
+    kv_used_.add(now, delta(rep.used_blocks(), before.blocks));
+  if (rep.running() != before.running) running_tw_.add(now, delta(rep.running(), before.running));
+  if (rep.busy() != before.busy) busy_replicas_.add(now, rep.busy() ? 1.0 : -1.0);
+  running_ = running_ + rep.running() - before.running;
+  waiting_ = waiting_ + rep.waiting() - before.waiting;
+}
+
+void LlmEngine::record(const LlmSequence& s, SimTime now) {
+  ++measured_;
+  const SimTime e2e = now - s.arrived;
+  e2e_.add(to_seconds(e2e));
+  e2e_hist_.add(static_cast<std::uint64_t>(e2e));
+  const SimTime queued = s.first_scheduled - s.arrived;
+  queue_.add(to_seconds(queued));
+  queue_hist_.add(static_cast<std::uint64_t>(queued));
+  normalized_.add(to_seconds(e2e) / s.output);
+  preempted_.add(s.preemptions);
+  const SimTime ttft = s.first_token - s.arrived;
+  bool good = ttft <= setup_.ttft_slo;
+  if (s.output > 1) {
+    // TPOT: the mean gap between output tokens after the first.
+    const SimTime tpot = (now - s.first_token) / static_cast<SimTime>(s.output - 1);
+    tpot_.add(to_seconds(tpot));
+    tpot_hist_.add(static_cast<std::uint64_t>(tpot));
+    good = good && tpot <= setup_.tpot_slo;
+  }
+  if (good) ++good_;
+}
+
+std::uint32_t LlmEngine::route() {
+  const auto n = static_cast<std::uint32_t>(replicas_.size());
+  if (n == 1) return 0;
+  if (setup_.routing == LlmRouting::kRoundRobin) {
+    const std::uint32_t r = next_replica_;
+    next_replica_ = (next_replica_ + 1) % n;
+    return r;
+  }
+  std::uint32_t best = 0;
+  for (std::uint32_t r = 1; r < n; ++r) {
+    const LlmReplica& a = replicas_[r];
+    const LlmReplica& b = replicas_[best];
+    const bool better =
+        setup_.routing == LlmRouting::kLeastKvUsage
+            ? (a.used_blocks() < b.used_blocks() ||
+               (a.used_blocks() == b.used_blocks() && a.outstanding() < b.outstanding()))
+            : a.outstanding() < b.outstanding();
+    if (better) best = r;
+  }
+  return best;
+}
+
+void LlmEngine::throw_without_tokens() const {
+  throw std::runtime_error("llm_engine '" + setup_.name +
+                           "': a request without token counts arrived (a trace without prompt "
+                           "and output token columns, or a synthetic source); give the engine "
+                           "prompt_tokens and output_tokens for such requests");
+}
+
+std::uint64_t LlmEngine::preemptions() const {
+  std::uint64_t n = loaded_preemptions_;
+  for (const LlmReplica& r : replicas_) n += r.preemptions();
+  return n;
+}
+
+void LlmEngine::save(ByteWriter& w) const {
+  for (std::uint64_t v : {arrivals_, completed_, rejected_, iterations_, measured_, good_,
+                          input_tokens_, output_tokens_, preemptions()}) {
+    w.put(v);
+  }
+  w.put(flops_);
+  for (const Welford* x : {&ttft_, &tpot_, &e2e_, &queue_, &normalized_, &batch_, &preempted_})
+    x->save(w);
+  for (const LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->save(w);
+  kv_used_.save(w);
+  running_tw_.save(w);
+  busy_replicas_.save(w);
+  series_.save(w);
+}
+
+void LlmEngine::load(ByteReader& r) {
+  for (std::uint64_t* v : {&arrivals_, &completed_, &rejected_, &iterations_, &measured_, &good_,
+                           &input_tokens_, &output_tokens_, &loaded_preemptions_}) {
+    *v = r.get<std::uint64_t>();
+  }
+  flops_ = r.get<double>();
+  for (Welford* x : {&ttft_, &tpot_, &e2e_, &queue_, &normalized_, &batch_, &preempted_})
+    x->load(r);
+  for (LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->load(r);
+  kv_used_.load(r);
+  running_tw_.load(r);
+  busy_replicas_.load(r);
+  series_.load(r);
+}
+
+void LlmEngine::hash_into(ResultHash& h, SimTime now) const {
+  for (std::uint64_t v : {arrivals_, completed_, rejected_, iterations_, measured_, good_,
+                          input_tokens_, output_tokens_, preemptions()}) {
+    h.add(v);
+  }
+  h.add(flops_);
+  for (const Welford* x : {&ttft_, &tpot_, &e2e_, &queue_, &normalized_, &batch_}) h.add(x->mean());
+  for (const LatencyHistogram* x : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_})
+    h.add(x->counts());
+  h.add(kv_utilisation(now));
+  h.add(mean_running(now));
+}
+
+}  // namespace scalesim

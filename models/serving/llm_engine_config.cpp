@@ -1,0 +1,334 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "models/queueing/build_context.h"
+#include "models/queueing/component_report.h"
+#include "models/serving/catalog_lookup.h"
+#include "models/serving/llm_engine.h"
+
+namespace scalesim {
+
+using namespace hardware;
+
+namespace {
+
+std::uint32_t count_at(const ConfigNode& node, std::string_view key, std::int64_t def,
+                       std::int64_t lo, std::int64_t hi) {
+  const std::int64_t v = node.integer_or(key, def);
+  if (v < lo || v > hi) {
+    node.at(key).fail("'" + std::string(key) + "' must be between " + std::to_string(lo) + " and " +
+                      std::to_string(hi));
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+double share_at(const ConfigNode& node, std::string_view key, double def) {
+  const double v = node.number_or(key, def);
+  if (!(v > 0 && v <= 1)) node.at(key).fail("'" + std::string(key) + "' must lie in (0, 1]");
+  return v;
+}
+
+// What a scheduler's own parameters set, and the share of GPU memory its KV cache may take.
+struct SchedulerChoice {
+  std::string name;
+  LlmSchedulerPolicy policy;
+  double memory_share = 0.9;
+  bool share_of_free = false;  // TensorRT-LLM: a share of the memory left after the weights
+  double watermark = 0;        // share of the blocks kept free at admission
+};
+
+// scheduler: NAME | {name: NAME, engine parameters under the engine's own names}
+SchedulerChoice scheduler_at(const ConfigNode& engine) {
+  SchedulerChoice c;
+  const auto node = engine.find("scheduler");
+  if (!node) {
+    c.name = "vllm";
+  } else if (node->is_scalar()) {
+    c.name = node->as_string();
+  } else {
+    c.name = node->string("name");
+  }
+  const auto get = [&](std::string_view key, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+    return node && node->is_map() ? count_at(*node, key, def, lo, hi)
+                                  : static_cast<std::uint32_t>(def);
+  };
+  const auto flag = [&](std::string_view key, bool def) {
+    return node && node->is_map() ? node->boolean_or(key, def) : def;
+  };
+  const auto share = [&](std::string_view key, double def) {
+    return node && node->is_map() ? share_at(*node, key, def) : def;
+  };
+  const auto keys = [&](std::initializer_list<std::string_view> allowed) {
+    if (node && node->is_map()) node->expect_keys(allowed);
+  };
+  constexpr std::int64_t kMaxLen = 1 << 22;
+  LlmSchedulerPolicy& p = c.policy;
+  if (c.name == "vllm") {
+    // vLLM's engine arguments and their defaults (vLLM 0.5-0.6, the V0 scheduler).
+    keys({"name", "max_num_seqs", "max_num_batched_tokens", "enable_chunked_prefill", "block_size",
+          "gpu_memory_utilization", "max_model_len"});
+    p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
+    const bool chunked = flag("enable_chunked_prefill", false);
+    p.batching = chunked ? LlmBatching::kChunked : LlmBatching::kPrefillFirst;
+    p.max_num_seqs = get("max_num_seqs", 256, 1, 1 << 16);
+    p.max_num_batched_tokens =
+        get("max_num_batched_tokens", chunked ? 512 : std::max<std::int64_t>(p.max_model_len, 2048),
+            1, kMaxLen);
+    if (!chunked && p.max_num_batched_tokens < p.max_model_len) {
+      node->at("max_num_batched_tokens")
+          .fail("max_num_batched_tokens (" + std::to_string(p.max_num_batched_tokens) +
+                ") is smaller than max_model_len (" + std::to_string(p.max_model_len) +
+                "): without chunked prefill a whole prompt must fit one iteration");
+    }
+    p.block_size = get("block_size", 16, 1, 1024);
+    c.memory_share = share("gpu_memory_utilization", 0.9);
+    c.watermark = 0.01;
+  } else if (c.name == "sarathi") {
+    // Sarathi-Serve: chunked prefills under a token budget, decodes never stalled.
+    keys({"name", "max_num_seqs", "chunk_size", "block_size", "gpu_memory_utilization",
+          "max_model_len"});
+    p.batching = LlmBatching::kChunked;
+    p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
+    p.max_num_seqs = get("max_num_seqs", 128, 1, 1 << 16);
+    p.max_num_batched_tokens = get("chunk_size", 512, 1, kMaxLen);
+    p.block_size = get("block_size", 16, 1, 1024);
+    c.memory_share = share("gpu_memory_utilization", 0.9);
+    c.watermark = 0.01;
+  } else if (c.name == "orca") {
+    // Orca: iteration-level scheduling, whole prompts beside decodes, KV reserved for the
+    // longest sequence the engine accepts.
+    keys({"name", "max_batch_size", "max_model_len", "gpu_memory_utilization"});
+    p.batching = LlmBatching::kMixed;
+    p.reservation = LlmKvReservation::kMaxLength;
+    p.max_model_len = get("max_model_len", 2048, 1, kMaxLen);
+    p.max_num_seqs = get("max_batch_size", 32, 1, 1 << 16);
+    p.max_num_batched_tokens = std::numeric_limits<std::uint32_t>::max();
+    p.block_size = 16;
+    c.memory_share = share("gpu_memory_utilization", 0.9);
+  } else if (c.name == "tensorrt_llm") {
+    // TensorRT-LLM's in-flight batching and its executor options.
+    keys({"name", "max_batch_size", "max_num_tokens", "max_seq_len", "tokens_per_block",
+          "kv_cache_free_gpu_mem_fraction", "capacity_scheduler_policy", "enable_chunked_context"});
+    p.max_model_len = get("max_seq_len", 4096, 1, kMaxLen);
+    p.max_num_seqs = get("max_batch_size", 256, 1, 1 << 16);
+    p.max_num_batched_tokens = get("max_num_tokens", 8192, 1, kMaxLen);
+    p.block_size = get("tokens_per_block", 64, 1, 1024);
+    p.batching =
+        flag("enable_chunked_context", false) ? LlmBatching::kChunked : LlmBatching::kMixed;
+    const std::string policy =
+        node && node->is_map() ? node->string_or("capacity_scheduler_policy", "guaranteed_no_evict")
+                               : "guaranteed_no_evict";
+    if (policy == "guaranteed_no_evict") {
+      p.reservation = LlmKvReservation::kRequest;
+    } else if (policy == "max_utilization") {
+      p.reservation = LlmKvReservation::kPaged;
+    } else {
+      node->at("capacity_scheduler_policy")
+          .fail("must be guaranteed_no_evict or max_utilization, got '" + policy + "'");
+    }
+    c.memory_share = share("kv_cache_free_gpu_mem_fraction", 0.9);
+    c.share_of_free = true;
+  } else if (c.name == "static") {
+    keys({"name", "max_batch_size", "max_model_len"});
+    p.batching = LlmBatching::kStatic;
+    p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
+    p.max_num_seqs = get("max_batch_size", 16, 1, 1 << 16);
+    p.max_num_batched_tokens = std::numeric_limits<std::uint32_t>::max();
+  } else {
+    (node ? (node->is_map() ? node->at("name") : *node) : engine)
+        .fail("unknown scheduler '" + c.name +
+              "'; use vllm, sarathi, orca, tensorrt_llm or static");
+  }
+  return c;
+}
+
+LinearStepTime linear_step_at(const ConfigNode& node) {
+  node.expect_keys({"fixed", "per_prefill_token", "per_decode_sequence", "per_context_token"});
+  const auto seconds = [&](std::string_view key) {
+    const SimTime t = node.duration_or(key, 0);
+    if (t < 0) node.at(key).fail("'" + std::string(key) + "' may not be negative");
+    return to_seconds(t);
+  };
+  LinearStepTime s{seconds("fixed"), seconds("per_prefill_token"), seconds("per_decode_sequence"),
+                   seconds("per_context_token")};
+  if (s.fixed + s.per_prefill_token + s.per_decode_sequence + s.per_context_token <= 0)
+    node.fail("a step time needs at least one cost greater than zero");
+  return s;
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+}
+
+}  // namespace
+
+LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
+  node.expect_keys({"type", "to", "model", "gpu", "precision", "software", "tensor_parallel",
+                    "replicas", "router", "scheduler", "step_time", "kv_blocks", "price_per_hour",
+                    "prompt_tokens", "output_tokens", "slo"});
+  LlmEngineSetup s;
+  s.name = node.path().substr(node.path().rfind('.') + 1);
+  SchedulerChoice choice = scheduler_at(node);
+  s.scheduler = choice.name;
+  s.policy = choice.policy;
+  s.replicas = count_at(node, "replicas", 1, 1, 100000);
+  const std::string router = node.string_or("router", "least_outstanding");
+  if (router == "round_robin") {
+    s.routing = LlmRouting::kRoundRobin;
+  } else if (router == "least_outstanding") {
+    s.routing = LlmRouting::kLeastOutstanding;
+  } else if (router == "least_kv_usage") {
+    s.routing = LlmRouting::kLeastKvUsage;
+  } else {
+    node.at("router").fail("unknown router '" + router +
+                           "'; use round_robin, least_outstanding or least_kv_usage");
+  }
+  s.default_prompt = count_at(node, "prompt_tokens", 0, 0, 1 << 22);
+  s.default_output = count_at(node, "output_tokens", 0, 0, 1 << 22);
+  if (const auto slo = node.find("slo")) {
+    slo->expect_keys({"ttft", "tpot"});
+    s.ttft_slo = slo->duration_or("ttft", kTimeInfinity);
+    s.tpot_slo = slo->duration_or("tpot", kTimeInfinity);
+  }
+  const bool on_gpu = node.has("gpu");
+  if (on_gpu == node.has("step_time"))
+    node.fail("an llm_engine needs either `gpu:` (with `model:`) or `step_time:` (hardware-free)");
+  char buf[320];
+  if (!on_gpu) {
+    for (const char* key : {"model", "precision", "software", "tensor_parallel"}) {
+      if (node.has(key)) node.at(key).fail(std::string("'") + key + "' needs `gpu:`");
+    }
+    if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
+    s.step = std::make_shared<LlmStepTime>(linear_step_at(node.at("step_time")));
+    s.price_per_hour = s.replicas * node.number_or("price_per_hour", 0);
+  } else {
+    if (node.has("price_per_hour"))
+      node.at("price_per_hour").fail("on a GPU the price comes from the catalog");
+    const ModelProfile& model = model_at(node, ctx.catalog());
+    if (!model.decoder) node.at("model").fail("model '" + model.name + "' is not a decoder LLM");
+    const Precision precision = precision_at(node, model.default_precision);
+    GpuPerformance perf = performance_at(node, ctx.catalog(), "tensorrt");
+    const std::uint32_t tp = count_at(node, "tensor_parallel", 1, 1, 8);
+    if (model.decoder->heads > 0 && model.decoder->heads % static_cast<int>(tp) != 0) {
+      node.at("tensor_parallel")
+          .fail("tensor_parallel " + std::to_string(tp) + " does not divide the " +
+                std::to_string(model.decoder->heads) + " attention heads of " + model.name);
+    }
+    if (!(perf.gpu().peak(precision) > 0)) {
+      node.at("gpu").fail("GPU '" + perf.gpu().name + "' has no " +
+                          std::string(to_string(precision)) + " support in the catalog");
+    }
+    s.gpus_per_replica = tp;
+    // The KV cache gets what the weights and the activations of the largest iteration leave
+    // of each GPU's share of memory (vLLM profiles that iteration at start-up).
+    const double memory = perf.gpu().memory_bytes;
+    const double weights = model.weight_bytes(precision) / tp;
+    const double peak_tokens = std::min<double>(s.policy.max_num_batched_tokens, 16384.0);
+    const double workspace =
+        (model.memory_footprint(1, peak_tokens, precision) - model.weight_bytes(precision)) / tp;
+    const double kv_budget = choice.share_of_free
+                                 ? choice.memory_share * (memory - weights - workspace)
+                                 : choice.memory_share * memory - weights - workspace;
+    const double kv_per_token = model.decoder->kv_bytes_per_token(precision) / tp;
+    const double blocks =
+        kv_budget > 0 ? std::floor(kv_budget / (kv_per_token * s.policy.block_size)) : 0;
+    if (node.has("kv_blocks")) {
+      s.policy.kv_blocks = static_cast<std::uint64_t>(node.integer("kv_blocks"));
+      if (static_cast<double>(s.policy.kv_blocks) > blocks) {
+        node.at("kv_blocks")
+            .fail("more KV blocks than the GPUs' memory holds (" +
+                  std::to_string(static_cast<std::uint64_t>(blocks)) + ")");
+      }
+    } else {
+      s.policy.kv_blocks = static_cast<std::uint64_t>(blocks);
+    }
+    if (s.policy.batching != LlmBatching::kStatic &&
+        static_cast<double>(s.policy.kv_blocks) * s.policy.block_size < s.policy.max_model_len) {
+      node.at("model").fail(model.name + " does not fit " + std::to_string(tp) + " x " +
+                            perf.gpu().name + " at " + std::string(to_string(precision)) +
+                            ": weights " + gib(weights) + " and workspace " + gib(workspace) +
+                            " per GPU leave " + gib(std::max(kv_budget, 0.0)) +
+                            " of KV cache, fewer than one sequence of max_model_len " +
+                            std::to_string(s.policy.max_model_len) + " tokens needs (" +
+                            gib(kv_per_token * s.policy.max_model_len) + " per GPU)");
+    }
+    s.price_per_hour = s.replicas * tp * perf.gpu().price_per_hour;
+    s.peak_flops = tp * perf.gpu().peak(precision);
+    std::snprintf(buf, sizeof buf, "%s %s on %u x (%u x %s), %s, %llu KV blocks of %u tokens",
+                  model.name.c_str(), std::string(to_string(precision)).c_str(), s.replicas, tp,
+                  perf.gpu().name.c_str(), s.scheduler.c_str(),
+                  static_cast<unsigned long long>(s.policy.kv_blocks), s.policy.block_size);
+    s.description = buf;
+    s.step = std::make_shared<LlmStepTime>(
+        GpuStepModel{std::move(perf), model, precision, static_cast<int>(tp)});
+  }
+  if (!on_gpu) {
+    const std::int64_t blocks = node.integer("kv_blocks");
+    if (blocks < 1) node.at("kv_blocks").fail("kv_blocks must be at least 1");
+    s.policy.kv_blocks = static_cast<std::uint64_t>(blocks);
+    std::snprintf(buf, sizeof buf, "%u replica%s, %s, %llu KV blocks of %u tokens (step_time)",
+                  s.replicas, s.replicas > 1 ? "s" : "", s.scheduler.c_str(),
+                  static_cast<unsigned long long>(s.policy.kv_blocks), s.policy.block_size);
+    s.description = buf;
+  }
+  s.policy.watermark_blocks =
+      static_cast<std::uint64_t>(choice.watermark * static_cast<double>(s.policy.kv_blocks));
+  ctx.rent(s.price_per_hour);
+  return LlmEngine(std::move(s), ctx.optional_link(node, "to"), ctx.warmup(), ctx.interval(),
+                   ctx.adaptive());
+}
+
+void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
+  r.text("hardware", setup_.description, kText);
+  r.count("replicas", setup_.replicas);
+  r.count("arrivals", arrivals_);
+  r.count("served", completed_, kText);
+  r.count("rejected_too_long", rejected_, rejected_ > 0 ? kHeadline : kDetail);
+  r.count("preemptions", preemptions(), kText);
+  r.value("mean_preemptions_per_request", preempted_.mean(), Unit::kNumber);
+  r.count("iterations", iterations_);
+  r.latency("ttft", ttft_.count() > 0 ? std::optional(ttft_.mean()) : std::nullopt, ttft_hist_,
+            kP50 | kP99, kMean | kP50 | kP99);
+  r.latency("tpot", tpot_.count() > 0 ? std::optional(tpot_.mean()) : std::nullopt, tpot_hist_,
+            kP50 | kP99, kMean | kP50 | kP99);
+  r.latency("e2e", e2e_.count() > 0 ? std::optional(e2e_.mean()) : std::nullopt, e2e_hist_,
+            kMean | kP99, kMean | kP99, true);
+  r.latency("queueing", queue_.count() > 0 ? std::optional(queue_.mean()) : std::nullopt,
+            queue_hist_, kNoPart, kMean | kP99);
+  r.value("mean_normalized_latency_s", normalized_.mean(), Unit::kSeconds);
+  r.value("throughput_per_s", ctx.per_second(static_cast<double>(measured_)), Unit::kPerSecond,
+          kHeadline);
+  r.value("goodput_per_s", ctx.per_second(static_cast<double>(good_)), Unit::kPerSecond, kHeadline);
+  r.value("goodput_share",
+          measured_ > 0 ? static_cast<double>(good_) / static_cast<double>(measured_) : 0.0,
+          Unit::kShare, kHeadline);
+  r.value("input_tokens_per_s", ctx.per_second(static_cast<double>(input_tokens_)),
+          Unit::kPerSecond, kHeadline);
+  r.value("output_tokens_per_s", ctx.per_second(static_cast<double>(output_tokens_)),
+          Unit::kPerSecond, kHeadline);
+  r.value("mean_batch_size", batch_.mean(), Unit::kNumber, kHeadline);
+  r.value("mean_running", mean_running(ctx.end_time), Unit::kNumber);
+  r.value("kv_utilisation", kv_utilisation(ctx.end_time), Unit::kShare, kHeadline);
+  r.value("peak_kv_utilisation", peak_kv_utilisation(), Unit::kShare);
+  r.value("utilisation", mean_busy_replicas(ctx.end_time) / setup_.replicas, Unit::kShare,
+          kHeadline);
+  if (setup_.peak_flops > 0 && ctx.measured_s > 0) {
+    r.value("mfu", flops_ / (ctx.measured_s * setup_.peak_flops * setup_.replicas), Unit::kShare,
+            kHeadline);
+  }
+  r.value("price_per_hour", setup_.price_per_hour, Unit::kDollars);
+  const double per_s = ctx.per_second(static_cast<double>(output_tokens_));
+  if (per_s > 0) {
+    r.value("cost_per_million_output_tokens", setup_.price_per_hour / 3600.0 / per_s * 1e6,
+            Unit::kDollars, kHeadline);
+  }
+  r.summary_count(completed_);
+  r.compute_cost_per_s(mean_busy_replicas(ctx.end_time) * setup_.price_per_hour / setup_.replicas /
+                       3600.0);
+}
+
+}  // namespace scalesim

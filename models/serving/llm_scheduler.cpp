@@ -1,0 +1,304 @@
+#include "models/serving/llm_scheduler.h"
+
+#include <algorithm>
+
+namespace scalesim {
+
+LlmReplica::LlmReplica(const LlmSchedulerPolicy& policy)
+    : policy_(policy), phase_counts_(policy.block_size, 0) {
+  prefilling_.reserve(policy.max_num_seqs);
+  chunks_.reserve(policy.max_num_seqs);
+  static_batch_.reserve(policy.max_num_seqs);
+  first_tokens_.reserve(policy.max_num_seqs);
+  finished_.reserve(policy.max_num_seqs);
+}
+
+bool LlmReplica::admissible(std::uint32_t prompt, std::uint32_t output) const {
+  const std::uint64_t total = std::uint64_t{prompt} + output;
+  if (prompt == 0 || output == 0 || total > policy_.max_model_len) return false;
+  // Whole prompts must fit one iteration; a recomputed one holds all but the last token.
+  if ((policy_.batching == LlmBatching::kPrefillFirst || policy_.batching == LlmBatching::kMixed) &&
+      total - 1 > policy_.max_num_batched_tokens) {
+    return false;
+  }
+  if (policy_.batching == LlmBatching::kStatic) return true;
+  const std::uint64_t tokens =
+      policy_.reservation == LlmKvReservation::kMaxLength ? policy_.max_model_len : total;
+  return blocks_for(tokens) + policy_.watermark_blocks <= policy_.kv_blocks;
+}
+
+void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output,
+                         SimTime now) {
+  const std::uint32_t i = allocate_seq();
+  LlmSequence& s = seqs_[i];
+  s.customer = c;
+  s.arrived = now;
+  s.prompt = prompt;
+  s.output = output;
+  s.to_prefill = prompt;
+  s.state = LlmSequence::kWaiting;
+  waiting_.push_back(i);
+}
+
+std::uint32_t LlmReplica::allocate_seq() {
+  if (!free_seqs_.empty()) {
+    const std::uint32_t i = free_seqs_.back();
+    free_seqs_.pop_back();
+    return i;
+  }
+  seqs_.emplace_back();
+  return static_cast<std::uint32_t>(seqs_.size() - 1);
+}
+
+void LlmReplica::release_seq(std::uint32_t i) {
+  // The epoch survives reuse, so heap entries of the slot's earlier occupant stay stale.
+  const std::uint32_t epoch = seqs_[i].epoch + 1;
+  seqs_[i] = LlmSequence{};
+  seqs_[i].epoch = epoch;
+  free_seqs_.push_back(i);
+}
+
+void LlmReplica::link_running(std::uint32_t i) {
+  LlmSequence& s = seqs_[i];
+  s.prev = tail_;
+  s.next = LlmSequence::kNone;
+  if (tail_ != LlmSequence::kNone) seqs_[tail_].next = i;
+  tail_ = i;
+  if (head_ == LlmSequence::kNone) head_ = i;
+  ++running_;
+}
+
+void LlmReplica::unlink_running(std::uint32_t i) {
+  LlmSequence& s = seqs_[i];
+  (s.prev != LlmSequence::kNone ? seqs_[s.prev].next : head_) = s.next;
+  (s.next != LlmSequence::kNone ? seqs_[s.next].prev : tail_) = s.prev;
+  s.prev = s.next = LlmSequence::kNone;
+  --running_;
+}
+
+std::uint32_t LlmReplica::phase_of(std::int64_t base) const {
+  const auto b = static_cast<std::int64_t>(policy_.block_size);
+  return static_cast<std::uint32_t>(((base % b) + b) % b);
+}
+
+std::uint32_t LlmReplica::admission_blocks(const LlmSequence& s) const {
+  switch (policy_.reservation) {
+    case LlmKvReservation::kPaged:
+      return blocks_for(s.to_prefill);
+    case LlmKvReservation::kRequest:
+      return blocks_for(std::uint64_t{s.prompt} + s.output);
+    case LlmKvReservation::kMaxLength:
+      return blocks_for(policy_.max_model_len);
+  }
+  return 0;
+}
+
+void LlmReplica::start_decoding(std::uint32_t i) {
+  LlmSequence& s = seqs_[i];
+  // decode_step_ is the step this sequence decodes first; before it the cache holds to_prefill.
+  s.base = static_cast<std::int64_t>(s.to_prefill) - static_cast<std::int64_t>(decode_step_);
+  s.state = LlmSequence::kDecoding;
+  ++decoding_;
+  base_sum_ += s.base;
+  if (policy_.reservation == LlmKvReservation::kPaged) {
+    ++phase_counts_[phase_of(s.base)];
+    s.held_blocks = 0;  // counted from base from now on
+  }
+  endings_.push(Ending{decode_step_ + (s.output - s.generated) - 1, i, s.epoch});
+}
+
+void LlmReplica::stop_decoding(std::uint32_t i, std::uint64_t tokens_in_cache) {
+  LlmSequence& s = seqs_[i];
+  ++s.epoch;
+  --decoding_;
+  base_sum_ -= s.base;
+  if (policy_.reservation == LlmKvReservation::kPaged) {
+    --phase_counts_[phase_of(s.base)];
+    used_blocks_ -= blocks_for(tokens_in_cache);
+  } else {
+    used_blocks_ -= s.held_blocks;
+    s.held_blocks = 0;
+  }
+}
+
+void LlmReplica::preempt(std::uint32_t i) {
+  LlmSequence& s = seqs_[i];
+  if (s.state == LlmSequence::kDecoding) {
+    const auto cached =
+        static_cast<std::uint64_t>(s.base + static_cast<std::int64_t>(decode_step_));
+    s.generated = static_cast<std::uint32_t>(cached - s.prompt + 1);
+    stop_decoding(i, cached);
+  } else {
+    used_blocks_ -= s.held_blocks;
+    s.held_blocks = 0;
+    prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), i));
+  }
+  unlink_running(i);
+  // Recompute: the prompt and every token generated so far are prefilled again.
+  s.to_prefill = s.prompt + s.generated;
+  s.prefilled = 0;
+  s.state = LlmSequence::kWaiting;
+  ++s.preemptions;
+  ++preemptions_;
+  waiting_.push_front(i);
+}
+
+void LlmReplica::make_room_for_decode() {
+  const std::uint32_t b = policy_.block_size;
+  const std::uint32_t crossing = static_cast<std::uint32_t>((b - decode_step_ % b) % b);
+  // vLLM preempts the most recently admitted running request until the step's blocks fit.
+  while (decoding_ > 0 && phase_counts_[crossing] > free_blocks()) preempt(tail_);
+  used_blocks_ += phase_counts_[crossing];
+}
+
+void LlmReplica::add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens) {
+  const LlmSequence& s = seqs_[i];
+  const double t = tokens;
+  const double o = s.prefilled;
+  w.prefill_tokens += tokens;
+  w.prefill_pairs += t * o + t * (t + 1) / 2;
+  w.prefill_kv_reads += s.prefilled;
+  ++w.prefill_seqs;
+  chunks_.push_back(Chunk{i, tokens});
+}
+
+void LlmReplica::admit(IterationWork& w, std::uint64_t& budget, SimTime now) {
+  const bool chunked = policy_.batching == LlmBatching::kChunked;
+  while (!waiting_.empty() && running_ < policy_.max_num_seqs) {
+    const std::uint32_t i = waiting_.front();
+    LlmSequence& s = seqs_[i];
+    const std::uint32_t need = admission_blocks(s);
+    if (free_blocks() < need + policy_.watermark_blocks) break;
+    std::uint32_t tokens = s.to_prefill;
+    if (chunked) {
+      if (budget == 0) break;
+      tokens = static_cast<std::uint32_t>(std::min<std::uint64_t>(tokens, budget));
+    } else if (tokens > budget) {
+      break;
+    }
+    waiting_.pop_front();
+    used_blocks_ += need;
+    s.held_blocks = need;
+    s.state = LlmSequence::kPrefilling;
+    s.prefilled = 0;
+    if (s.first_scheduled < 0) s.first_scheduled = now;
+    link_running(i);
+    prefilling_.push_back(i);
+    add_chunk(w, i, tokens);
+    budget -= tokens;
+  }
+}
+
+bool LlmReplica::plan(IterationWork& w, SimTime now) {
+  for (const std::uint32_t i : finished_) release_seq(i);
+  finished_.clear();
+  first_tokens_.clear();
+  chunks_.clear();
+  w = IterationWork{};
+  decode_planned_ = false;
+  if (policy_.batching == LlmBatching::kStatic) return busy_ = plan_static(w, now);
+  std::uint64_t budget = policy_.max_num_batched_tokens;
+  if (policy_.batching == LlmBatching::kPrefillFirst) {
+    admit(w, budget, now);
+    if (chunks_.empty() && decoding_ > 0) make_room_for_decode();
+    decode_planned_ = chunks_.empty() && decoding_ > 0;
+  } else {
+    const std::uint64_t before = preemptions_;
+    if (decoding_ > 0) make_room_for_decode();
+    decode_planned_ = decoding_ > 0;
+    if (decode_planned_) budget -= std::min<std::uint64_t>(budget, decoding_);
+    if (policy_.batching == LlmBatching::kChunked) {
+      for (const std::uint32_t i : prefilling_) {
+        if (budget == 0) break;
+        const LlmSequence& s = seqs_[i];
+        const auto t =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(s.to_prefill - s.prefilled, budget));
+        add_chunk(w, i, t);
+        budget -= t;
+      }
+    }
+    // As vLLM: no new request joins a step that had to preempt.
+    if (preemptions_ == before) admit(w, budget, now);
+  }
+  planned_decodes_ = decode_planned_ ? decoding_ : 0;
+  if (decode_planned_) {
+    w.decode_seqs = decoding_;
+    w.context_tokens =
+        static_cast<std::uint64_t>(base_sum_ + static_cast<std::int64_t>(decoding_) *
+                                                   static_cast<std::int64_t>(decode_step_ + 1));
+  }
+  busy_ = w.sequences() > 0;
+  return busy_;
+}
+
+bool LlmReplica::plan_static(IterationWork& w, SimTime now) {
+  static_batch_.clear();
+  while (!waiting_.empty() && static_batch_.size() < policy_.max_num_seqs) {
+    const std::uint32_t i = waiting_.pop_front();
+    LlmSequence& s = seqs_[i];
+    s.first_scheduled = now;
+    s.state = LlmSequence::kDecoding;
+    w.static_prompt = std::max(w.static_prompt, s.prompt);
+    w.static_output = std::max(w.static_output, s.output);
+    static_batch_.push_back(i);
+  }
+  w.static_batch = static_cast<std::uint32_t>(static_batch_.size());
+  running_ = w.static_batch;
+  return w.static_batch > 0;
+}
+
+void LlmReplica::complete(SimTime now) {
+  busy_ = false;
+  if (policy_.batching == LlmBatching::kStatic) {
+    // The whole answer returns at once: its first token arrives with its last.
+    for (const std::uint32_t i : static_batch_) {
+      LlmSequence& s = seqs_[i];
+      s.first_token = now;
+      s.generated = s.output;
+      first_tokens_.push_back(i);
+      finished_.push_back(i);
+      generated_ += s.output;
+    }
+    static_batch_.clear();
+    running_ = 0;
+    return;
+  }
+  if (decode_planned_) {
+    generated_ += planned_decodes_;
+    const std::uint64_t t = decode_step_;
+    while (!endings_.empty() && endings_.top().step <= t) {
+      const Ending e = endings_.top();
+      endings_.pop();
+      LlmSequence& s = seqs_[e.seq];
+      if (s.state != LlmSequence::kDecoding || s.epoch != e.epoch) continue;  // preempted since
+      s.generated = s.output;
+      stop_decoding(e.seq, static_cast<std::uint64_t>(s.base + static_cast<std::int64_t>(t) + 1));
+      unlink_running(e.seq);
+      finished_.push_back(e.seq);
+    }
+    ++decode_step_;
+  }
+  for (const Chunk& c : chunks_) {
+    LlmSequence& s = seqs_[c.seq];
+    s.prefilled += c.tokens;
+    if (s.prefilled < s.to_prefill) continue;
+    prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.seq));
+    ++s.generated;
+    ++generated_;
+    if (s.first_token < 0) {
+      s.first_token = now;
+      first_tokens_.push_back(c.seq);
+    }
+    if (s.generated >= s.output) {
+      used_blocks_ -= s.held_blocks;
+      s.held_blocks = 0;
+      unlink_running(c.seq);
+      finished_.push_back(c.seq);
+    } else {
+      start_decoding(c.seq);
+    }
+  }
+  chunks_.clear();
+}
+
+}  // namespace scalesim

@@ -1,0 +1,84 @@
+#include "models/serving/llm_step_time.h"
+
+#include <algorithm>
+
+#include "models/serving/model_server_config.h"
+
+namespace scalesim {
+
+using namespace hardware;
+
+LlmStepTime::LlmStepTime(GpuStepModel gpu)
+    : gpu_(std::move(gpu)),
+      static_cost_(
+          gpu_batch_cost(gpu_->perf, gpu_->model, gpu_->precision, gpu_->model.default_input)) {}
+
+BatchWork LlmStepTime::work_of(const IterationWork& w) const {
+  const ModelProfile& m = gpu_->model;
+  const DecoderShape& d = *m.decoder;
+  const double bytes = bytes_per_element(gpu_->precision);
+  const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
+  const double tp = gpu_->tensor_parallel;
+  BatchWork b;
+  b.samples = w.prefill_seqs + w.decode_seqs;
+  // GEMMs: every token of the iteration through every weight; attention: QK^T and AV, 2 FLOPs
+  // per multiply-add over the hidden width, for each query-key pair (prompts) and for each
+  // cached token a decode reads.
+  const double pairs = w.prefill_pairs + static_cast<double>(w.context_tokens);
+  b.flops =
+      (m.flops_linear * tokens + m.flops_fixed * b.samples + 4.0 * d.layers * d.hidden * pairs) /
+      tp;
+  b.weight_bytes = m.parameters * bytes / tp;
+  b.activation_bytes = m.activations_linear * tokens * bytes / tp;
+  // KV cache: the decodes read their contexts, chunks read the earlier chunks of their prompt,
+  // every token of the iteration writes its keys and values.
+  const double kv_tokens =
+      static_cast<double>(w.context_tokens) + static_cast<double>(w.prefill_kv_reads) + tokens;
+  b.lookup_bytes = kv_tokens * d.kv_bytes_per_token(gpu_->precision) / tp;
+  b.kernels = m.kernels;
+  b.eager_ops = m.eager_ops;
+  return b;
+}
+
+double LlmStepTime::iteration_seconds(const IterationWork& w) const {
+  if (!gpu_) {
+    return linear_.fixed + linear_.per_prefill_token * static_cast<double>(w.prefill_tokens) +
+           linear_.per_decode_sequence * w.decode_seqs +
+           linear_.per_context_token * static_cast<double>(w.context_tokens);
+  }
+  double t = gpu_->perf.forward(work_of(w), gpu_->precision).total;
+  if (gpu_->tensor_parallel > 1) {
+    // Megatron-style tensor parallelism: the attention output and the MLP output of every layer
+    // are summed over the GPUs (two all-reduces of the iteration's hidden states per layer).
+    const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
+    const double message =
+        tokens * gpu_->model.decoder->hidden * bytes_per_element(gpu_->precision);
+    t += 2.0 * gpu_->model.decoder->layers *
+         ring_allreduce_time(message, gpu_->tensor_parallel, gpu_->perf.gpu().gpu_link_bandwidth,
+                             gpu_->link_latency);
+  }
+  return t;
+}
+
+double LlmStepTime::iteration_flops(const IterationWork& w) const {
+  if (!gpu_ || w.static_batch > 0) return 0;
+  return work_of(w).flops * gpu_->tensor_parallel;
+}
+
+SimTime LlmStepTime::iteration(const IterationWork& w) const {
+  if (w.static_batch == 0) return std::max<SimTime>(1, from_seconds(iteration_seconds(w)));
+  if (gpu_)
+    return static_cost_->time(static_cast<int>(w.static_batch), w.static_prompt, w.static_output,
+                              1);
+  // Hardware-free static batch: one prefill of the padded prompts, then output - 1 decode steps
+  // of the whole batch with contexts growing from prompt + 1.
+  const double b = w.static_batch;
+  const double p = w.static_prompt;
+  const double steps = w.static_output - 1.0;
+  const double seconds = linear_.fixed + linear_.per_prefill_token * b * p +
+                         steps * (linear_.fixed + linear_.per_decode_sequence * b) +
+                         linear_.per_context_token * b * (steps * p + steps * (steps + 1) / 2);
+  return std::max<SimTime>(1, from_seconds(seconds));
+}
+
+}  // namespace scalesim

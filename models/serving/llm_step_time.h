@@ -1,0 +1,61 @@
+// The time of one LLM engine iteration (a forward pass over the running batch), from either
+//  - constants in the config (`step_time:`, hardware-free, for exact validation):
+//      t = fixed + per_prefill_token x prefill tokens + per_decode_sequence x decoding sequences
+//          + per_context_token x KV tokens read by the decodes
+//  - the calibrated GPU roofline (hardware/gpu): the iteration's GEMMs over all its tokens, the
+//    attention of its prompt chunks (pairs of tokens) and of its decodes (KV tokens read), the
+//    weights read once, split over `tensor_parallel` GPUs with two ring all-reduces of the
+//    hidden state per layer over the GPUs' NVLink/PCIe.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "hardware/gpu/gpu_performance.h"
+#include "hardware/gpu/model_profile.h"
+#include "models/serving/llm_scheduler.h"
+#include "models/serving/model_server.h"
+#include "scalesim/sim_time.h"
+
+namespace scalesim {
+
+struct LinearStepTime {
+  double fixed = 0;                // s per iteration
+  double per_prefill_token = 0;    // s per prompt token processed
+  double per_decode_sequence = 0;  // s per sequence decoding one token
+  double per_context_token = 0;    // s per cached token a decode reads
+};
+
+// What the GPU model needs for an engine on `tensor_parallel` GPUs.
+struct GpuStepModel {
+  hardware::GpuPerformance perf;
+  hardware::ModelProfile model;
+  hardware::Precision precision;
+  int tensor_parallel = 1;
+  double link_latency = 2e-6;  // s per all-reduce ring step (hardware/gpu, training's default)
+};
+
+class LlmStepTime {
+ public:
+  explicit LlmStepTime(LinearStepTime linear) : linear_(linear) {}
+  explicit LlmStepTime(GpuStepModel gpu);
+
+  // Seconds of one iteration (not a static batch).
+  double iteration_seconds(const IterationWork& w) const;
+  // FLOPs of one iteration over all its GPUs (0 without a GPU model or for a static batch).
+  double iteration_flops(const IterationWork& w) const;
+  // The time of an iteration, or of a whole static batch: prefilled together (padded to its
+  // longest prompt), then decoded until its longest answer ends. On a GPU a static batch costs
+  // what the model server's batch costs, so `static` reproduces `model_server` exactly.
+  SimTime iteration(const IterationWork& w) const;
+  const std::optional<GpuStepModel>& gpu() const { return gpu_; }
+
+ private:
+  hardware::BatchWork work_of(const IterationWork& w) const;
+
+  LinearStepTime linear_;
+  std::optional<GpuStepModel> gpu_;
+  std::shared_ptr<const BatchCost> static_cost_;
+};
+
+}  // namespace scalesim

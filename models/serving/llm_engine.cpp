@@ -12,6 +12,7 @@ LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warm
       warmup_(warmup),
       kv_used_(warmup),
       running_tw_(warmup),
+      waiting_tw_(warmup),
       busy_replicas_(warmup) {
   replicas_.reserve(setup_.replicas);
   for (std::uint32_t r = 0; r < setup_.replicas; ++r) replicas_.emplace_back(setup_.policy);
@@ -24,6 +25,7 @@ void LlmEngine::account(const LlmReplica& rep, const Snapshot& before, SimTime n
   if (rep.used_blocks() != before.blocks)
     kv_used_.add(now, delta(rep.used_blocks(), before.blocks));
   if (rep.running() != before.running) running_tw_.add(now, delta(rep.running(), before.running));
+  if (rep.waiting() != before.waiting) waiting_tw_.add(now, delta(rep.waiting(), before.waiting));
   if (rep.busy() != before.busy) busy_replicas_.add(now, rep.busy() ? 1.0 : -1.0);
   running_ = running_ + rep.running() - before.running;
   waiting_ = waiting_ + rep.waiting() - before.waiting;
@@ -97,6 +99,7 @@ void LlmEngine::save(ByteWriter& w) const {
   for (const LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->save(w);
   kv_used_.save(w);
   running_tw_.save(w);
+  waiting_tw_.save(w);
   busy_replicas_.save(w);
   series_.save(w);
 }
@@ -112,6 +115,7 @@ void LlmEngine::load(ByteReader& r) {
   for (LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->load(r);
   kv_used_.load(r);
   running_tw_.load(r);
+  waiting_tw_.load(r);
   busy_replicas_.load(r);
   series_.load(r);
 }

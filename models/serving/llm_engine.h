@@ -107,6 +107,8 @@ class LlmEngine : public ComponentSeries {
     return kv_used_.peak() / (static_cast<double>(setup_.policy.kv_blocks) * setup_.replicas);
   }
   double mean_running(SimTime now) const { return running_tw_.mean(now); }
+  // Requests queued or running, averaged over the time since warm-up.
+  double mean_in_system(SimTime now) const { return running_tw_.mean(now) + waiting_tw_.mean(now); }
   double mean_busy_replicas(SimTime now) const { return busy_replicas_.mean(now); }
 
   void save(ByteWriter& w) const;
@@ -209,7 +211,7 @@ class LlmEngine : public ComponentSeries {
   double flops_ = 0;
   Welford ttft_, tpot_, e2e_, queue_, normalized_, batch_;
   LatencyHistogram ttft_hist_, tpot_hist_, e2e_hist_, queue_hist_;
-  TimeWeighted kv_used_, running_tw_, busy_replicas_;
+  TimeWeighted kv_used_, running_tw_, waiting_tw_, busy_replicas_;
 };
 
 }  // namespace scalesim

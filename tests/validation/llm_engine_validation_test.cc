@@ -1,0 +1,199 @@
+// llm_engine against exact answers, in the hardware-free mode (step time = fixed + b x prefill
+// tokens + c x decoding sequences + d x KV tokens read, constants chosen so that every
+// iteration is a whole number of nanoseconds):
+//  - one request's time to first token and end-to-end latency equal the closed forms, for each
+//    scheduler, chunked prefill taking ceil(P / chunk) iterations;
+//  - saturated, every iteration carries a full batch and throughput is batch / step time;
+//  - Little's law holds exactly over a run that drains (time-average in the engine x run time
+//    = sum of the requests' times in it);
+//  - the static scheduler on a GPU reproduces the model server's static batching exactly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "models/queueing/queueing_network.h"
+#include "models/serving/llm_engine.h"
+#include "models/serving/model_server.h"
+
+namespace scalesim {
+namespace {
+
+const std::string kTrace =
+    std::string(SCALESIM_SOURCE_DIR) + "/data/traces/azure_llm_conv_2023.csv";
+
+// One source of `customers` deterministic arrivals into engine `engine` (its keys after type).
+std::string one_engine(const std::string& arrivals, long customers, const std::string& engine) {
+  return "name: t\nseed: 3\ncomponents:\n  in:\n    type: source\n    arrivals: " + arrivals +
+         "\n    customers: " + std::to_string(customers) +
+         "\n    to: engine\n  engine:\n    type: llm_engine\n" + engine +
+         "    to: done\n  done: {type: sink}\n";
+}
+
+// fixed 10 ms, 100 us per prompt token, 1 ms per decoding sequence, 1 us per KV token read.
+constexpr SimTime kFixed = 10'000'000, kPerPrompt = 100'000, kPerSeq = 1'000'000, kPerKv = 1'000;
+const std::string kStep =
+    "    step_time: {fixed: 10ms, per_prefill_token: 100us, per_decode_sequence: 1ms, "
+    "per_context_token: 1us}\n";
+
+// Decode steps 1..O-1 of a lone sequence of prompt P: each reads P + j cached tokens.
+SimTime lone_decodes(SimTime p, SimTime o) {
+  SimTime t = 0;
+  for (SimTime j = 1; j < o; ++j) t += kFixed + kPerSeq + kPerKv * (p + j);
+  return t;
+}
+
+TEST(LlmEngineValidation, OneRequestTakesTheClosedFormUnderEveryScheduler) {
+  struct Case {
+    std::string scheduler;
+    SimTime prefill_iterations;  // ceil(P / chunk)
+  };
+  const SimTime p = 1000, o = 50;
+  const Case cases[] = {
+      {"vllm", 1},
+      {"{name: vllm, enable_chunked_prefill: true, max_num_batched_tokens: 256}", 4},
+      {"{name: sarathi, chunk_size: 300}", 4},
+      {"{name: sarathi, chunk_size: 1000}", 1},
+      {"orca", 1},
+      {"tensorrt_llm", 1},
+      {"{name: tensorrt_llm, enable_chunked_context: true, max_num_tokens: 128}", 8},
+      {"{name: tensorrt_llm, capacity_scheduler_policy: max_utilization}", 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.scheduler);
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+        one_engine("{process: deterministic, rate: 1/s}", 1,
+                   "    scheduler: " + c.scheduler + "\n" + kStep +
+                       "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 50\n")));
+    simulate(net, 1);
+    const auto& e = net.get<LlmEngine>("engine");
+    ASSERT_EQ(e.completed(), 1u);
+    // Chunks of a lone prompt: each iteration its fixed cost, the prompt's tokens once in all.
+    const SimTime ttft = c.prefill_iterations * kFixed + kPerPrompt * p;
+    EXPECT_EQ(e.ttft_seconds().mean(), to_seconds(ttft));
+    EXPECT_EQ(e.end_to_end_seconds().mean(), to_seconds(ttft + lone_decodes(p, o)));
+    EXPECT_EQ(e.tpot_seconds().mean(), to_seconds(lone_decodes(p, o) / (o - 1)));
+    EXPECT_EQ(e.iterations(), static_cast<std::uint64_t>(c.prefill_iterations + o - 1));
+    EXPECT_EQ(e.output_tokens(), static_cast<std::uint64_t>(o));
+    EXPECT_EQ(e.input_tokens(), static_cast<std::uint64_t>(p));
+  }
+}
+
+TEST(LlmEngineValidation, AStaticBatchDecodesUntilItsLongestAnswerEnds) {
+  // A short request (10, 2) starts at once; two that arrive 1 ms later, (300 prompt, 20 output)
+  // and (100, 40), wait for it and then go as one batch, padded to the longer prompt and decoded
+  // 39 steps for the longer answer; both answers return at its end.
+  const std::filesystem::path csv = std::filesystem::temp_directory_path() / "llm_static_pair.csv";
+  {
+    std::ofstream out(csv);
+    out << "t,prompt,output\n0.5,10,2\n0.501,300,20\n0.501,100,40\n";
+  }
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + csv.string() +
+      "\n    time_format: s\n    columns: {time: t, size: prompt, aux: output}\n"
+      "    to: engine\n  engine:\n    type: llm_engine\n"
+      "    scheduler: {name: static, max_batch_size: 2}\n" +
+      kStep + "    kv_blocks: 1\n    to: done\n  done: {type: sink}\n"));
+  simulate(net, 1);
+  std::filesystem::remove(csv);
+  const auto& e = net.get<LlmEngine>("engine");
+  ASSERT_EQ(e.completed(), 3u);
+  const SimTime first = kFixed + kPerPrompt * 10 + kFixed + kPerSeq + kPerKv * 11;
+  const SimTime b = 2, p = 300, steps = 39;
+  const SimTime pair = kFixed + kPerPrompt * b * p + steps * (kFixed + kPerSeq * b) +
+                       kPerKv * b * (steps * p + steps * (steps + 1) / 2);
+  const SimTime waited = first - 1'000'000;
+  const double mean = (to_seconds(first) + 2 * to_seconds(waited + pair)) / 3;
+  EXPECT_NEAR(e.end_to_end_seconds().mean(), mean, 1e-12);
+  EXPECT_NEAR(e.ttft_seconds().mean(), mean, 1e-12);  // not streamed
+  EXPECT_NEAR(e.queueing_seconds().mean(), 2 * to_seconds(waited) / 3, 1e-12);
+  EXPECT_EQ(e.iterations(), 2u);
+}
+
+TEST(LlmEngineValidation, SaturatedThroughputIsTheBatchOverTheStepTime) {
+  // Orca-style mixed iterations, 8 sequences a batch, requests arriving far faster than served:
+  // the batch is always full. A prompt of 64 tokens at 15.625 us a token costs what a decoding
+  // sequence costs (1 ms), so every full iteration takes 10 ms + 8 x 1 ms = 18 ms and yields
+  // 8 tokens, one per sequence: 444.4 output tokens/s, 444.4 / 32 requests/s.
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\nwarmup: 60s\nend: {time: 3660s}\ncomponents:\n  in:\n    type: source\n"
+      "    arrivals: {process: deterministic, rate: 100/s}\n    to: engine\n  engine:\n"
+      "    type: llm_engine\n    scheduler: {name: orca, max_batch_size: 8}\n"
+      "    step_time: {fixed: 10ms, per_prefill_token: 15625ns, per_decode_sequence: 1ms}\n"
+      "    kv_blocks: 10000\n    prompt_tokens: 64\n    output_tokens: 32\n    to: done\n"
+      "  done: {type: sink}\n"));
+  const NetworkRun run = simulate(net, 1);
+  const auto& e = net.get<LlmEngine>("engine");
+  const double measured = to_seconds(run.end_time) - 60.0;
+  const double tokens_per_s = static_cast<double>(e.output_tokens()) / measured;
+  EXPECT_NEAR(tokens_per_s, 8.0 / 0.018, 8.0 / 0.018 * 1e-3);
+  // The queue grows without end, so count every completion over the whole run.
+  EXPECT_NEAR(static_cast<double>(e.completed()) / to_seconds(run.end_time), 8.0 / 0.018 / 32,
+              8.0 / 0.018 / 32 * 1e-3);
+  EXPECT_DOUBLE_EQ(e.batch_size().mean(), 8.0);
+}
+
+TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
+  // The first 3,000 requests of the Azure conversation trace, twice as fast as recorded, on two
+  // vLLM replicas with a cache small enough to preempt. No warm-up and a run that ends when the
+  // last answer leaves: the time-average of requests in the engine times the run's length is
+  // the sum of their end-to-end times.
+  for (const std::string sched :
+       {"vllm", "{name: vllm, enable_chunked_prefill: true}",
+        "{name: tensorrt_llm, capacity_scheduler_policy: max_utilization}"}) {
+    SCOPED_TRACE(sched);
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+        "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
+        "\n    format: azure_llm\n    time_scale: 2\n    customers: 3000\n    to: engine\n"
+        "  engine:\n    type: llm_engine\n    scheduler: " +
+        sched +
+        "\n    replicas: 2\n"
+        "    step_time: {fixed: 20ms, per_prefill_token: 20us, per_decode_sequence: 300us, "
+        "per_context_token: 100ns}\n    kv_blocks: 600\n    to: {component: done, latency: 0}\n"
+        "  done: {type: sink}\n"));
+    const NetworkRun run = simulate(net, 1);
+    const auto& e = net.get<LlmEngine>("engine");
+    ASSERT_EQ(e.completed() + e.rejected(), 3000u);
+    const double in_system = e.mean_in_system(run.end_time) * to_seconds(run.end_time);
+    const double sojourns = e.end_to_end_seconds().mean() * static_cast<double>(e.completed());
+    EXPECT_NEAR(in_system, sojourns, 1e-9 * sojourns);
+    if (sched == "vllm") {
+      EXPECT_GT(e.preemptions(), 0u);  // the cache ran out on the way
+    }
+  }
+}
+
+TEST(LlmEngineValidation, StaticBatchingOnAGpuReproducesTheModelServer) {
+  // The same 2,000 trace requests through a model server (Triton's batching, no queue delay)
+  // and through llm_engine's static scheduler on the same GPU: identical latencies.
+  const std::string head = "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
+                           "\n    format: azure_llm\n    time_scale: 8\n    customers: 2000\n"
+                           "    to: s\n";
+  QueueingNetwork server = QueueingNetwork::from_config(ConfigNode::load_string(
+      head +
+      "  s:\n    type: model_server\n    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n"
+      "    dynamic_batching: {max_batch_size: 16}\n    to: done\n  done: {type: sink}\n"));
+  QueueingNetwork engine =
+      QueueingNetwork::from_config(ConfigNode::load_string(
+          head + "  s:\n    type: llm_engine\n    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n"
+                 "    scheduler: {name: static, max_batch_size: 16, max_model_len: 100000}\n"
+                 "    to: done\n"
+                 "  done: {type: sink}\n"));
+  simulate(server, 1);
+  simulate(engine, 1);
+  const auto& m = server.get<ModelServer>("s");
+  const auto& e = engine.get<LlmEngine>("s");
+  ASSERT_EQ(m.departures(), 2000u);
+  ASSERT_EQ(e.completed(), 2000u);
+  EXPECT_EQ(e.end_to_end_seconds().mean(), m.sojourn().mean());
+  EXPECT_EQ(e.end_to_end().counts().size(), m.sojourn_histogram().counts().size());
+  EXPECT_TRUE(std::equal(e.end_to_end().counts().begin(), e.end_to_end().counts().end(),
+                         m.sojourn_histogram().counts().begin()));
+  EXPECT_GT(m.batch_size().mean(), 1.5);  // batches did form
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -7,8 +7,8 @@ cd "$(dirname "$0")"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)"
 mkdir -p results
-# The default: an LLM cascade replaying the bundled Azure LLM trace (data/README.md).
-scenario=${SCALESIM_SCENARIO:-configs/examples/llm_cascade_azure.yaml}
+# The default: LLM serving at iteration level on the bundled Azure LLM trace (data/README.md).
+scenario=${SCALESIM_SCENARIO:-configs/examples/llm_serving_azure.yaml}
 echo
 ./build/default/cli/scalesim run "$scenario" -o results/demo.h5
 /usr/bin/python3 analysis/scalesim-report results/demo.h5 -o results/demo-report >/dev/null

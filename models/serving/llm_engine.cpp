@@ -44,7 +44,8 @@ void LlmEngine::record(const LlmSequence& s, SimTime now) {
   const SimTime ttft = s.first_token - s.arrived;
   bool good = ttft <= setup_.ttft_slo;
   if (s.output > 1) {
-    // TPOT: the mean gap between output tokens after the first.
+    // TPOT: the mean gap between output tokens after the first (none for a static batch,
+    // whose answer returns whole).
     const SimTime tpot = (now - s.first_token) / static_cast<SimTime>(s.output - 1);
     tpot_.add(to_seconds(tpot));
     tpot_hist_.add(static_cast<std::uint64_t>(tpot));

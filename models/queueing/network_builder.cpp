@@ -192,6 +192,38 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
       }
     }
   }
+  // An LLM engine needs each request's prompt and answer lengths: from a trace with both
+  // columns, or its own prompt_tokens / output_tokens. A source or a trace without them that
+  // reaches an engine lacking those is an error here, not in the middle of the run.
+  for (LpId origin = 0; origin < net.lp_count(); ++origin) {
+    const auto& c = net.components_[origin];
+    const auto* trace = std::get_if<TraceSource>(&c);
+    if (!std::holds_alternative<Source>(c) && (trace == nullptr || trace->sized())) continue;
+    std::vector<bool> seen(net.lp_count(), false);
+    std::vector<LpId> stack{origin};
+    seen[origin] = true;
+    while (!stack.empty()) {
+      const LpId v = stack.back();
+      stack.pop_back();
+      const auto* engine = std::get_if<LlmEngine>(&net.components_[v]);
+      if (engine != nullptr &&
+          (engine->setup().default_prompt == 0 || engine->setup().default_output == 0)) {
+        entries[v].second.fail(
+            "llm_engine '" + net.names_[v] + "' gets requests without token counts from '" +
+            net.names_[origin] + "' (" +
+            (trace != nullptr ? "a trace without both size and aux columns"
+                              : "a synthetic source") +
+            "): give the trace its token columns (format: azure_llm, or columns: {size: ..., "
+            "aux: ...}) or the engine prompt_tokens and output_tokens");
+      }
+      for (const auto& e : g.edges) {
+        if (e.from == v && !seen[e.to]) {
+          seen[e.to] = true;
+          stack.push_back(e.to);
+        }
+      }
+    }
+  }
   // Every component must be reachable from something that starts work (a source, a trace, a
   // drift monitor): anything else can never see an event, which is a mistake in the wiring.
   {

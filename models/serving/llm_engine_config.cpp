@@ -291,14 +291,10 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.count("preemptions", preemptions(), kText);
   r.value("mean_preemptions_per_request", preempted_.mean(), Unit::kNumber);
   r.count("iterations", iterations_);
-  r.latency("ttft", ttft_.count() > 0 ? std::optional(ttft_.mean()) : std::nullopt, ttft_hist_,
-            kP50 | kP99, kMean | kP50 | kP99);
-  r.latency("tpot", tpot_.count() > 0 ? std::optional(tpot_.mean()) : std::nullopt, tpot_hist_,
-            kP50 | kP99, kMean | kP50 | kP99);
-  r.latency("e2e", e2e_.count() > 0 ? std::optional(e2e_.mean()) : std::nullopt, e2e_hist_,
-            kMean | kP99, kMean | kP99, true);
-  r.latency("queueing", queue_.count() > 0 ? std::optional(queue_.mean()) : std::nullopt,
-            queue_hist_, kNoPart, kMean | kP99);
+  r.latency("ttft", ttft_.mean(), ttft_hist_, kP50 | kP99, kMean | kP50 | kP99);
+  r.latency("tpot", tpot_.mean(), tpot_hist_, kP50 | kP99, kMean | kP50 | kP99);
+  r.latency("e2e", e2e_.mean(), e2e_hist_, kMean | kP99, kMean | kP99, true);
+  r.latency("queueing", queue_.mean(), queue_hist_, kNoPart, kMean | kP99);
   r.value("mean_normalized_latency_s", normalized_.mean(), Unit::kSeconds);
   r.value("throughput_per_s", ctx.per_second(static_cast<double>(measured_)), Unit::kPerSecond,
           kHeadline);
@@ -316,14 +312,19 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.value("peak_kv_utilisation", peak_kv_utilisation(), Unit::kShare);
   r.value("utilisation", mean_busy_replicas(ctx.end_time) / setup_.replicas, Unit::kShare,
           kHeadline);
-  if (setup_.peak_flops > 0 && ctx.measured_s > 0) {
-    r.value("mfu", flops_ / (ctx.measured_s * setup_.peak_flops * setup_.replicas), Unit::kShare,
-            kHeadline);
+  if (setup_.peak_flops > 0) {
+    r.value(
+        "mfu",
+        ctx.measured_s > 0 ? flops_ / (ctx.measured_s * setup_.peak_flops * setup_.replicas) : 0.0,
+        Unit::kShare, kHeadline);
   }
   r.value("price_per_hour", setup_.price_per_hour, Unit::kDollars);
-  const double per_s = ctx.per_second(static_cast<double>(output_tokens_));
-  if (per_s > 0) {
-    r.value("cost_per_million_output_tokens", setup_.price_per_hour / 3600.0 / per_s * 1e6,
+  if (setup_.price_per_hour > 0) {
+    // NaN (null in JSON) when no token was produced.
+    const double per_s = ctx.per_second(static_cast<double>(output_tokens_));
+    r.value("cost_per_million_output_tokens",
+            per_s > 0 ? setup_.price_per_hour / 3600.0 / per_s * 1e6
+                      : std::numeric_limits<double>::quiet_NaN(),
             Unit::kDollars, kHeadline);
   }
   r.summary_count(completed_);

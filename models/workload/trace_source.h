@@ -46,6 +46,9 @@ class TraceSource : public RequestEmitter {
   }
 
   double rate_estimate() const { return rate_estimate_; }
+  // Whether its rows carry both sizes (an LLM's prompt and answer tokens).
+  bool sized() const { return sized_; }
+  void set_sized(bool sized) { sized_ = sized; }
   const std::string& path() const { return reader_.path(); }
 
  private:
@@ -60,6 +63,7 @@ class TraceSource : public RequestEmitter {
   TraceReader reader_;
   double rate_estimate_;
   TraceRow pending_;
+  bool sized_ = false;
 };
 
 }  // namespace scalesim

@@ -59,9 +59,11 @@ TraceSource TraceSource::from_config(const ConfigNode& node, BuildContext& ctx) 
     TraceReader reader(file.string(), layout, scale, static_cast<std::uint64_t>(repeat),
                        node.boolean_or("sort", false));
     const auto preview = reader.preview(10000);  // checks the header and first rows now
-    return TraceSource(std::move(reader), ctx.link(node.at("to")),
+    TraceSource source(std::move(reader), ctx.link(node.at("to")),
                        limit < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit),
                        preview.rate_per_s, ctx.interval(), ctx.adaptive());
+    source.set_sized(!layout.size_column.empty() && !layout.aux_column.empty());
+    return source;
   } catch (const TraceError& e) {
     node.at("file").fail(e.what());
   }

@@ -118,6 +118,9 @@ same_everywhere("processor sharing", ["run", os.path.join(examples, "processor_s
 same_everywhere("link outage", ["run", os.path.join(examples, "link_outage.yaml"), "--json"])
 same_everywhere("replica failures", ["run", os.path.join(examples, "replica_failures.yaml"), "--json",
                                      "--set", "end.time=120s"])
+# LLM engines: iteration events, paged KV caches with preemption, routers over replicas.
+for example in sorted(f for f in os.listdir(examples) if f.startswith("llm_")):
+    same_everywhere(f"llm {example}", ["run", os.path.join(examples, example), "--json"])
 ref = same_everywhere("model server", serving)
 if ref:
     servers = [c for c in ref["components"] if c["type"] == "model_server"]

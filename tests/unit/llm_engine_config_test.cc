@@ -1,0 +1,103 @@
+// llm_engine's bad inputs: each a ConfigError at the offending line, naming what is wrong.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "models/queueing/queueing_network.h"
+#include "models/serving/llm_engine.h"
+
+namespace scalesim {
+namespace {
+
+const std::string kTrace =
+    std::string(SCALESIM_SOURCE_DIR) + "/data/traces/azure_llm_conv_2023.csv";
+
+std::string with_engine(const std::string& engine_keys) {
+  return "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
+         "\n    format: azure_llm\n    customers: 10\n    to: engine\n  engine:\n"
+         "    type: llm_engine\n" +
+         engine_keys + "    to: done\n  done: {type: sink}\n";
+}
+
+// The message of the ConfigError building `yaml` throws ("" when it builds).
+std::string error_of(const std::string& yaml) {
+  try {
+    QueueingNetwork::from_config(ConfigNode::load_string(yaml));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(LlmEngineConfigTest, AModelThatDoesNotFitItsGpusNamesModelGpusAndBytes) {
+  const std::string e = error_of(
+      with_engine("    model: llama-3.1-70b\n    gpu: A100-SXM4-40GB\n    tensor_parallel: 2\n"));
+  EXPECT_NE(e.find("<string>:11:"), std::string::npos) << e;  // the `model:` line
+  EXPECT_NE(e.find("llama-3.1-70b does not fit 2 x A100-SXM4-40GB"), std::string::npos) << e;
+  EXPECT_NE(e.find("GiB"), std::string::npos) << e;
+  // Eight of them hold it.
+  EXPECT_EQ(error_of(with_engine(
+                "    model: llama-3.1-70b\n    gpu: A100-SXM4-80GB\n    tensor_parallel: 8\n")),
+            "");
+}
+
+TEST(LlmEngineConfigTest, TensorParallelismMustDivideTheHeads) {
+  const std::string e = error_of(
+      with_engine("    model: llama-3.1-8b\n    gpu: H100-SXM5-80GB\n    tensor_parallel: 3\n"));
+  EXPECT_NE(e.find("<string>:13:"), std::string::npos) << e;
+  EXPECT_NE(e.find("does not divide the 32 attention heads of llama-3.1-8b"), std::string::npos)
+      << e;
+}
+
+TEST(LlmEngineConfigTest, SchedulerParametersAreChecked) {
+  const std::string step = "    step_time: {fixed: 1ms}\n    kv_blocks: 100\n";
+  std::string e = error_of(with_engine("    scheduler: {name: vllm, block_size: 0}\n" + step));
+  EXPECT_NE(e.find("<string>:11:"), std::string::npos) << e;
+  EXPECT_NE(e.find("'block_size' must be between 1 and 1024"), std::string::npos) << e;
+  e = error_of(with_engine("    scheduler: {name: vllm, chunk_size: 64}\n" + step));
+  EXPECT_NE(e.find("chunk_size"), std::string::npos) << e;  // sarathi's name, not vllm's
+  e = error_of(with_engine("    scheduler: fcfs\n" + step));
+  EXPECT_NE(e.find("unknown scheduler 'fcfs'"), std::string::npos) << e;
+  e = error_of(
+      with_engine("    scheduler: {name: tensorrt_llm, capacity_scheduler_policy: lru}\n" + step));
+  EXPECT_NE(e.find("guaranteed_no_evict or max_utilization"), std::string::npos) << e;
+  e = error_of(with_engine("    step_time: {fixed: 1ms}\n"));
+  EXPECT_NE(e.find("needs `kv_blocks:`"), std::string::npos) << e;
+  e = error_of(with_engine("    model: bert-base\n    gpu: A100-SXM4-80GB\n"));
+  EXPECT_NE(e.find("is not a decoder LLM"), std::string::npos) << e;
+}
+
+TEST(LlmEngineConfigTest, RequestsWithoutTokenCountsAreRefusedAtBuild) {
+  const auto csv = std::filesystem::temp_directory_path() / "llm_no_tokens.csv";
+  std::ofstream(csv) << "t\n0.1\n0.2\n";
+  const std::string engine =
+      "  engine:\n    type: llm_engine\n    step_time: {fixed: 1ms}\n    kv_blocks: 100\n"
+      "    to: done\n  done: {type: sink}\n";
+  std::string e =
+      error_of("name: t\ncomponents:\n  in:\n    type: trace\n    file: " + csv.string() +
+               "\n    time_format: s\n    columns: {time: t}\n"
+               "    to: engine\n" +
+               engine);
+  EXPECT_NE(e.find("<string>:10:"), std::string::npos) << e;  // the engine
+  EXPECT_NE(e.find("llm_engine 'engine' gets requests without token counts from 'in'"),
+            std::string::npos)
+      << e;
+  e = error_of(
+      "name: t\ncomponents:\n  in:\n    type: source\n    arrivals: {process: poisson, "
+      "rate: 1/s}\n    customers: 5\n    to: engine\n" +
+      engine);
+  EXPECT_NE(e.find("a synthetic source"), std::string::npos) << e;
+  // With the engine's own lengths, a source is fine.
+  EXPECT_EQ(error_of("name: t\ncomponents:\n  in:\n    type: source\n    arrivals: {process: "
+                     "poisson, rate: 1/s}\n    customers: 5\n    to: engine\n  engine:\n"
+                     "    type: llm_engine\n    step_time: {fixed: 1ms}\n    kv_blocks: 100\n"
+                     "    prompt_tokens: 10\n    output_tokens: 5\n    to: done\n"
+                     "  done: {type: sink}\n"),
+            "");
+  std::filesystem::remove(csv);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -18,6 +18,7 @@
 #include "hardware/gpu/gpu_microbenchmark.h"
 #include "hardware/gpu/time_to_train.h"
 #include "hardware/redis/redis_calibration.h"
+#include "models/serving/llm_calibration.h"
 #include "scalesim/atomic_file.h"
 #include "scalesim/json_writer.h"
 
@@ -402,6 +403,46 @@ std::string redis_commands_section(const std::vector<CalibrationRow>& rows,
 }
 
 // calibration/gpu_microbench_*.csv, sorted by name.
+std::string llm_serving_section(const LlmServingCalibration& cal, const std::string& shown) {
+  std::ostringstream s;
+  s << "## LLM serving: step times and latencies of real engines (`" << shown << "`)\n\n"
+    << "Each row is turned into the iterations `llm_engine` would run for it (a prefill of the "
+       "batch's prompts, decode steps at the stated context, a prompt in chunks, a static "
+       "batch's prefill and decodes; `models/serving/llm_calibration.cpp`) and priced on the GPU "
+       "roofline of the first section, fitted to other data and **not to these rows** "
+       "(*roofline*). What the roofline lacks is the serving stack's host work: scheduling, "
+       "sampling and detokenising per iteration and per sequence. That overhead, a x iterations "
+       "+ b x sequence-iterations (a, b >= 0), is fitted per stack, and each row is predicted "
+       "with the overhead fitted to the **other** rows of its stack (*left out*): a prediction, "
+       "not an echo.\n\n"
+    << "| row | measured | roofline | error | left out | error |\n|---|---:|---:|---:|---:|---:|\n";
+  const auto show = [](const LlmServingPoint& p, double v) {
+    return p.unit == "tokens/s" ? num(v) + " tok/s" : num(v * 1e3) + " ms";
+  };
+  for (const LlmServingPoint& p : cal.points) {
+    if (!p.skipped.empty()) continue;
+    s << "| " << p.label << " | " << show(p, p.measured) << " | " << show(p, p.roofline) << " | "
+      << pct(p.roofline_error) << " | " << show(p, p.predicted) << " | " << pct(p.error) << " |\n";
+  }
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "\nOver %zu rows: the roofline alone, median |error| %.1f%%, worst %.1f%%; with "
+                "each stack's overhead fitted without the row, median %.1f%%, worst %.1f%%.\n\n",
+                cal.compared, cal.roofline_median * 100, cal.roofline_worst * 100,
+                cal.loo_median * 100, cal.loo_worst * 100);
+  s << buf << "Each stack's overhead fitted to all of its rows:\n\n"
+    << "| stack | rows | per iteration | per sequence in an iteration |\n|---|---:|---:|---:|\n";
+  for (const StackOverhead& o : cal.overheads) {
+    s << "| " << o.stack << " | " << o.points << " | " << num(o.per_iteration_s * 1e3) << " ms | "
+      << num(o.per_sequence_s * 1e3) << " ms |\n";
+  }
+  s << "\nNot compared:\n\n";
+  for (const LlmServingPoint& p : cal.points) {
+    if (!p.skipped.empty()) s << "- " << p.label << ": " << p.skipped << "\n";
+  }
+  return s.str();
+}
+
 std::vector<std::string> microbenchmark_files(const std::filesystem::path& data_dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -573,6 +614,16 @@ int calibrate_command(const std::vector<std::string>& args) {
             << redis_commands_section(
                    redis_command_rows(commands_file.string(), refit.machine, kRedisSeed), refit,
                    kRedisSeed);
+      }
+      const auto llm_file = (data_dir / "llm_serving_public.csv").lexically_normal();
+      if (std::filesystem::exists(llm_file)) {
+        doc << "\n"
+            << llm_serving_section(
+                   calibrate_llm_serving(llm_file.string(), catalog),
+                   llm_file
+                       .lexically_relative(
+                           std::filesystem::path(dir).parent_path().lexically_normal())
+                       .string());
       }
       write_file_atomically(report, doc.str());
       std::fprintf(stderr, "scalesim calibrate: wrote %s\n", report.c_str());

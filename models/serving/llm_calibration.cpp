@@ -158,7 +158,7 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
     LlmServingPoint p;
     p.stack = stack_of(f[c_system]);
     p.metric = f[c_metric];
-    const std::string unit = f[c_unit];
+    const std::string& unit = f[c_unit];
     const double value = csv_number(f[c_value], where, "value");
     p.unit = unit.rfind("tokens/s", 0) == 0 ? "tokens/s" : "s";
     p.measured = unit == "ms" ? value * 1e-3 : value;
@@ -200,7 +200,9 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
     } else if (p.metric == "prefill_execution_time") {
       const double prompt = csv_number(f[c_in], where, "input_tokens");
       const double chunk = number_after(f[c_batch], "chunk_size").value_or(prompt);
-      for (double done = 0; done < prompt; done += chunk) {
+      const auto chunks = static_cast<std::int64_t>(std::ceil(prompt / chunk));
+      for (std::int64_t k = 0; k < chunks; ++k) {
+        const double done = static_cast<double>(k) * chunk;
         work.add(step, prefill(1, std::min(chunk, prompt - done), done));
       }
     } else if (p.metric.rfind("output_tokens_per_s", 0) == 0) {
@@ -208,7 +210,9 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
       const double prompt = csv_number(f[c_in], where, "input_tokens");
       const double output = csv_number(f[c_out], where, "output_tokens");
       work.add(step, prefill(batch, prompt));
-      for (double j = 1; j < output; ++j) work.add(step, decode(batch, prompt + j));
+      for (std::int64_t j = 1; j < static_cast<std::int64_t>(output); ++j) {
+        work.add(step, decode(batch, prompt + static_cast<double>(j)));
+      }
       p.tokens = batch * output;
     } else {
       p.skipped = "metric '" + p.metric + "' has no iteration model here";

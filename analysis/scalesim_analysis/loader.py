@@ -40,6 +40,9 @@ class Results:
     timeseries: Dict[str, pd.DataFrame] = field(default_factory=dict)
     histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
     wait_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    # LLM engines: time to first token and time per output token, by engine name.
+    ttft_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    tpot_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
     sweep: Optional[Dict[str, pd.DataFrame]] = None
 
     def components_of_type(self, kind):
@@ -82,6 +85,8 @@ def _read_all(path, f, meta):
         timeseries=_read_timeseries(f, order),
         histograms=_read_histograms(f, order, "latency_histogram"),
         wait_histograms=_read_histograms(f, order, "wait_histogram", only_type="station"),
+        ttft_histograms=_read_histograms(f, order, "ttft_histogram", only_type="llm_engine"),
+        tpot_histograms=_read_histograms(f, order, "tpot_histogram", only_type="llm_engine"),
         sweep=_read_sweep(f),
     )
 

@@ -43,6 +43,10 @@ def write_report(results_path, out_dir):
         results, out_dir, "queue_length", "queue length (customers waiting)",
         "Station queue length over time", "queue_length.png")))
     sections.append(("Throughput per component", *plot_throughput(results, out_dir)))
+    sections.append(("Time to first token and time per output token (LLM engines)",
+                     *plot_llm_token_latency(results, out_dir)))
+    sections.append(("Batch occupancy and queue of the LLM engines",
+                     *plot_llm_batch(results, out_dir)))
     sections.append(("Cost vs p99 latency (sweep)", *plot_pareto(results, out_dir)))
     heatmaps = plot_sweep_heatmaps(results, out_dir)
     for title, png in heatmaps:
@@ -254,6 +258,50 @@ def plot_throughput(results, out_dir):
     ax.grid(True, alpha=0.3)
     _legend(ax, len(drawn) + 1, outside=True)
     return _save(fig, out_dir, "throughput.png"), None
+
+
+def plot_llm_token_latency(results, out_dir):
+    """TTFT and TPOT CDFs of every LLM engine, side by side, from their histograms."""
+    engines = [name for name in results.components_of_type("llm_engine")
+               if name in results.ttft_histograms
+               and results.ttft_histograms[name]["count"].sum() > 0]
+    if not engines:
+        return None, "not drawn: no LLM engine served a request"
+    fig, (ax_ttft, ax_tpot) = plt.subplots(1, 2, figsize=(10.0, 4.0))
+    for name in engines:
+        x, y = histogram_cdf_ms(results.ttft_histograms[name])
+        ax_ttft.plot(x, y, label=name)
+        tpot = results.tpot_histograms.get(name)
+        if tpot is not None and tpot["count"].sum() > 0:
+            x, y = histogram_cdf_ms(tpot)
+            ax_tpot.plot(x, y, label=name)
+    _style_cdf_axes(ax_ttft, "Time to first token")
+    _style_cdf_axes(ax_tpot, "Time per output token (after the first)")
+    _legend(ax_ttft, len(engines))
+    return _save(fig, out_dir, "llm_ttft_tpot_cdf.png"), None
+
+
+def plot_llm_batch(results, out_dir):
+    """Running sequences (share of replicas x max_num_seqs) and waiting requests over time."""
+    engines = results.components_of_type("llm_engine")
+    fig, (ax_batch, ax_queue) = plt.subplots(2, 1, figsize=(7.5, 6.0), sharex=True)
+    drawn = _plot_series(ax_batch, results, engines, "utilisation")
+    _plot_series(ax_queue, results, engines, "queue_length")
+    if not drawn:
+        plt.close(fig)
+        return None, "not drawn: no LLM engine has time-series rows"
+    for ax in (ax_batch, ax_queue):
+        _mark_warmup(ax, results)
+        ax.set_xlim(left=0.0)
+        ax.set_ylim(bottom=0.0)
+        ax.grid(True, alpha=0.3)
+    ax_batch.set_ylabel("batch occupancy")
+    ax_batch.set_title("Running sequences / (replicas x max_num_seqs), and requests waiting",
+                       fontsize="medium")
+    ax_queue.set_ylabel("requests waiting")
+    ax_queue.set_xlabel("time (s)")
+    _legend(ax_batch, len(drawn) + 1, outside=True)
+    return _save(fig, out_dir, "llm_batch.png"), None
 
 
 # ----------------------------------------------------------------------------- sweeps

@@ -438,6 +438,36 @@ class ReportTest(unittest.TestCase):
         self.check_report(write_report(self.sweep, out), out,
                           PROMISED_SINGLE_RUN | PROMISED_SWEEP)
 
+    def test_llm_engine_report_adds_token_latency_and_batch_plots(self):
+        # The single-run file plus an llm_engine group, as the C++ writer lays it out: the
+        # time series (batch occupancy, requests waiting) and the ttft and tpot histograms.
+        path = os.path.join(self.tmp.name, "llm.h5")
+        write_synthetic(path)
+        rng = np.random.default_rng(3)
+        with h5py.File(path, "a") as f:
+            group = f.create_group("components/engine")
+            group.attrs["type"] = np.bytes_(b"llm_engine")
+            group.attrs["lp"] = np.uint32(6)
+            rows = make_timeseries(rng, "engine", "llm_engine")
+            rows["utilisation"] = np.linspace(0.1, 0.6, len(rows))
+            rows["queue_length"] = np.linspace(0.0, 12.0, len(rows))
+            group.create_dataset("timeseries", data=rows)
+            write_histogram(group, "ttft_histogram",
+                            (150e6 * rng.lognormal(0.0, 0.6, 2000)).astype(np.int64))
+            write_histogram(group, "tpot_histogram",
+                            (20e6 * rng.lognormal(0.0, 0.3, 2000)).astype(np.int64))
+        results = load(path)
+        self.assertEqual(list(results.ttft_histograms), ["engine"])
+        self.assertAlmostEqual(float(results.tpot_histograms["engine"]["cdf"].iloc[-1]), 1.0)
+        out = os.path.join(self.tmp.name, "llm")
+        self.check_report(write_report(path, out), out,
+                          PROMISED_SINGLE_RUN | {"llm_ttft_tpot_cdf.png", "llm_batch.png"})
+        # Without an engine the sections say why they are missing.
+        plain = os.path.join(self.tmp.name, "no_llm")
+        write_report(self.single, plain)
+        with open(os.path.join(plain, "report.md"), encoding="utf-8") as md:
+            self.assertIn("no LLM engine served a request", md.read())
+
     def run_cli(self, *args):
         """Run scalesim-report as a user would and return the finished process."""
         return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,

@@ -366,6 +366,13 @@ def plot_pareto(results, out_dir):
     return None, "not drawn: no /sweep table has both a cost and a p99 column"
 
 
+def _plain_label(value):
+    """A swept value as a label: numbers in short form, text as it is."""
+    if isinstance(value, bytes):
+        value = value.decode()
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def _draw_pareto(frame, table_name, cost, p99, out_dir):
     """Scatter of one sweep table's points and the step line through its Pareto front."""
     cost_scale, cost_label = metric_scale_and_label(cost)
@@ -376,14 +383,20 @@ def _draw_pareto(frame, table_name, cost, p99, out_dir):
     fig, ax = plt.subplots(figsize=(7.0, 4.5))
     ax.scatter(x, y, color="0.6", s=18, label="sweep point")
     ax.plot(x[front], y[front], "o-", color="C3", drawstyle="steps-post", label="Pareto front")
-    params = sweep_parameters(frame)[:3]
+    # Labels name every swept knob, text ones (a GPU type) included.
+    named = frame.attrs.get("parameters")
+    params = ([c for c in named if c in frame.columns and frame[c].nunique() > 1]
+              if named is not None else sweep_parameters(frame))[:3]
     if params and len(front) <= 15:
         for index in front:
-            text = "(" + ", ".join(f"{frame[p].iloc[index]:g}" for p in params) + ")"
+            text = "(" + ", ".join(_plain_label(frame[p].iloc[index]) for p in params) + ")"
             ax.annotate(text, (x[index], y[index]), textcoords="offset points", xytext=(5, 5),
                         fontsize="x-small")
         ax.plot([], [], " ", label="labels: (" + ", ".join(params) + ")")
     ax.margins(x=0.08, y=0.08)  # room for the labels of the extreme points
+    finite = y[np.isfinite(y) & (y > 0)]
+    if finite.size and finite.max() / finite.min() > 100:
+        ax.set_yscale("log")  # overloaded points sit orders of magnitude above the rest
     ax.set_xlabel(cost_label)
     ax.set_ylabel(p99_label)
     ax.set_title(f"Cost vs p99 latency over sweep '{table_name}'")

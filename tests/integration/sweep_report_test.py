@@ -77,10 +77,54 @@ def check(name, backend, tmp, failures):
     print(f"{name} on {backend}: report with {', '.join(expected)}")
 
 
+def check_llm_gpu_choice(tmp, failures):
+    """The shipped LLM sweep as it is (24 full runs of the trace): the optimum it names is the
+    cheapest point meeting both latency bounds, and the report draws cost against TTFT p99."""
+    with open(os.path.join(SOURCE, "configs", "sweeps", "llm_gpu_choice.yaml"), encoding="utf-8") as f:
+        text = f.read().replace("base: ../examples/",
+                                "base: " + os.path.join(SOURCE, "configs", "examples") + "/")
+    spec = os.path.join(tmp, "llm_gpu_choice.yaml")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write(text)
+    out = os.path.join(tmp, "llm.sweep.h5")
+    p = subprocess.run([SCALESIM, "sweep", spec, "-o", out], capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode != 0:
+        failures.append(f"llm_gpu_choice: sweep exit {p.returncode}: {p.stderr}")
+        return
+    m = re.search(r"optimum: point \d+ of \d+ \(components\.engine\.gpu=([^,]+), "
+                  r"components\.engine\.replicas=(\d+)\): cost\.per_hour = ([0-9.]+)", p.stdout)
+    if not m:
+        failures.append(f"llm_gpu_choice: no optimum in\n{p.stdout}")
+        return
+    sys.path.insert(0, os.path.join(SOURCE, "analysis"))
+    from scalesim_analysis import load
+    points = load(out).sweep["points"]
+    ok = points[(points["engine.p99_ttft_s"] <= 1.0) & (points["engine.p99_tpot_s"] <= 0.1)]
+    cheapest = ok.loc[ok["cost.per_hour"].idxmin()]
+    gpu = cheapest["components.engine.gpu"]
+    gpu = gpu.decode() if isinstance(gpu, bytes) else gpu
+    if (gpu, int(cheapest["components.engine.replicas"])) != (m.group(1), int(m.group(2))):
+        failures.append(f"llm_gpu_choice: optimum {m.groups()} is not the cheapest feasible point "
+                        f"({gpu}, {cheapest['components.engine.replicas']})")
+    if len(ok) == len(points) or ok.empty:
+        failures.append(f"llm_gpu_choice: {len(ok)} of {len(points)} points feasible: the bounds "
+                        "no longer separate the points")
+    report_dir = os.path.join(tmp, "llm-report")
+    p = subprocess.run([PYTHON, REPORT, out, "-o", report_dir], capture_output=True, text=True,
+                       timeout=300)
+    png = os.path.join(report_dir, "pareto_cost_p99.png")
+    if p.returncode != 0 or not os.path.isfile(png) or os.path.getsize(png) < 5000:
+        failures.append(f"llm_gpu_choice: no Pareto plot ({p.returncode}: {p.stderr})")
+    print(f"llm_gpu_choice: optimum {m.group(1)} x {m.group(2)} at ${m.group(3)}/h, "
+          f"{len(ok)} of {len(points)} points feasible")
+
+
 failures = []
 with tempfile.TemporaryDirectory() as tmp:
     check("cascade_mc.yaml", "mc", tmp, failures)
     check("cascade_des.yaml", "des", tmp, failures)
+    check_llm_gpu_choice(tmp, failures)
 if failures:
     sys.exit("\n".join(failures))
 print("ok")

@@ -8,6 +8,7 @@
 #include "hardware/catalog/catalog.h"
 #include "models/patterns/federated_rounds.h"
 #include "models/queueing/build_context.h"
+#include "models/serving/catalog_lookup.h"
 #include "models/queueing/component_report.h"
 
 namespace scalesim {
@@ -55,23 +56,7 @@ FederatedRounds FederatedRounds::from_config(const ConfigNode& node, BuildContex
   f.uplink = lognormal("uplink", true);
   if (const auto link = node.find("server_link")) {
     // A catalog NIC by name, or a bandwidth: what the server moves each way.
-    const std::string text = link->as_string();
-    const auto& nics = ctx.catalog().network().nics;
-    if (std::any_of(nics.begin(), nics.end(), [&](const auto& n) { return n.name == text; })) {
-      f.server_link = ctx.catalog().network().nic(text).line_rate;
-    } else {
-      try {
-        f.server_link = link->as_bandwidth();
-      } catch (const ConfigError&) {
-        std::string msg = "'" + text + "' is neither a bandwidth (1Gbps) nor a catalog NIC";
-        std::vector<std::string> names;
-        names.reserve(nics.size());
-        for (const auto& n : nics) names.push_back(n.name);
-        if (auto near = closest_match(text, names)) msg += "; did you mean '" + *near + "'?";
-        link->fail(msg);
-      }
-    }
-    if (!(f.server_link > 0)) link->fail("must be greater than zero");
+    f.server_link = link_rate_at(*link, ctx.catalog()).bandwidth;
   }
   f.server_overhead = node.duration_or("server_overhead", 0);
   if (const auto cost = node.find("cost")) {

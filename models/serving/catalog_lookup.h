@@ -13,6 +13,13 @@ namespace scalesim {
 const hardware::ModelProfile& model_at(const ConfigNode& node, const hardware::Catalog& catalog);
 hardware::GpuPerformance performance_at(const ConfigNode& node, const hardware::Catalog& catalog,
                                         const std::string& default_stack);
+// A link given as a catalog NIC by name (its line rate and adapter latency) or as a bandwidth
+// ("100Gbps", "25GB/s", no latency); a ConfigError at the node otherwise.
+struct LinkRate {
+  double bandwidth = 0;  // bytes/s
+  SimTime latency = 0;
+};
+LinkRate link_rate_at(const ConfigNode& node, const hardware::Catalog& catalog);
 // `precision:` if given (amp = fp16), else `fallback`.
 hardware::Precision precision_at(const ConfigNode& node, hardware::Precision fallback);
 

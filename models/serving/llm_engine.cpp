@@ -13,9 +13,15 @@ LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warm
       kv_used_(warmup),
       running_tw_(warmup),
       waiting_tw_(warmup),
-      busy_replicas_(warmup) {
+      busy_replicas_(warmup),
+      in_transfer_tw_(warmup) {
   replicas_.reserve(setup_.replicas);
-  for (std::uint32_t r = 0; r < setup_.replicas; ++r) replicas_.emplace_back(setup_.policy);
+  LlmSchedulerPolicy prefill = setup_.policy;
+  prefill.hand_off_prefilled = true;
+  for (std::uint32_t r = 0; r < setup_.replicas; ++r) {
+    replicas_.emplace_back(r < setup_.disaggregation.prefill_replicas ? prefill : setup_.policy);
+  }
+  link_free_.assign(setup_.disaggregation.prefill_replicas, 0);
 }
 
 void LlmEngine::account(const LlmReplica& rep, const Snapshot& before, SimTime now) {
@@ -54,16 +60,18 @@ void LlmEngine::record(const LlmSequence& s, SimTime now) {
   if (good) ++good_;
 }
 
-std::uint32_t LlmEngine::route() {
-  const auto n = static_cast<std::uint32_t>(replicas_.size());
-  if (n == 1) return 0;
+std::uint32_t LlmEngine::route(std::uint32_t first, std::uint32_t end) {
+  const std::uint32_t n = end - first;
+  if (n == 1) return first;
   if (setup_.routing == LlmRouting::kRoundRobin) {
-    const std::uint32_t r = next_replica_;
-    next_replica_ = (next_replica_ + 1) % n;
+    // One turn per pool: arrivals over the prefill pool (or all), transfers over the decode one.
+    std::uint32_t& next = first == 0 ? next_replica_ : next_decode_replica_;
+    const std::uint32_t r = first + next % n;
+    next = (next + 1) % n;
     return r;
   }
-  std::uint32_t best = 0;
-  for (std::uint32_t r = 1; r < n; ++r) {
+  std::uint32_t best = first;
+  for (std::uint32_t r = first + 1; r < end; ++r) {
     const LlmReplica& a = replicas_[r];
     const LlmReplica& b = replicas_[best];
     const bool better =
@@ -95,6 +103,10 @@ void LlmEngine::save(ByteWriter& w) const {
     w.put(v);
   }
   w.put(flops_);
+  w.put(transfers_done_);
+  w.put(transfer_bytes_);
+  transfer_s_.save(w);
+  in_transfer_tw_.save(w);
   for (const Welford* x : {&ttft_, &tpot_, &e2e_, &queue_, &normalized_, &batch_, &preempted_})
     x->save(w);
   for (const LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->save(w);
@@ -111,6 +123,10 @@ void LlmEngine::load(ByteReader& r) {
     *v = r.get<std::uint64_t>();
   }
   flops_ = r.get<double>();
+  transfers_done_ = r.get<std::uint64_t>();
+  transfer_bytes_ = r.get<double>();
+  transfer_s_.load(r);
+  in_transfer_tw_.load(r);
   for (Welford* x : {&ttft_, &tpot_, &e2e_, &queue_, &normalized_, &batch_, &preempted_})
     x->load(r);
   for (LatencyHistogram* h : {&ttft_hist_, &tpot_hist_, &e2e_hist_, &queue_hist_}) h->load(r);
@@ -132,6 +148,11 @@ void LlmEngine::hash_into(ResultHash& h, SimTime now) const {
     h.add(x->counts());
   h.add(kv_utilisation(now));
   h.add(mean_running(now));
+  if (setup_.disaggregation.prefill_replicas > 0) {
+    h.add(transfers_done_);
+    h.add(transfer_bytes_);
+    h.add(transfer_s_.mean());
+  }
 }
 
 }  // namespace scalesim

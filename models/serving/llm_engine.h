@@ -7,6 +7,7 @@
 // preemptions, MFU and goodput (requests meeting both latency SLOs).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,12 +34,24 @@ class ConfigNode;
 struct ReportContext;
 
 inline constexpr EventKind kIterationDone = 17;  // a replica's forward pass ends (id: replica)
+inline constexpr EventKind kKvTransferDone = 18;  // a prefilled request's KV cache has arrived
+                                                  // at the decode pool (id: its transfer slot)
 
 // How the router in front of the replicas picks one for a new request.
 enum class LlmRouting : std::uint8_t {
   kRoundRobin,
   kLeastOutstanding,  // fewest requests queued or running
   kLeastKvUsage,      // fewest KV blocks in use (ties: fewest outstanding)
+};
+
+// Prefill/decode disaggregation (DistServe, Splitwise): the first `prefill_replicas` replicas
+// only prefill; each prompt's KV cache then crosses the link of its prefill replica (one
+// transfer at a time per replica, at `bandwidth`, plus `latency`) to a decode replica.
+struct LlmDisaggregation {
+  std::uint32_t prefill_replicas = 0;  // 0: not disaggregated
+  double bandwidth = 0;                // bytes/s of a prefill replica's link
+  SimTime latency = 0;
+  double kv_bytes_per_token = 0;  // the whole model's keys and values of one token
 };
 
 struct LlmEngineSetup {
@@ -55,6 +68,7 @@ struct LlmEngineSetup {
   // For requests without token counts (synthetic sources): 0 = such requests are an error.
   std::uint32_t default_prompt = 0, default_output = 0;
   SimTime ttft_slo = kTimeInfinity, tpot_slo = kTimeInfinity;  // goodput
+  LlmDisaggregation disaggregation;
 };
 
 class LlmEngine : public ComponentSeries {
@@ -73,6 +87,8 @@ class LlmEngine : public ComponentSeries {
       arrive(ctx, ev.payload);
     } else if (ev.kind == kIterationDone) {
       end_iteration(ctx, static_cast<std::uint32_t>(ev.payload.id));
+    } else if (ev.kind == kKvTransferDone) {
+      end_transfer(ctx, static_cast<std::uint32_t>(ev.payload.id));
     }
   }
 
@@ -108,7 +124,13 @@ class LlmEngine : public ComponentSeries {
   }
   double mean_running(SimTime now) const { return running_tw_.mean(now); }
   // Requests queued or running, averaged over the time since warm-up.
-  double mean_in_system(SimTime now) const { return running_tw_.mean(now) + waiting_tw_.mean(now); }
+  // Requests queued, running or moving between pools, averaged over the time since warm-up.
+  double mean_in_system(SimTime now) const {
+    return running_tw_.mean(now) + waiting_tw_.mean(now) + in_transfer_tw_.mean(now);
+  }
+  std::uint64_t kv_transfers() const { return transfers_done_; }  // measured
+  const Welford& kv_transfer_seconds() const { return transfer_s_; }
+  double kv_transfer_bytes() const { return transfer_bytes_; }
   double mean_busy_replicas(SimTime now) const { return busy_replicas_.mean(now); }
 
   void save(ByteWriter& w) const;
@@ -135,7 +157,7 @@ class LlmEngine : public ComponentSeries {
     const std::uint32_t prompt = c.size != 0 ? c.size : setup_.default_prompt;
     const std::uint32_t output = c.aux != 0 ? c.aux : setup_.default_output;
     if (prompt == 0 || output == 0) throw_without_tokens();
-    const std::uint32_t r = route();
+    const std::uint32_t r = route(0, first_decode_replica());
     LlmReplica& rep = replicas_[r];
     if (!rep.admissible(prompt, output)) {  // longer than the engine takes: vLLM ignores it
       ++rejected_;
@@ -187,21 +209,69 @@ class LlmEngine : public ComponentSeries {
         ctx.schedule(out_->to, out_->latency, kCustomerArrives, c);
       }
     }
+    for (const std::uint32_t i : rep.handed_off()) start_transfer(ctx, r, rep.sequence(i));
     start_iteration(ctx, r);
     account(rep, before, now);
+  }
+
+  // A prefilled request leaves prefill replica `r`: its KV cache queues on the replica's link.
+  template <class Ctx>
+  void start_transfer(Ctx& ctx, std::uint32_t r, const LlmSequence& s) {
+    const LlmDisaggregation& d = setup_.disaggregation;
+    const double bytes = static_cast<double>(s.prompt + s.generated - 1) * d.kv_bytes_per_token;
+    const SimTime start = std::max(ctx.now(), link_free_[r]);
+    link_free_[r] = start + std::max<SimTime>(1, from_seconds(bytes / d.bandwidth));
+    const SimTime arrives = link_free_[r] + d.latency;
+    std::uint32_t slot = 0;
+    if (free_transfers_.empty()) {
+      slot = static_cast<std::uint32_t>(transfers_.size());
+      transfers_.push_back(s);
+    } else {
+      slot = free_transfers_.back();
+      free_transfers_.pop_back();
+      transfers_[slot] = s;
+    }
+    ++in_transfer_;
+    in_transfer_tw_.add(ctx.now(), 1.0);
+    if (ctx.now() >= warmup_) {
+      ++transfers_done_;
+      transfer_s_.add(to_seconds(arrives - ctx.now()));
+      transfer_bytes_ += bytes;
+    }
+    Customer token;
+    token.id = slot;
+    ctx.schedule(ctx.self(), arrives - ctx.now(), kKvTransferDone, token);
+  }
+
+  template <class Ctx>
+  void end_transfer(Ctx& ctx, std::uint32_t slot) {
+    --in_transfer_;
+    in_transfer_tw_.add(ctx.now(), -1.0);
+    const std::uint32_t r = route(first_decode_replica(), setup_.replicas);
+    LlmReplica& rep = replicas_[r];
+    const Snapshot before = snapshot(rep);
+    rep.enqueue_prefilled(transfers_[slot]);
+    free_transfers_.push_back(slot);
+    if (!rep.busy()) start_iteration(ctx, r);
+    account(rep, before, ctx.now());
   }
 
   // Moves the engine-wide counts by what a replica's step changed.
   void account(const LlmReplica& rep, const Snapshot& before, SimTime now);
   void record(const LlmSequence& s, SimTime now);
-  std::uint32_t route();
+  // The replica a request joins among [first, end).
+  std::uint32_t route(std::uint32_t first, std::uint32_t end);
+  std::uint32_t first_decode_replica() const {
+    return setup_.disaggregation.prefill_replicas > 0 ? setup_.disaggregation.prefill_replicas
+                                                      : setup_.replicas;
+  }
   [[noreturn]] void throw_without_tokens() const;
 
   LlmEngineSetup setup_;
   std::optional<Link> out_;
   SimTime warmup_;
   std::vector<LlmReplica> replicas_;
-  std::uint32_t next_replica_ = 0;
+  std::uint32_t next_replica_ = 0, next_decode_replica_ = 0;
   IterationWork work_;
   std::uint64_t running_ = 0, waiting_ = 0;  // over all replicas
   std::uint64_t arrivals_ = 0, completed_ = 0, rejected_ = 0, iterations_ = 0;
@@ -212,6 +282,14 @@ class LlmEngine : public ComponentSeries {
   Welford ttft_, tpot_, e2e_, queue_, normalized_, batch_;
   LatencyHistogram ttft_hist_, tpot_hist_, e2e_hist_, queue_hist_;
   TimeWeighted kv_used_, running_tw_, waiting_tw_, busy_replicas_;
+  // Disaggregation: requests between the pools, each prefill replica's link.
+  std::vector<LlmSequence> transfers_;
+  std::vector<std::uint32_t> free_transfers_;
+  std::vector<SimTime> link_free_;
+  std::uint64_t in_transfer_ = 0, transfers_done_ = 0;
+  double transfer_bytes_ = 0;
+  Welford transfer_s_;
+  TimeWeighted in_transfer_tw_;
 };
 
 }  // namespace scalesim

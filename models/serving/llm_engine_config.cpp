@@ -169,13 +169,28 @@ std::string gib(double bytes) {
 LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "to", "model", "gpu", "precision", "software", "tensor_parallel",
                     "replicas", "router", "scheduler", "step_time", "kv_blocks", "price_per_hour",
-                    "prompt_tokens", "output_tokens", "slo"});
+                    "prompt_tokens", "output_tokens", "slo", "disaggregation"});
   LlmEngineSetup s;
   s.name = node.path().substr(node.path().rfind('.') + 1);
   SchedulerChoice choice = scheduler_at(node);
   s.scheduler = choice.name;
   s.policy = choice.policy;
   s.replicas = count_at(node, "replicas", 1, 1, 100000);
+  const auto split = node.find("disaggregation");
+  if (split) {
+    if (node.has("replicas")) {
+      node.at("replicas").fail(
+          "with disaggregation, give its prefill_replicas and decode_replicas instead");
+    }
+    split->expect_keys({"prefill_replicas", "decode_replicas", "link", "kv_bytes_per_token"});
+    if (s.policy.batching == LlmBatching::kStatic)
+      split->fail("a static batch is prefilled and decoded in one place: no disaggregation");
+    s.disaggregation.prefill_replicas = count_at(*split, "prefill_replicas", 1, 1, 100000);
+    s.replicas = s.disaggregation.prefill_replicas + count_at(*split, "decode_replicas", 1, 1, 100000);
+    const LinkRate link = link_rate_at(split->at("link"), ctx.catalog());
+    s.disaggregation.bandwidth = link.bandwidth;
+    s.disaggregation.latency = link.latency;
+  }
   const std::string router = node.string_or("router", "least_outstanding");
   if (router == "round_robin") {
     s.routing = LlmRouting::kRoundRobin;
@@ -203,6 +218,13 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
       if (node.has(key)) node.at(key).fail(std::string("'") + key + "' needs `gpu:`");
     }
     if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
+    if (split) {
+      if (!split->has("kv_bytes_per_token"))
+        split->fail("a hardware-free engine needs the KV bytes per token it moves: kv_bytes_per_token");
+      s.disaggregation.kv_bytes_per_token = split->bytes("kv_bytes_per_token");
+      if (!(s.disaggregation.kv_bytes_per_token > 0))
+        split->at("kv_bytes_per_token").fail("must be greater than zero");
+    }
     s.step = std::make_shared<LlmStepTime>(linear_step_at(node.at("step_time")));
     s.price_per_hour = s.replicas * node.number_or("price_per_hour", 0);
   } else {
@@ -223,6 +245,11 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                           std::string(to_string(precision)) + " support in the catalog");
     }
     s.gpus_per_replica = tp;
+    if (split) {
+      if (split->has("kv_bytes_per_token"))
+        split->at("kv_bytes_per_token").fail("on a GPU the model's geometry gives the KV bytes");
+      s.disaggregation.kv_bytes_per_token = model.decoder->kv_bytes_per_token(precision);
+    }
     // The KV cache gets what the weights and the activations of the largest iteration leave
     // of each GPU's share of memory (vLLM profiles that iteration at start-up).
     const double memory = perf.gpu().memory_bytes;
@@ -275,6 +302,9 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                   static_cast<unsigned long long>(s.policy.kv_blocks), s.policy.block_size);
     s.description = buf;
   }
+  if (split) {
+    s.description += ", " + std::to_string(s.disaggregation.prefill_replicas) + " of them prefill";
+  }
   s.policy.watermark_blocks =
       static_cast<std::uint64_t>(choice.watermark * static_cast<double>(s.policy.kv_blocks));
   ctx.rent(s.price_per_hour);
@@ -291,6 +321,13 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.count("preemptions", preemptions(), kText);
   r.value("mean_preemptions_per_request", preempted_.mean(), Unit::kNumber);
   r.count("iterations", iterations_);
+  if (setup_.disaggregation.prefill_replicas > 0) {
+    r.count("prefill_replicas", setup_.disaggregation.prefill_replicas);
+    r.count("decode_replicas", setup_.replicas - setup_.disaggregation.prefill_replicas);
+    r.count("kv_transfers", transfers_done_, kText);
+    r.value("mean_kv_transfer_s", transfer_s_.mean(), Unit::kSeconds, kHeadline);
+    r.value("kv_bytes_transferred", transfer_bytes_, Unit::kBytes);
+  }
   r.latency("ttft", ttft_.mean(), ttft_hist_, kP50 | kP99, kMean | kP50 | kP99);
   r.latency("tpot", tpot_.mean(), tpot_hist_, kP50 | kP99, kMean | kP50 | kP99);
   r.latency("e2e", e2e_.mean(), e2e_hist_, kMean | kP99, kMean | kP99, true);

@@ -11,6 +11,7 @@ LlmReplica::LlmReplica(const LlmSchedulerPolicy& policy)
   static_batch_.reserve(policy.max_num_seqs);
   first_tokens_.reserve(policy.max_num_seqs);
   finished_.reserve(policy.max_num_seqs);
+  handed_off_.reserve(policy.max_num_seqs);
 }
 
 bool LlmReplica::admissible(std::uint32_t prompt, std::uint32_t output) const {
@@ -38,6 +39,36 @@ void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t 
   s.to_prefill = prompt;
   s.state = LlmSequence::kWaiting;
   waiting_.push_back(i);
+}
+
+void LlmReplica::enqueue_prefilled(const LlmSequence& carried) {
+  const std::uint32_t i = allocate_seq();
+  LlmSequence& s = seqs_[i];
+  const std::uint32_t epoch = s.epoch;
+  s = carried;
+  s.epoch = epoch;
+  s.prev = s.next = LlmSequence::kNone;
+  s.held_blocks = 0;
+  // The cache holds the prompt and every generated token but the last.
+  s.to_prefill = s.prompt + s.generated - 1;
+  s.prefilled = s.to_prefill;
+  s.state = LlmSequence::kWaiting;
+  waiting_.push_back(i);
+}
+
+void LlmReplica::admit_prefilled() {
+  while (!waiting_.empty() && running_ < policy_.max_num_seqs) {
+    const std::uint32_t i = waiting_.front();
+    LlmSequence& s = seqs_[i];
+    if (s.prefilled == 0 || s.prefilled != s.to_prefill) return;  // needs a prefill here
+    const std::uint32_t need = admission_blocks(s);
+    if (free_blocks() < need + policy_.watermark_blocks) return;
+    waiting_.pop_front();
+    used_blocks_ += need;
+    s.held_blocks = need;
+    link_running(i);
+    start_decoding(i);
+  }
 }
 
 std::uint32_t LlmReplica::allocate_seq() {
@@ -191,12 +222,15 @@ void LlmReplica::admit(IterationWork& w, std::uint64_t& budget, SimTime now) {
 
 bool LlmReplica::plan(IterationWork& w, SimTime now) {
   for (const std::uint32_t i : finished_) release_seq(i);
+  for (const std::uint32_t i : handed_off_) release_seq(i);
   finished_.clear();
+  handed_off_.clear();
   first_tokens_.clear();
   chunks_.clear();
   w = IterationWork{};
   decode_planned_ = false;
   if (policy_.batching == LlmBatching::kStatic) return busy_ = plan_static(w, now);
+  admit_prefilled();
   std::uint64_t budget = policy_.max_num_batched_tokens;
   if (policy_.batching == LlmBatching::kPrefillFirst) {
     admit(w, budget, now);
@@ -289,11 +323,12 @@ void LlmReplica::complete(SimTime now) {
       s.first_token = now;
       first_tokens_.push_back(c.seq);
     }
-    if (s.generated >= s.output) {
+    if (s.generated >= s.output || policy_.hand_off_prefilled) {
+      // Done, or (a prefill instance) leaving with its cache for a decode instance.
       used_blocks_ -= s.held_blocks;
       s.held_blocks = 0;
       unlink_running(c.seq);
-      finished_.push_back(c.seq);
+      (s.generated >= s.output ? finished_ : handed_off_).push_back(c.seq);
     } else {
       start_decoding(c.seq);
     }

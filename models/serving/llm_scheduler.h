@@ -47,6 +47,9 @@ struct LlmSchedulerPolicy {
   std::uint32_t block_size = 16;                // tokens per KV block
   std::uint64_t kv_blocks = 0;                  // blocks in the cache
   std::uint64_t watermark_blocks = 0;           // kept free when admitting (vLLM: 1%)
+  // A prefill instance of a disaggregated engine: a request whose prompt is in the cache (and
+  // whose first token is out) leaves for a decode instance instead of decoding here.
+  bool hand_off_prefilled = false;
 };
 
 // What one iteration does: the step-time model prices it.
@@ -91,6 +94,9 @@ class LlmReplica {
   // A request of `prompt` tokens that will generate `output` (>= 1) tokens. Callers check
   // admissible() first.
   void enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output, SimTime now);
+  // A request prefilled elsewhere (disaggregated serving): its prompt and first token are in the
+  // KV cache it brings; it joins the batch decoding, without a prefill here.
+  void enqueue_prefilled(const LlmSequence& carried);
   // Whether such a request can ever run here (vLLM ignores longer ones).
   bool admissible(std::uint32_t prompt, std::uint32_t output) const;
 
@@ -103,6 +109,8 @@ class LlmReplica {
   void complete(SimTime now);
   const std::vector<std::uint32_t>& first_tokens() const { return first_tokens_; }
   const std::vector<std::uint32_t>& finished() const { return finished_; }
+  // With hand_off_prefilled: the sequences whose prefill the iteration completed, to be moved.
+  const std::vector<std::uint32_t>& handed_off() const { return handed_off_; }
   const LlmSequence& sequence(std::uint32_t i) const { return seqs_[i]; }
 
   bool busy() const { return busy_; }
@@ -132,6 +140,8 @@ class LlmReplica {
   // left, decremented. Chunked: a request may get part of its prompt.
   void admit(IterationWork& w, std::uint64_t& budget, SimTime now);
   void add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens);
+  // Admits the requests at the head of the queue that arrive prefilled, straight into decoding.
+  void admit_prefilled();
   // Makes room for this decode step's new blocks by preempting the newest running requests.
   void make_room_for_decode();
   void preempt(std::uint32_t i);
@@ -149,7 +159,7 @@ class LlmReplica {
   };
   std::vector<Chunk> chunks_;  // the planned iteration's prefill work
   std::vector<std::uint32_t> static_batch_;
-  std::vector<std::uint32_t> first_tokens_, finished_;
+  std::vector<std::uint32_t> first_tokens_, finished_, handed_off_;
   // Decoding aggregate.
   std::uint32_t decoding_ = 0;
   std::int64_t base_sum_ = 0;

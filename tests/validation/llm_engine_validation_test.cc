@@ -82,6 +82,28 @@ TEST(LlmEngineValidation, OneRequestTakesTheClosedFormUnderEveryScheduler) {
   }
 }
 
+TEST(LlmEngineValidation, ADisaggregatedRequestAddsItsKvTransferBetweenPrefillAndDecode) {
+  // Prefilled on one replica, its 1,000 tokens x 64 KiB of keys and values cross an 8 GB/s
+  // link (8.192 ms), then it decodes on the other replica.
+  const SimTime p = 1000, o = 50;
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(one_engine(
+      "{process: deterministic, rate: 1/s}", 1,
+      "    scheduler: vllm\n" + kStep +
+          "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 50\n"
+          "    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 8GB/s, "
+          "kv_bytes_per_token: 64KiB}\n")));
+  simulate(net, 1);
+  const auto& e = net.get<LlmEngine>("engine");
+  ASSERT_EQ(e.completed(), 1u);
+  const SimTime ttft = kFixed + kPerPrompt * p;
+  const SimTime transfer = 8'192'000;
+  EXPECT_EQ(e.ttft_seconds().mean(), to_seconds(ttft));
+  EXPECT_EQ(e.end_to_end_seconds().mean(), to_seconds(ttft + transfer + lone_decodes(p, o)));
+  EXPECT_EQ(e.kv_transfers(), 1u);
+  EXPECT_EQ(e.kv_transfer_seconds().mean(), to_seconds(transfer));
+  EXPECT_EQ(e.kv_transfer_bytes(), 1000.0 * 65536);
+}
+
 TEST(LlmEngineValidation, AStaticBatchDecodesUntilItsLongestAnswerEnds) {
   // A short request (10, 2) starts at once; two that arrive 1 ms later, (300 prompt, 20 output)
   // and (100, 40), wait for it and then go as one batch, padded to the longer prompt and decoded
@@ -141,16 +163,19 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
   // vLLM replicas with a cache small enough to preempt. No warm-up and a run that ends when the
   // last answer leaves: the time-average of requests in the engine times the run's length is
   // the sum of their end-to-end times.
+  // The last case prefills on one replica and decodes on the other: requests crossing the link
+  // between them count as in the engine.
   for (const std::string sched :
        {"vllm", "{name: vllm, enable_chunked_prefill: true}",
-        "{name: tensorrt_llm, capacity_scheduler_policy: max_utilization}"}) {
+        "{name: tensorrt_llm, capacity_scheduler_policy: max_utilization}",
+        "vllm\n    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 2GB/s, "
+        "kv_bytes_per_token: 128KiB}"}) {
     SCOPED_TRACE(sched);
     QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
         "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
         "\n    format: azure_llm\n    time_scale: 2\n    customers: 3000\n    to: engine\n"
         "  engine:\n    type: llm_engine\n    scheduler: " +
-        sched +
-        "\n    replicas: 2\n"
+        sched + (sched.find("disaggregation") == std::string::npos ? "\n    replicas: 2\n" : "\n") +
         "    step_time: {fixed: 20ms, per_prefill_token: 20us, per_decode_sequence: 300us, "
         "per_context_token: 100ns}\n    kv_blocks: 600\n    to: {component: done, latency: 0}\n"
         "  done: {type: sink}\n"));
@@ -162,6 +187,9 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
     EXPECT_NEAR(in_system, sojourns, 1e-9 * sojourns);
     if (sched == "vllm") {
       EXPECT_GT(e.preemptions(), 0u);  // the cache ran out on the way
+    }
+    if (sched.find("disaggregation") != std::string::npos) {
+      EXPECT_GT(e.kv_transfers(), e.completed() * 9 / 10);  // all but one-token answers
     }
   }
 }

@@ -8,8 +8,8 @@
 #include "hardware/catalog/catalog.h"
 #include "models/patterns/federated_rounds.h"
 #include "models/queueing/build_context.h"
-#include "models/serving/catalog_lookup.h"
 #include "models/queueing/component_report.h"
+#include "models/serving/catalog_lookup.h"
 
 namespace scalesim {
 

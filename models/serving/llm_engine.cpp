@@ -91,6 +91,15 @@ void LlmEngine::throw_without_tokens() const {
                            "prompt_tokens and output_tokens for such requests");
 }
 
+double LlmEngine::prefix_cache_hit_rate() const {
+  std::uint64_t hits = loaded_prefix_hits_, queries = loaded_prefix_queries_;
+  for (const LlmReplica& r : replicas_) {
+    hits += r.prefix_hits();
+    queries += r.prefix_queries();
+  }
+  return queries > 0 ? static_cast<double>(hits) / static_cast<double>(queries) : 0.0;
+}
+
 std::uint64_t LlmEngine::preemptions() const {
   std::uint64_t n = loaded_preemptions_;
   for (const LlmReplica& r : replicas_) n += r.preemptions();
@@ -115,6 +124,13 @@ void LlmEngine::save(ByteWriter& w) const {
   waiting_tw_.save(w);
   busy_replicas_.save(w);
   series_.save(w);
+  std::uint64_t hits = loaded_prefix_hits_, queries = loaded_prefix_queries_;
+  for (const LlmReplica& rep : replicas_) {
+    hits += rep.prefix_hits();
+    queries += rep.prefix_queries();
+  }
+  w.put(hits);
+  w.put(queries);
 }
 
 void LlmEngine::load(ByteReader& r) {
@@ -135,6 +151,8 @@ void LlmEngine::load(ByteReader& r) {
   waiting_tw_.load(r);
   busy_replicas_.load(r);
   series_.load(r);
+  loaded_prefix_hits_ = r.get<std::uint64_t>();
+  loaded_prefix_queries_ = r.get<std::uint64_t>();
 }
 
 void LlmEngine::hash_into(ResultHash& h, SimTime now) const {
@@ -148,6 +166,7 @@ void LlmEngine::hash_into(ResultHash& h, SimTime now) const {
     h.add(x->counts());
   h.add(kv_utilisation(now));
   h.add(mean_running(now));
+  if (setup_.policy.prefix_caching) h.add(prefix_cache_hit_rate());
   if (setup_.disaggregation.prefill_replicas > 0) {
     h.add(transfers_done_);
     h.add(transfer_bytes_);

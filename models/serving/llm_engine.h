@@ -33,7 +33,7 @@ class ComponentReport;
 class ConfigNode;
 struct ReportContext;
 
-inline constexpr EventKind kIterationDone = 17;  // a replica's forward pass ends (id: replica)
+inline constexpr EventKind kIterationDone = 17;   // a replica's forward pass ends (id: replica)
 inline constexpr EventKind kKvTransferDone = 18;  // a prefilled request's KV cache has arrived
                                                   // at the decode pool (id: its transfer slot)
 
@@ -69,6 +69,7 @@ struct LlmEngineSetup {
   std::uint32_t default_prompt = 0, default_output = 0;
   SimTime ttft_slo = kTimeInfinity, tpot_slo = kTimeInfinity;  // goodput
   LlmDisaggregation disaggregation;
+  double prefix_share = 0;  // share of requests in a prefix group (prefix_sharing)
 };
 
 class LlmEngine : public ComponentSeries {
@@ -98,6 +99,19 @@ class LlmEngine : public ComponentSeries {
   std::uint64_t completed() const { return completed_; }
   std::uint64_t rejected() const { return rejected_; }
   std::uint64_t preemptions() const;
+  // Prefix caching: share of admitted prompt tokens found in the cache.
+  double prefix_cache_hit_rate() const;
+  // KV blocks in use now over the replicas, and of those held by prefix groups.
+  std::uint64_t kv_blocks_in_use() const {
+    std::uint64_t n = 0;
+    for (const LlmReplica& r : replicas_) n += r.used_blocks();
+    return n;
+  }
+  std::uint64_t prefix_blocks_cached() const {
+    std::uint64_t n = 0;
+    for (const LlmReplica& r : replicas_) n += r.prefix_resident_blocks();
+    return n;
+  }
   std::uint64_t iterations() const { return iterations_; }
   const LatencyHistogram& ttft() const { return ttft_hist_; }
   const LatencyHistogram& tpot() const { return tpot_hist_; }
@@ -164,7 +178,17 @@ class LlmEngine : public ComponentSeries {
       return;
     }
     const Snapshot before = snapshot(rep);
-    rep.enqueue(c, prompt, output, ctx.now());
+    std::int32_t group = -1;
+    if (setup_.prefix_share > 0) {
+      // One draw: below the share, it also picks the group uniformly.
+      const double u = ctx.rng().uniform();
+      if (u < setup_.prefix_share) {
+        group = static_cast<std::int32_t>(
+            std::min<double>(u / setup_.prefix_share * setup_.policy.prefix_groups,
+                             setup_.policy.prefix_groups - 1));
+      }
+    }
+    rep.enqueue(c, prompt, output, ctx.now(), group);
     if (!rep.busy()) start_iteration(ctx, r);
     account(rep, before, ctx.now());
   }
@@ -276,8 +300,9 @@ class LlmEngine : public ComponentSeries {
   std::uint64_t running_ = 0, waiting_ = 0;  // over all replicas
   std::uint64_t arrivals_ = 0, completed_ = 0, rejected_ = 0, iterations_ = 0;
   std::uint64_t measured_ = 0, good_ = 0, input_tokens_ = 0, output_tokens_ = 0;
-  std::uint64_t loaded_preemptions_ = 0;  // preemptions of a copy loaded from another rank
-  Welford preempted_;                     // preemptions per measured request
+  // Counts of a copy loaded from another rank (the replicas hold them otherwise).
+  std::uint64_t loaded_preemptions_ = 0, loaded_prefix_hits_ = 0, loaded_prefix_queries_ = 0;
+  Welford preempted_;  // preemptions per measured request
   double flops_ = 0;
   Welford ttft_, tpot_, e2e_, queue_, normalized_, batch_;
   LatencyHistogram ttft_hist_, tpot_hist_, e2e_hist_, queue_hist_;

@@ -68,7 +68,8 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
   if (c.name == "vllm") {
     // vLLM's engine arguments and their defaults (vLLM 0.5-0.6, the V0 scheduler).
     keys({"name", "max_num_seqs", "max_num_batched_tokens", "enable_chunked_prefill", "block_size",
-          "gpu_memory_utilization", "max_model_len"});
+          "gpu_memory_utilization", "max_model_len", "enable_prefix_caching"});
+    p.prefix_caching = flag("enable_prefix_caching", false);
     p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
     const bool chunked = flag("enable_chunked_prefill", false);
     p.batching = chunked ? LlmBatching::kChunked : LlmBatching::kPrefillFirst;
@@ -88,7 +89,8 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
   } else if (c.name == "sarathi") {
     // Sarathi-Serve: chunked prefills under a token budget, decodes never stalled.
     keys({"name", "max_num_seqs", "chunk_size", "block_size", "gpu_memory_utilization",
-          "max_model_len"});
+          "max_model_len", "enable_prefix_caching"});
+    p.prefix_caching = flag("enable_prefix_caching", false);
     p.batching = LlmBatching::kChunked;
     p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
     p.max_num_seqs = get("max_num_seqs", 128, 1, 1 << 16);
@@ -110,7 +112,9 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
   } else if (c.name == "tensorrt_llm") {
     // TensorRT-LLM's in-flight batching and its executor options.
     keys({"name", "max_batch_size", "max_num_tokens", "max_seq_len", "tokens_per_block",
-          "kv_cache_free_gpu_mem_fraction", "capacity_scheduler_policy", "enable_chunked_context"});
+          "kv_cache_free_gpu_mem_fraction", "capacity_scheduler_policy", "enable_chunked_context",
+          "enable_kv_cache_reuse"});
+    p.prefix_caching = flag("enable_kv_cache_reuse", false);
     p.max_model_len = get("max_seq_len", 4096, 1, kMaxLen);
     p.max_num_seqs = get("max_batch_size", 256, 1, 1 << 16);
     p.max_num_batched_tokens = get("max_num_tokens", 8192, 1, kMaxLen);
@@ -122,6 +126,12 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
                                : "guaranteed_no_evict";
     if (policy == "guaranteed_no_evict") {
       p.reservation = LlmKvReservation::kRequest;
+      if (p.prefix_caching) {
+        node->at("enable_kv_cache_reuse")
+            .fail(
+                "KV cache reuse is modelled on the paged cache: use "
+                "capacity_scheduler_policy: max_utilization");
+      }
     } else if (policy == "max_utilization") {
       p.reservation = LlmKvReservation::kPaged;
     } else {
@@ -169,24 +179,33 @@ std::string gib(double bytes) {
 LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "to", "model", "gpu", "precision", "software", "tensor_parallel",
                     "replicas", "router", "scheduler", "step_time", "kv_blocks", "price_per_hour",
-                    "prompt_tokens", "output_tokens", "slo", "disaggregation"});
+                    "prompt_tokens", "output_tokens", "slo", "disaggregation", "prefix_sharing"});
   LlmEngineSetup s;
   s.name = node.path().substr(node.path().rfind('.') + 1);
   SchedulerChoice choice = scheduler_at(node);
   s.scheduler = choice.name;
   s.policy = choice.policy;
   s.replicas = count_at(node, "replicas", 1, 1, 100000);
+  if (const auto share = node.find("prefix_sharing")) {
+    // The workload's shared prefixes (system prompts, few-shot examples, a document asked
+    // about again): a request belongs to one of `groups` groups with probability `share`.
+    share->expect_keys({"share", "groups", "prefix_tokens"});
+    s.prefix_share = share_at(*share, "share", 1.0);
+    s.policy.prefix_groups = count_at(*share, "groups", 1, 1, 4096);
+    s.policy.prefix_tokens = count_at(*share, "prefix_tokens", 512, 1, 1 << 22);
+  }
   const auto split = node.find("disaggregation");
   if (split) {
     if (node.has("replicas")) {
-      node.at("replicas").fail(
-          "with disaggregation, give its prefill_replicas and decode_replicas instead");
+      node.at("replicas")
+          .fail("with disaggregation, give its prefill_replicas and decode_replicas instead");
     }
     split->expect_keys({"prefill_replicas", "decode_replicas", "link", "kv_bytes_per_token"});
     if (s.policy.batching == LlmBatching::kStatic)
       split->fail("a static batch is prefilled and decoded in one place: no disaggregation");
     s.disaggregation.prefill_replicas = count_at(*split, "prefill_replicas", 1, 1, 100000);
-    s.replicas = s.disaggregation.prefill_replicas + count_at(*split, "decode_replicas", 1, 1, 100000);
+    s.replicas =
+        s.disaggregation.prefill_replicas + count_at(*split, "decode_replicas", 1, 1, 100000);
     const LinkRate link = link_rate_at(split->at("link"), ctx.catalog());
     s.disaggregation.bandwidth = link.bandwidth;
     s.disaggregation.latency = link.latency;
@@ -220,7 +239,8 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
     if (split) {
       if (!split->has("kv_bytes_per_token"))
-        split->fail("a hardware-free engine needs the KV bytes per token it moves: kv_bytes_per_token");
+        split->fail(
+            "a hardware-free engine needs the KV bytes per token it moves: kv_bytes_per_token");
       s.disaggregation.kv_bytes_per_token = split->bytes("kv_bytes_per_token");
       if (!(s.disaggregation.kv_bytes_per_token > 0))
         split->at("kv_bytes_per_token").fail("must be greater than zero");
@@ -321,6 +341,9 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.count("preemptions", preemptions(), kText);
   r.value("mean_preemptions_per_request", preempted_.mean(), Unit::kNumber);
   r.count("iterations", iterations_);
+  if (setup_.policy.prefix_caching) {
+    r.value("prefix_cache_hit_rate", prefix_cache_hit_rate(), Unit::kShare, kHeadline);
+  }
   if (setup_.disaggregation.prefill_replicas > 0) {
     r.count("prefill_replicas", setup_.disaggregation.prefill_replicas);
     r.count("decode_replicas", setup_.replicas - setup_.disaggregation.prefill_replicas);

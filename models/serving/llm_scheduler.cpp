@@ -6,6 +6,7 @@ namespace scalesim {
 
 LlmReplica::LlmReplica(const LlmSchedulerPolicy& policy)
     : policy_(policy), phase_counts_(policy.block_size, 0) {
+  if (policy.prefix_caching) groups_.resize(policy.prefix_groups);
   prefilling_.reserve(policy.max_num_seqs);
   chunks_.reserve(policy.max_num_seqs);
   static_batch_.reserve(policy.max_num_seqs);
@@ -28,10 +29,11 @@ bool LlmReplica::admissible(std::uint32_t prompt, std::uint32_t output) const {
   return blocks_for(tokens) + policy_.watermark_blocks <= policy_.kv_blocks;
 }
 
-void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output,
-                         SimTime now) {
+void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output, SimTime now,
+                         std::int32_t group) {
   const std::uint32_t i = allocate_seq();
   LlmSequence& s = seqs_[i];
+  s.group = policy_.prefix_caching ? group : -1;
   s.customer = c;
   s.arrived = now;
   s.prompt = prompt;
@@ -49,6 +51,8 @@ void LlmReplica::enqueue_prefilled(const LlmSequence& carried) {
   s.epoch = epoch;
   s.prev = s.next = LlmSequence::kNone;
   s.held_blocks = 0;
+  s.group = -1;  // the prefix it brings is its own
+  s.shared_blocks = 0;
   // The cache holds the prompt and every generated token but the last.
   s.to_prefill = s.prompt + s.generated - 1;
   s.prefilled = s.to_prefill;
@@ -69,6 +73,42 @@ void LlmReplica::admit_prefilled() {
     link_running(i);
     start_decoding(i);
   }
+}
+
+std::uint32_t LlmReplica::prefix_blocks_of(const LlmSequence& s) const {
+  if (s.group < 0) return 0;
+  // At least the last prompt token is always computed (it produces the next token).
+  return std::min(policy_.prefix_tokens, s.to_prefill - 1) / policy_.block_size;
+}
+
+std::uint64_t LlmReplica::prefix_resident_blocks() const {
+  std::uint64_t n = 0;
+  for (const PrefixGroup& g : groups_) n += g.resident;
+  return n;
+}
+
+bool LlmReplica::make_free(std::uint64_t need, std::int32_t keep) {
+  while (free_blocks() < need && evictable_ > 0) {
+    PrefixGroup* oldest = nullptr;
+    for (std::size_t i = 0; i < groups_.size(); ++i) {
+      PrefixGroup& g = groups_[i];
+      if (g.users > 0 || g.resident == 0 || static_cast<std::int32_t>(i) == keep) continue;
+      if (oldest == nullptr || g.last_use < oldest->last_use) oldest = &g;
+    }
+    if (oldest == nullptr) break;
+    used_blocks_ -= oldest->resident;
+    evictable_ -= oldest->resident;
+    oldest->resident = 0;
+  }
+  return free_blocks() >= need;
+}
+
+void LlmReplica::leave_group(LlmSequence& s) {
+  if (s.group < 0 || s.shared_blocks == 0) return;
+  PrefixGroup& g = groups_[static_cast<std::size_t>(s.group)];
+  if (--g.users == 0) evictable_ += g.resident;
+  g.last_use = ++use_clock_;
+  s.shared_blocks = 0;
 }
 
 std::uint32_t LlmReplica::allocate_seq() {
@@ -145,7 +185,7 @@ void LlmReplica::stop_decoding(std::uint32_t i, std::uint64_t tokens_in_cache) {
   base_sum_ -= s.base;
   if (policy_.reservation == LlmKvReservation::kPaged) {
     --phase_counts_[phase_of(s.base)];
-    used_blocks_ -= blocks_for(tokens_in_cache);
+    used_blocks_ -= blocks_for(tokens_in_cache) - s.shared_blocks;
   } else {
     used_blocks_ -= s.held_blocks;
     s.held_blocks = 0;
@@ -164,6 +204,7 @@ void LlmReplica::preempt(std::uint32_t i) {
     s.held_blocks = 0;
     prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), i));
   }
+  leave_group(s);
   unlink_running(i);
   // Recompute: the prompt and every token generated so far are prefilled again.
   s.to_prefill = s.prompt + s.generated;
@@ -198,9 +239,16 @@ void LlmReplica::admit(IterationWork& w, std::uint64_t& budget, SimTime now) {
   while (!waiting_.empty() && running_ < policy_.max_num_seqs) {
     const std::uint32_t i = waiting_.front();
     LlmSequence& s = seqs_[i];
-    const std::uint32_t need = admission_blocks(s);
-    if (free_blocks() < need + policy_.watermark_blocks) break;
-    std::uint32_t tokens = s.to_prefill;
+    // With a prefix group: its cached full blocks are not computed again, the rest of its
+    // prefix is computed into the group's blocks, and only the remainder is the request's own.
+    const std::uint32_t shared = prefix_blocks_of(s);
+    PrefixGroup* group = shared > 0 ? &groups_[static_cast<std::size_t>(s.group)] : nullptr;
+    const std::uint32_t hit = group != nullptr ? std::min(group->resident, shared) : 0;
+    const std::uint32_t own = admission_blocks(s) - shared;
+    const std::uint32_t need = own + (shared - hit);
+    if (!make_free(need + policy_.watermark_blocks, s.group)) break;
+    const std::uint32_t cached = hit * policy_.block_size;
+    std::uint32_t tokens = s.to_prefill - cached;
     if (chunked) {
       if (budget == 0) break;
       tokens = static_cast<std::uint32_t>(std::min<std::uint64_t>(tokens, budget));
@@ -209,9 +257,19 @@ void LlmReplica::admit(IterationWork& w, std::uint64_t& budget, SimTime now) {
     }
     waiting_.pop_front();
     used_blocks_ += need;
-    s.held_blocks = need;
+    s.held_blocks = own;
+    if (group != nullptr) {
+      if (group->users++ == 0) evictable_ -= group->resident;
+      group->resident = std::max(group->resident, shared);
+      group->last_use = ++use_clock_;
+      s.shared_blocks = shared;
+    }
+    if (policy_.prefix_caching) {
+      prefix_queries_ += s.to_prefill;
+      prefix_hits_ += cached;
+    }
     s.state = LlmSequence::kPrefilling;
-    s.prefilled = 0;
+    s.prefilled = cached;
     if (s.first_scheduled < 0) s.first_scheduled = now;
     link_running(i);
     prefilling_.push_back(i);
@@ -307,6 +365,7 @@ void LlmReplica::complete(SimTime now) {
       if (s.state != LlmSequence::kDecoding || s.epoch != e.epoch) continue;  // preempted since
       s.generated = s.output;
       stop_decoding(e.seq, static_cast<std::uint64_t>(s.base + static_cast<std::int64_t>(t) + 1));
+      leave_group(s);
       unlink_running(e.seq);
       finished_.push_back(e.seq);
     }
@@ -327,6 +386,7 @@ void LlmReplica::complete(SimTime now) {
       // Done, or (a prefill instance) leaving with its cache for a decode instance.
       used_blocks_ -= s.held_blocks;
       s.held_blocks = 0;
+      leave_group(s);
       unlink_running(c.seq);
       (s.generated >= s.output ? finished_ : handed_off_).push_back(c.seq);
     } else {

@@ -50,6 +50,13 @@ struct LlmSchedulerPolicy {
   // A prefill instance of a disaggregated engine: a request whose prompt is in the cache (and
   // whose first token is out) leaves for a decode instance instead of decoding here.
   bool hand_off_prefilled = false;
+  // Automatic prefix caching (vLLM's enable_prefix_caching), paged caches only: requests of a
+  // prefix group share the full KV blocks of its first `prefix_tokens` tokens, which stay
+  // cached after their last user leaves until a new admission needs the room (least recently
+  // used group first).
+  bool prefix_caching = false;
+  std::uint32_t prefix_tokens = 0;
+  std::uint32_t prefix_groups = 0;
 };
 
 // What one iteration does: the step-time model prices it.
@@ -76,11 +83,13 @@ struct LlmSequence {
   SimTime first_scheduled = -1;  // first admitted into the batch (queueing delay ends)
   SimTime first_token = -1;
   std::uint32_t prompt = 0, output = 0;
-  std::uint32_t generated = 0;    // output tokens produced so far
-  std::uint32_t to_prefill = 0;   // tokens the current prefill covers (prompt + generated)
-  std::uint32_t prefilled = 0;    // of those, already in the cache
-  std::uint32_t held_blocks = 0;  // blocks held outside the paged decode aggregate
-  std::int64_t base = 0;          // decoding: KV tokens after decode step t are base + t + 1
+  std::uint32_t generated = 0;      // output tokens produced so far
+  std::uint32_t to_prefill = 0;     // tokens the current prefill covers (prompt + generated)
+  std::uint32_t prefilled = 0;      // of those, already in the cache
+  std::uint32_t held_blocks = 0;    // blocks held outside the paged decode aggregate
+  std::int32_t group = -1;          // prefix group (-1: none)
+  std::uint32_t shared_blocks = 0;  // its group's prefix blocks it uses while admitted
+  std::int64_t base = 0;            // decoding: KV tokens after decode step t are base + t + 1
   std::uint32_t prev = kNone, next = kNone;  // the running list, in admission order
   std::uint32_t preemptions = 0;
   std::uint32_t epoch = 0;  // bumped when it leaves decoding: stale heap entries are skipped
@@ -93,7 +102,8 @@ class LlmReplica {
 
   // A request of `prompt` tokens that will generate `output` (>= 1) tokens. Callers check
   // admissible() first.
-  void enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output, SimTime now);
+  void enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t output, SimTime now,
+               std::int32_t group = -1);
   // A request prefilled elsewhere (disaggregated serving): its prompt and first token are in the
   // KV cache it brings; it joins the batch decoding, without a prefill here.
   void enqueue_prefilled(const LlmSequence& carried);
@@ -120,6 +130,11 @@ class LlmReplica {
   std::uint64_t used_blocks() const { return used_blocks_; }
   std::uint64_t preemptions() const { return preemptions_; }
   std::uint64_t generated_tokens() const { return generated_; }
+  // Prefix caching: prompt tokens admitted, and of those found in the cache.
+  std::uint64_t prefix_queries() const { return prefix_queries_; }
+  std::uint64_t prefix_hits() const { return prefix_hits_; }
+  // Blocks held by the prefix groups (in use or cached for later).
+  std::uint64_t prefix_resident_blocks() const;
   const LlmSchedulerPolicy& policy() const { return policy_; }
 
  private:
@@ -142,6 +157,13 @@ class LlmReplica {
   void add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens);
   // Admits the requests at the head of the queue that arrive prefilled, straight into decoding.
   void admit_prefilled();
+  // Prefix caching: the full prefix blocks of `s`'s group it can use (0 without a group).
+  std::uint32_t prefix_blocks_of(const LlmSequence& s) const;
+  // Frees cached, unused prefix groups (least recently used first, never `keep`) until `need`
+  // blocks are free; whether they are.
+  bool make_free(std::uint64_t need, std::int32_t keep);
+  // `s` stops using its group's blocks (finished, preempted or handed off).
+  void leave_group(LlmSequence& s);
   // Makes room for this decode step's new blocks by preempting the newest running requests.
   void make_room_for_decode();
   void preempt(std::uint32_t i);
@@ -175,6 +197,15 @@ class LlmReplica {
   std::uint64_t used_blocks_ = 0;
   std::uint64_t preemptions_ = 0;
   std::uint64_t generated_ = 0;
+  struct PrefixGroup {
+    std::uint32_t resident = 0;  // full prefix blocks in the cache
+    std::uint32_t users = 0;     // admitted sequences using them
+    std::uint64_t last_use = 0;
+  };
+  std::vector<PrefixGroup> groups_;
+  std::uint64_t evictable_ = 0;  // resident blocks of groups without users
+  std::uint64_t use_clock_ = 0;
+  std::uint64_t prefix_queries_ = 0, prefix_hits_ = 0;
   std::uint32_t planned_decodes_ = 0;
   bool busy_ = false;
 };

@@ -86,12 +86,12 @@ TEST(LlmEngineValidation, ADisaggregatedRequestAddsItsKvTransferBetweenPrefillAn
   // Prefilled on one replica, its 1,000 tokens x 64 KiB of keys and values cross an 8 GB/s
   // link (8.192 ms), then it decodes on the other replica.
   const SimTime p = 1000, o = 50;
-  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(one_engine(
-      "{process: deterministic, rate: 1/s}", 1,
-      "    scheduler: vllm\n" + kStep +
-          "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 50\n"
-          "    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 8GB/s, "
-          "kv_bytes_per_token: 64KiB}\n")));
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      one_engine("{process: deterministic, rate: 1/s}", 1,
+                 "    scheduler: vllm\n" + kStep +
+                     "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 50\n"
+                     "    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 8GB/s, "
+                     "kv_bytes_per_token: 64KiB}\n")));
   simulate(net, 1);
   const auto& e = net.get<LlmEngine>("engine");
   ASSERT_EQ(e.completed(), 1u);
@@ -102,6 +102,33 @@ TEST(LlmEngineValidation, ADisaggregatedRequestAddsItsKvTransferBetweenPrefillAn
   EXPECT_EQ(e.kv_transfers(), 1u);
   EXPECT_EQ(e.kv_transfer_seconds().mean(), to_seconds(transfer));
   EXPECT_EQ(e.kv_transfer_bytes(), 1000.0 * 65536);
+}
+
+TEST(LlmEngineValidation, APrefixCachedByAnEarlierRequestIsNotComputedAgain) {
+  // Two requests of one prefix group, a second apart: the first computes all 1,000 prompt
+  // tokens; the second finds the group's 512-token prefix (32 full blocks) in the cache and
+  // computes 488. Without caching both compute 1,000.
+  const std::string engine =
+      "    step_time: {fixed: 10ms, per_prefill_token: 100us}\n"
+      "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 2\n"
+      "    prefix_sharing: {share: 1, groups: 1, prefix_tokens: 512}\n";
+  for (const bool caching : {true, false}) {
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+        one_engine("{process: deterministic, rate: 1/s}", 2,
+                   std::string("    scheduler: {name: vllm, enable_prefix_caching: ") +
+                       (caching ? "true" : "false") + "}\n" + engine)));
+    simulate(net, 1);
+    const auto& e = net.get<LlmEngine>("engine");
+    ASSERT_EQ(e.completed(), 2u);
+    const SimTime first = kFixed + kPerPrompt * 1000;
+    const SimTime second = kFixed + kPerPrompt * (caching ? 488 : 1000);
+    EXPECT_NEAR(e.ttft_seconds().mean(), (to_seconds(first) + to_seconds(second)) / 2, 1e-12);
+    EXPECT_EQ(e.prefix_cache_hit_rate(), caching ? 512.0 / 2000 : 0.0);
+    EXPECT_EQ(e.input_tokens(), caching ? 1488u : 2000u);
+    // The group's 32 blocks stay cached after both left; nothing else is held.
+    EXPECT_EQ(e.kv_blocks_in_use(), caching ? 32u : 0u);
+    EXPECT_EQ(e.prefix_blocks_cached(), caching ? 32u : 0u);
+  }
 }
 
 TEST(LlmEngineValidation, AStaticBatchDecodesUntilItsLongestAnswerEnds) {
@@ -169,7 +196,9 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
        {"vllm", "{name: vllm, enable_chunked_prefill: true}",
         "{name: tensorrt_llm, capacity_scheduler_policy: max_utilization}",
         "vllm\n    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 2GB/s, "
-        "kv_bytes_per_token: 128KiB}"}) {
+        "kv_bytes_per_token: 128KiB}",
+        "{name: vllm, enable_prefix_caching: true}\n    prefix_sharing: {share: 0.6, groups: 5, "
+        "prefix_tokens: 400}"}) {
     SCOPED_TRACE(sched);
     QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
         "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
@@ -187,6 +216,12 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
     EXPECT_NEAR(in_system, sojourns, 1e-9 * sojourns);
     if (sched == "vllm") {
       EXPECT_GT(e.preemptions(), 0u);  // the cache ran out on the way
+    }
+    // What stays in the caches at the end is the prefix groups' blocks, nothing else.
+    EXPECT_EQ(e.kv_blocks_in_use(), e.prefix_blocks_cached());
+    if (sched.find("prefix_sharing") != std::string::npos) {
+      EXPECT_GT(e.prefix_cache_hit_rate(), 0.05);
+      EXPECT_GT(e.preemptions(), 0u);  // eviction and preemption both exercised
     }
     if (sched.find("disaggregation") != std::string::npos) {
       EXPECT_GT(e.kv_transfers(), e.completed() * 9 / 10);  // all but one-token answers

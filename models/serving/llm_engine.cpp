@@ -1,12 +1,17 @@
 #include "models/serving/llm_engine.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace scalesim {
 
 LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warmup,
                      SimTime interval, bool adaptive)
-    : ComponentSeries(interval, setup.replicas * setup.policy.max_num_seqs, adaptive),
+    : ComponentSeries(interval,
+                      static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                          std::uint64_t{setup.replicas} * setup.policy.max_num_seqs, UINT32_MAX)),
+                      adaptive),
       setup_(std::move(setup)),
       out_(out),
       warmup_(warmup),

@@ -281,6 +281,11 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                                  ? choice.memory_share * (memory - weights - workspace)
                                  : choice.memory_share * memory - weights - workspace;
     const double kv_per_token = model.decoder->kv_bytes_per_token(precision) / tp;
+    if (weights > memory) {
+      node.at("model").fail(model.name + " does not fit " + std::to_string(tp) + " x " +
+                            perf.gpu().name + " at " + std::string(to_string(precision)) +
+                            ": its weights take " + gib(weights) + " of each GPU's " + gib(memory));
+    }
     const double blocks =
         kv_budget > 0 ? std::floor(kv_budget / (kv_per_token * s.policy.block_size)) : 0;
     if (node.has("kv_blocks")) {

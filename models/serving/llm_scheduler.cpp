@@ -4,16 +4,11 @@
 
 namespace scalesim {
 
+// The vectors grow to the batch's peak and stay there, so a replica that has seen its peak
+// allocates no more; nothing is reserved up front, since an engine may have many replicas and
+// a configured maximum far above what a run reaches.
 LlmReplica::LlmReplica(const LlmSchedulerPolicy& policy)
-    : policy_(policy), phase_counts_(policy.block_size, 0) {
-  if (policy.prefix_caching) groups_.resize(policy.prefix_groups);
-  prefilling_.reserve(policy.max_num_seqs);
-  chunks_.reserve(policy.max_num_seqs);
-  static_batch_.reserve(policy.max_num_seqs);
-  first_tokens_.reserve(policy.max_num_seqs);
-  finished_.reserve(policy.max_num_seqs);
-  handed_off_.reserve(policy.max_num_seqs);
-}
+    : policy_(policy), phase_counts_(policy.block_size, 0) {}
 
 bool LlmReplica::admissible(std::uint32_t prompt, std::uint32_t output) const {
   const std::uint64_t total = std::uint64_t{prompt} + output;
@@ -34,6 +29,9 @@ void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t 
   const std::uint32_t i = allocate_seq();
   LlmSequence& s = seqs_[i];
   s.group = policy_.prefix_caching ? group : -1;
+  if (s.group >= 0 && static_cast<std::size_t>(s.group) >= groups_.size()) {
+    groups_.resize(static_cast<std::size_t>(s.group) + 1);  // groups seen so far
+  }
   s.customer = c;
   s.arrived = now;
   s.prompt = prompt;

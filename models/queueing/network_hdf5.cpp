@@ -13,8 +13,10 @@
 #include <stdexcept>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 
 #include "models/queueing/report_format.h"
+#include "models/serving/llm_engine.h"
 #include "scalesim/build_info.h"
 #include "scalesim/io/hdf5_file.h"
 
@@ -149,6 +151,16 @@ CompoundType series_type() {
   return t;
 }
 
+// An LLM engine's KV-cache series: the recorder's columns under the names of what they hold.
+CompoundType kv_series_type() {
+  CompoundType t(sizeof(SeriesRow));
+  t.add("t_s", offsetof(SeriesRow, t_s), H5T_NATIVE_DOUBLE)
+      .add("kv_utilisation", offsetof(SeriesRow, utilisation), H5T_NATIVE_DOUBLE)
+      .add("running", offsetof(SeriesRow, queue_length), H5T_NATIVE_DOUBLE)
+      .add("output_tokens_per_s", offsetof(SeriesRow, throughput_per_s), H5T_NATIVE_DOUBLE);
+  return t;
+}
+
 CompoundType summary_type() {
   CompoundType t(sizeof(SummaryRow));
   t.add_string("name", offsetof(SummaryRow, name), sizeof(SummaryRow::name))
@@ -211,6 +223,10 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
             const auto& rows = c.series().rows();
             g.attribute("interval_s", to_seconds(c.series().interval()));
             g.table("timeseries", series_type(), rows.data(), rows.size());
+            if constexpr (std::is_same_v<std::decay_t<decltype(c)>, LlmEngine>) {
+              const auto& kv = c.kv_series().rows();
+              g.table("kv_timeseries", kv_series_type(), kv.data(), kv.size());
+            }
           },
           comp);
       summary.push_back(write_component(g, net.name_of(lp), type_name(comp), reports[lp]));

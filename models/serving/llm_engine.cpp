@@ -8,38 +8,101 @@ namespace scalesim {
 
 LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warmup,
                      SimTime interval, bool adaptive)
-    : ComponentSeries(interval,
-                      static_cast<std::uint32_t>(std::min<std::uint64_t>(
-                          std::uint64_t{setup.replicas} * setup.policy.max_num_seqs, UINT32_MAX)),
-                      adaptive),
+    : ComponentSeries(
+          interval,
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(
+              std::uint64_t{setup.replicas} * setup.pipeline_stages * setup.policy.max_num_seqs,
+              UINT32_MAX)),
+          adaptive),
       setup_(std::move(setup)),
       out_(out),
       warmup_(warmup),
+      kv_series_(
+          interval,
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(
+              std::uint64_t{setup_.replicas} * setup_.pipeline_stages * setup_.policy.kv_blocks,
+              UINT32_MAX)),
+          adaptive),
       kv_used_(warmup),
       running_tw_(warmup),
       waiting_tw_(warmup),
       busy_replicas_(warmup),
       in_transfer_tw_(warmup) {
-  replicas_.reserve(setup_.replicas);
+  const std::uint32_t engines = setup_.replicas * setup_.pipeline_stages;
+  replicas_.reserve(engines);
   LlmSchedulerPolicy prefill = setup_.policy;
   prefill.hand_off_prefilled = true;
-  for (std::uint32_t r = 0; r < setup_.replicas; ++r) {
-    replicas_.emplace_back(r < setup_.disaggregation.prefill_replicas ? prefill : setup_.policy);
+  for (std::uint32_t e = 0; e < engines; ++e) {
+    const bool prefills = e / setup_.pipeline_stages < setup_.disaggregation.prefill_replicas;
+    replicas_.emplace_back(prefills ? prefill : setup_.policy);
   }
+  instances_.assign(engines, InstanceStats(warmup));
+  stage_free_.assign(engines, 0);
+  if (setup_.routing == LlmRouting::kPrefixAffinity)
+    affinity_.assign(setup_.policy.prefix_groups, -1);
   link_free_.assign(setup_.disaggregation.prefill_replicas, 0);
 }
 
-void LlmEngine::account(const LlmReplica& rep, const Snapshot& before, SimTime now) {
+SimTime LlmEngine::iteration_time(std::uint32_t e, SimTime now) {
+  const std::uint32_t stages = setup_.pipeline_stages;
+  if (stages == 1) return setup_.step->iteration(work_);
+  // The micro-batch enters the first stage when that stage is free, and each later stage when
+  // the previous one has handed it over and the stage has finished the micro-batch before it.
+  const SimTime stage = std::max<SimTime>(1, from_seconds(setup_.step->iteration_seconds(work_)));
+  const SimTime handoff = from_seconds(setup_.step->stage_handoff_seconds(work_));
+  SimTime* free = &stage_free_[e / stages * stages];
+  SimTime t = now;
+  for (std::uint32_t k = 0; k < stages; ++k) {
+    t = std::max(t, free[k]) + stage;
+    free[k] = t;
+    if (k + 1 < stages) t += handoff;
+  }
+  return t - now;
+}
+
+void LlmEngine::InstanceStats::save(ByteWriter& w) const {
+  for (const TimeWeighted* x : {&in_system, &running, &kv_used, &busy}) x->save(w);
+  time_in.save(w);
+  batch.save(w);
+  w.put(input_tokens);
+  w.put(output_tokens);
+}
+
+void LlmEngine::InstanceStats::load(ByteReader& r) {
+  for (TimeWeighted* x : {&in_system, &running, &kv_used, &busy}) x->load(r);
+  time_in.load(r);
+  batch.load(r);
+  input_tokens = r.get<std::uint64_t>();
+  output_tokens = r.get<std::uint64_t>();
+}
+
+void LlmEngine::account(std::uint32_t e, const Snapshot& before, SimTime now) {
+  const LlmReplica& rep = replicas_[e];
+  InstanceStats& st = instances_[e];
   const auto delta = [](std::uint64_t after, std::uint64_t was) {
     return static_cast<double>(after) - static_cast<double>(was);
   };
-  if (rep.used_blocks() != before.blocks)
-    kv_used_.add(now, delta(rep.used_blocks(), before.blocks));
-  if (rep.running() != before.running) running_tw_.add(now, delta(rep.running(), before.running));
+  if (rep.used_blocks() != before.blocks) {
+    const double d = delta(rep.used_blocks(), before.blocks);
+    kv_used_.add(now, d);
+    st.kv_used.add(now, d);
+  }
+  if (rep.running() != before.running) {
+    const double d = delta(rep.running(), before.running);
+    running_tw_.add(now, d);
+    st.running.add(now, d);
+  }
   if (rep.waiting() != before.waiting) waiting_tw_.add(now, delta(rep.waiting(), before.waiting));
-  if (rep.busy() != before.busy) busy_replicas_.add(now, rep.busy() ? 1.0 : -1.0);
+  if (rep.outstanding() != before.waiting + before.running) {
+    st.in_system.add(now, delta(rep.outstanding(), before.waiting + before.running));
+  }
+  if (rep.busy() != before.busy) {
+    busy_replicas_.add(now, rep.busy() ? 1.0 : -1.0);
+    st.busy.add(now, rep.busy() ? 1.0 : -1.0);
+  }
   running_ = running_ + rep.running() - before.running;
   waiting_ = waiting_ + rep.waiting() - before.waiting;
+  kv_blocks_used_ = kv_blocks_used_ + rep.used_blocks() - before.blocks;
 }
 
 void LlmEngine::record(const LlmSequence& s, SimTime now) {
@@ -65,28 +128,61 @@ void LlmEngine::record(const LlmSequence& s, SimTime now) {
   if (good) ++good_;
 }
 
-std::uint32_t LlmEngine::route(std::uint32_t first, std::uint32_t end) {
+std::uint64_t LlmEngine::outstanding_of(std::uint32_t replica) const {
+  std::uint64_t n = 0;
+  for (std::uint32_t k = 0; k < setup_.pipeline_stages; ++k)
+    n += replicas_[replica * setup_.pipeline_stages + k].outstanding();
+  return n;
+}
+
+std::uint64_t LlmEngine::blocks_of(std::uint32_t replica) const {
+  std::uint64_t n = 0;
+  for (std::uint32_t k = 0; k < setup_.pipeline_stages; ++k)
+    n += replicas_[replica * setup_.pipeline_stages + k].used_blocks();
+  return n;
+}
+
+std::uint32_t LlmEngine::route(std::uint32_t first, std::uint32_t end, std::int32_t group) {
   const std::uint32_t n = end - first;
-  if (n == 1) return first;
-  if (setup_.routing == LlmRouting::kRoundRobin) {
+  std::uint32_t best = first;
+  if (n == 1) {
+    // the one replica
+  } else if (setup_.routing == LlmRouting::kRoundRobin) {
     // One turn per pool: arrivals over the prefill pool (or all), transfers over the decode one.
     std::uint32_t& next = first == 0 ? next_replica_ : next_decode_replica_;
-    const std::uint32_t r = first + next % n;
+    best = first + next % n;
     next = (next + 1) % n;
-    return r;
+  } else {
+    std::uint64_t least = outstanding_of(first), most = least;
+    for (std::uint32_t r = first + 1; r < end; ++r) {
+      const std::uint64_t load = outstanding_of(r);
+      most = std::max(most, load);
+      const bool better = setup_.routing == LlmRouting::kLeastKvUsage
+                              ? (blocks_of(r) < blocks_of(best) ||
+                                 (blocks_of(r) == blocks_of(best) && load < least))
+                              : load < least;
+      if (better) {
+        best = r;
+        least = load;
+      }
+    }
+    if (setup_.routing == LlmRouting::kPrefixAffinity && group >= 0) {
+      std::int32_t& home = affinity_[static_cast<std::size_t>(group)];
+      const bool balanced =
+          most - least <= setup_.balance_abs ||
+          static_cast<double>(most) <= setup_.balance_rel * static_cast<double>(least);
+      if (balanced && home >= 0) best = static_cast<std::uint32_t>(home);
+      home = static_cast<std::int32_t>(best);
+    }
   }
-  std::uint32_t best = first;
-  for (std::uint32_t r = first + 1; r < end; ++r) {
-    const LlmReplica& a = replicas_[r];
-    const LlmReplica& b = replicas_[best];
-    const bool better =
-        setup_.routing == LlmRouting::kLeastKvUsage
-            ? (a.used_blocks() < b.used_blocks() ||
-               (a.used_blocks() == b.used_blocks() && a.outstanding() < b.outstanding()))
-            : a.outstanding() < b.outstanding();
-    if (better) best = r;
+  if (setup_.pipeline_stages == 1) return best;
+  // vLLM hands a new request to the virtual engine with the fewest unfinished requests.
+  const std::uint32_t base = best * setup_.pipeline_stages;
+  std::uint32_t e = base;
+  for (std::uint32_t k = 1; k < setup_.pipeline_stages; ++k) {
+    if (replicas_[base + k].outstanding() < replicas_[e].outstanding()) e = base + k;
   }
-  return best;
+  return e;
 }
 
 void LlmEngine::throw_without_tokens() const {
@@ -111,12 +207,21 @@ std::uint64_t LlmEngine::preemptions() const {
   return n;
 }
 
+std::uint64_t LlmEngine::swaps() const {
+  std::uint64_t n = loaded_swaps_;
+  for (const LlmReplica& r : replicas_) n += r.swaps();
+  return n;
+}
+
 void LlmEngine::save(ByteWriter& w) const {
   for (std::uint64_t v : {arrivals_, completed_, rejected_, iterations_, measured_, good_,
-                          input_tokens_, output_tokens_, preemptions()}) {
+                          input_tokens_, output_tokens_, preemptions(), swaps()}) {
     w.put(v);
   }
   w.put(flops_);
+  w.put(memory_bytes_);
+  kv_series_.save(w);
+  for (const InstanceStats& st : instances_) st.save(w);
   w.put(transfers_done_);
   w.put(transfer_bytes_);
   transfer_s_.save(w);
@@ -140,10 +245,13 @@ void LlmEngine::save(ByteWriter& w) const {
 
 void LlmEngine::load(ByteReader& r) {
   for (std::uint64_t* v : {&arrivals_, &completed_, &rejected_, &iterations_, &measured_, &good_,
-                           &input_tokens_, &output_tokens_, &loaded_preemptions_}) {
+                           &input_tokens_, &output_tokens_, &loaded_preemptions_, &loaded_swaps_}) {
     *v = r.get<std::uint64_t>();
   }
   flops_ = r.get<double>();
+  memory_bytes_ = r.get<double>();
+  kv_series_.load(r);
+  for (InstanceStats& st : instances_) st.load(r);
   transfers_done_ = r.get<std::uint64_t>();
   transfer_bytes_ = r.get<double>();
   transfer_s_.load(r);
@@ -177,6 +285,7 @@ void LlmEngine::hash_into(ResultHash& h, SimTime now) const {
     h.add(transfer_bytes_);
     h.add(transfer_s_.mean());
   }
+  if (setup_.policy.swap_preemption) h.add(swaps());
 }
 
 }  // namespace scalesim

@@ -42,6 +42,8 @@ enum class LlmRouting : std::uint8_t {
   kRoundRobin,
   kLeastOutstanding,  // fewest requests queued or running
   kLeastKvUsage,      // fewest KV blocks in use (ties: fewest outstanding)
+  kPrefixAffinity,    // a prefix group's requests go where its first one went (SGLang's
+                      // cache-aware router) while the load is balanced; least outstanding else
 };
 
 // Prefill/decode disaggregation (DistServe, Splitwise): the first `prefill_replicas` replicas
@@ -60,11 +62,20 @@ struct LlmEngineSetup {
   std::string scheduler;    // vllm, sarathi, orca, tensorrt_llm, static
   std::uint32_t replicas = 1;
   std::uint32_t gpus_per_replica = 1;
+  // Pipeline parallelism: each replica runs this many micro-batches through as many stages
+  // (vLLM's virtual engines), each with its own scheduler and 1/stages of the KV blocks.
+  std::uint32_t pipeline_stages = 1;
   LlmSchedulerPolicy policy;
   LlmRouting routing = LlmRouting::kLeastOutstanding;
+  // kPrefixAffinity: the load is unbalanced (and affinity is ignored) when the busiest replica
+  // has more than `balance_abs` requests more than the idlest and more than `balance_rel` times
+  // as many (SGLang router defaults: 32 and 1.0001).
+  std::uint32_t balance_abs = 32;
+  double balance_rel = 1.0001;
   std::shared_ptr<const LlmStepTime> step;  // immutable, shared
   double price_per_hour = 0;                // all replicas
   double peak_flops = 0;                    // one replica's GPUs, dense, at the precision
+  double peak_memory_bandwidth = 0;         // one replica's GPUs' HBM, bytes/s
   // For requests without token counts (synthetic sources): 0 = such requests are an error.
   std::uint32_t default_prompt = 0, default_output = 0;
   SimTime ttft_slo = kTimeInfinity, tpot_slo = kTimeInfinity;  // goodput
@@ -84,6 +95,8 @@ class LlmEngine : public ComponentSeries {
   template <class Ctx>
   void handle(Ctx& ctx, const Event<Customer>& ev) {
     series_.advance(ctx.now(), static_cast<double>(running_), static_cast<double>(waiting_));
+    kv_series_.advance(ctx.now(), static_cast<double>(kv_blocks_used_),
+                       static_cast<double>(running_));
     if (ev.kind == kCustomerArrives) {
       arrive(ctx, ev.payload);
     } else if (ev.kind == kIterationDone) {
@@ -102,11 +115,7 @@ class LlmEngine : public ComponentSeries {
   // Prefix caching: share of admitted prompt tokens found in the cache.
   double prefix_cache_hit_rate() const;
   // KV blocks in use now over the replicas, and of those held by prefix groups.
-  std::uint64_t kv_blocks_in_use() const {
-    std::uint64_t n = 0;
-    for (const LlmReplica& r : replicas_) n += r.used_blocks();
-    return n;
-  }
+  std::uint64_t kv_blocks_in_use() const { return kv_blocks_used_; }
   std::uint64_t prefix_blocks_cached() const {
     std::uint64_t n = 0;
     for (const LlmReplica& r : replicas_) n += r.prefix_resident_blocks();
@@ -129,12 +138,31 @@ class LlmEngine : public ComponentSeries {
   std::uint64_t input_tokens() const { return input_tokens_; }    // measured, prefilled
   std::uint64_t output_tokens() const { return output_tokens_; }  // measured, generated
   double flops() const { return flops_; }                         // measured iterations
+  double memory_bytes_moved() const { return memory_bytes_; }     // measured, weights + KV
+  std::uint64_t swaps() const;  // preemptions that swapped the cache out to host memory
+  // KV-cache share in use (utilisation column), sequences running (queue_length column) and
+  // output tokens per second (throughput column) over time: HDF5 kv_timeseries.
+  const TimeSeriesRecorder& kv_series() const { return kv_series_; }
+  // Engine instances: replicas x pipeline stages (each stage count runs as many micro-batches).
+  std::uint32_t engines() const { return static_cast<std::uint32_t>(replicas_.size()); }
+  // Per engine instance, since warm-up: what Little's law relates on each.
+  struct InstanceStats {
+    explicit InstanceStats(SimTime warmup)
+        : in_system(warmup), running(warmup), kv_used(warmup), busy(warmup) {}
+    TimeWeighted in_system, running, kv_used, busy;
+    Welford time_in;  // seconds from joining the instance to leaving it (done or handed off)
+    Welford batch;    // sequences per iteration
+    std::uint64_t input_tokens = 0, output_tokens = 0;
+    void save(ByteWriter& w) const;
+    void load(ByteReader& r);
+  };
+  const InstanceStats& instance(std::uint32_t e) const { return instances_[e]; }
   // Mean share of the KV cache in use, over the replicas and the time since warm-up.
   double kv_utilisation(SimTime now) const {
-    return kv_used_.mean(now) / (static_cast<double>(setup_.policy.kv_blocks) * setup_.replicas);
+    return kv_used_.mean(now) / (static_cast<double>(setup_.policy.kv_blocks) * engines());
   }
   double peak_kv_utilisation() const {
-    return kv_used_.peak() / (static_cast<double>(setup_.policy.kv_blocks) * setup_.replicas);
+    return kv_used_.peak() / (static_cast<double>(setup_.policy.kv_blocks) * engines());
   }
   double mean_running(SimTime now) const { return running_tw_.mean(now); }
   // Requests queued or running, averaged over the time since warm-up.
@@ -151,6 +179,7 @@ class LlmEngine : public ComponentSeries {
   void load(ByteReader& r);
   void finish(SimTime end) {
     series_.finish(end, static_cast<double>(running_), static_cast<double>(waiting_));
+    kv_series_.finish(end, static_cast<double>(kv_blocks_used_), static_cast<double>(running_));
   }
   void hash_into(ResultHash& h, SimTime now) const;
 
@@ -171,13 +200,10 @@ class LlmEngine : public ComponentSeries {
     const std::uint32_t prompt = c.size != 0 ? c.size : setup_.default_prompt;
     const std::uint32_t output = c.aux != 0 ? c.aux : setup_.default_output;
     if (prompt == 0 || output == 0) throw_without_tokens();
-    const std::uint32_t r = route(0, first_decode_replica());
-    LlmReplica& rep = replicas_[r];
-    if (!rep.admissible(prompt, output)) {  // longer than the engine takes: vLLM ignores it
-      ++rejected_;
+    if (!replicas_[0].admissible(prompt, output)) {  // longer than the engine takes: vLLM
+      ++rejected_;                                   // ignores it
       return;
     }
-    const Snapshot before = snapshot(rep);
     std::int32_t group = -1;
     if (setup_.prefix_share > 0) {
       // One draw: below the share, it also picks the group uniformly.
@@ -188,33 +214,44 @@ class LlmEngine : public ComponentSeries {
                              setup_.policy.prefix_groups - 1));
       }
     }
+    const std::uint32_t e = route(0, first_decode_replica(), group);
+    LlmReplica& rep = replicas_[e];
+    const Snapshot before = snapshot(rep);
     rep.enqueue(c, prompt, output, ctx.now(), group);
-    if (!rep.busy()) start_iteration(ctx, r);
-    account(rep, before, ctx.now());
+    if (!rep.busy()) start_iteration(ctx, e);
+    account(e, before, ctx.now());
   }
 
   template <class Ctx>
-  void start_iteration(Ctx& ctx, std::uint32_t r) {
-    if (!replicas_[r].plan(work_, ctx.now())) return;
+  void start_iteration(Ctx& ctx, std::uint32_t e) {
+    if (!replicas_[e].plan(work_, ctx.now())) return;
     ++iterations_;
     if (ctx.now() >= warmup_) {
       batch_.add(work_.sequences());
+      instances_[e].batch.add(work_.sequences());
       input_tokens_ += work_.prefill_tokens;
+      instances_[e].input_tokens += work_.prefill_tokens;
       flops_ += setup_.step->iteration_flops(work_);
+      memory_bytes_ += setup_.step->iteration_memory_bytes(work_);
     }
     Customer token;
-    token.id = r;
-    ctx.schedule(ctx.self(), setup_.step->iteration(work_), kIterationDone, token);
+    token.id = e;
+    ctx.schedule(ctx.self(), iteration_time(e, ctx.now()), kIterationDone, token);
   }
 
   template <class Ctx>
-  void end_iteration(Ctx& ctx, std::uint32_t r) {
-    LlmReplica& rep = replicas_[r];
+  void end_iteration(Ctx& ctx, std::uint32_t e) {
+    LlmReplica& rep = replicas_[e];
     const SimTime now = ctx.now();
     const Snapshot before = snapshot(rep);
     const std::uint64_t generated = rep.generated_tokens();
     rep.complete(now);
-    if (now >= warmup_) output_tokens_ += rep.generated_tokens() - generated;
+    const std::uint64_t tokens = rep.generated_tokens() - generated;
+    kv_series_.count(tokens);
+    if (now >= warmup_) {
+      output_tokens_ += tokens;
+      instances_[e].output_tokens += tokens;
+    }
     for (const std::uint32_t i : rep.first_tokens()) {
       const LlmSequence& s = rep.sequence(i);
       if (s.arrived >= warmup_) {
@@ -227,18 +264,24 @@ class LlmEngine : public ComponentSeries {
       ++completed_;
       series_.count();
       if (s.arrived >= warmup_) record(s, now);
+      if (s.entered >= warmup_) instances_[e].time_in.add(to_seconds(now - s.entered));
       if (out_) {
         Customer c = s.customer;
         c.served_by = ctx.self();
         ctx.schedule(out_->to, out_->latency, kCustomerArrives, c);
       }
     }
-    for (const std::uint32_t i : rep.handed_off()) start_transfer(ctx, r, rep.sequence(i));
-    start_iteration(ctx, r);
-    account(rep, before, now);
+    for (const std::uint32_t i : rep.handed_off()) {
+      const LlmSequence& s = rep.sequence(i);
+      if (s.entered >= warmup_) instances_[e].time_in.add(to_seconds(now - s.entered));
+      start_transfer(ctx, e / setup_.pipeline_stages, s);
+    }
+    start_iteration(ctx, e);
+    account(e, before, now);
   }
 
-  // A prefilled request leaves prefill replica `r`: its KV cache queues on the replica's link.
+  // A prefilled request leaves prefill replica `r`: its KV cache queues on the replica's link
+  // (which the replica's micro-batches share).
   template <class Ctx>
   void start_transfer(Ctx& ctx, std::uint32_t r, const LlmSequence& s) {
     const LlmDisaggregation& d = setup_.disaggregation;
@@ -271,20 +314,26 @@ class LlmEngine : public ComponentSeries {
   void end_transfer(Ctx& ctx, std::uint32_t slot) {
     --in_transfer_;
     in_transfer_tw_.add(ctx.now(), -1.0);
-    const std::uint32_t r = route(first_decode_replica(), setup_.replicas);
-    LlmReplica& rep = replicas_[r];
+    const std::uint32_t e = route(first_decode_replica(), setup_.replicas, -1);
+    LlmReplica& rep = replicas_[e];
     const Snapshot before = snapshot(rep);
-    rep.enqueue_prefilled(transfers_[slot]);
+    rep.enqueue_prefilled(transfers_[slot], ctx.now());
     free_transfers_.push_back(slot);
-    if (!rep.busy()) start_iteration(ctx, r);
-    account(rep, before, ctx.now());
+    if (!rep.busy()) start_iteration(ctx, e);
+    account(e, before, ctx.now());
   }
 
-  // Moves the engine-wide counts by what a replica's step changed.
-  void account(const LlmReplica& rep, const Snapshot& before, SimTime now);
+  // Moves the engine-wide and instance `e`'s counts by what its step changed.
+  void account(std::uint32_t e, const Snapshot& before, SimTime now);
   void record(const LlmSequence& s, SimTime now);
-  // The replica a request joins among [first, end).
-  std::uint32_t route(std::uint32_t first, std::uint32_t end);
+  // The engine instance a request joins: a replica among [first, end) by the router, then
+  // (pipeline parallelism) the replica's micro-batch with the fewest requests, as vLLM does.
+  std::uint32_t route(std::uint32_t first, std::uint32_t end, std::int32_t group);
+  std::uint64_t outstanding_of(std::uint32_t replica) const;
+  std::uint64_t blocks_of(std::uint32_t replica) const;
+  // When instance `e`'s planned iteration (work_) ends, from `now`: its pass through the
+  // replica's pipeline stages, each taking one micro-batch at a time.
+  SimTime iteration_time(std::uint32_t e, SimTime now);
   std::uint32_t first_decode_replica() const {
     return setup_.disaggregation.prefill_replicas > 0 ? setup_.disaggregation.prefill_replicas
                                                       : setup_.replicas;
@@ -296,14 +345,20 @@ class LlmEngine : public ComponentSeries {
   SimTime warmup_;
   std::vector<LlmReplica> replicas_;
   std::uint32_t next_replica_ = 0, next_decode_replica_ = 0;
+  std::vector<std::int32_t> affinity_;  // prefix group -> replica its last request went to
+  std::vector<SimTime> stage_free_;     // replica x stage: when the stage takes the next pass
+  std::vector<InstanceStats> instances_;
   IterationWork work_;
   std::uint64_t running_ = 0, waiting_ = 0;  // over all replicas
+  std::uint64_t kv_blocks_used_ = 0;
   std::uint64_t arrivals_ = 0, completed_ = 0, rejected_ = 0, iterations_ = 0;
   std::uint64_t measured_ = 0, good_ = 0, input_tokens_ = 0, output_tokens_ = 0;
   // Counts of a copy loaded from another rank (the replicas hold them otherwise).
-  std::uint64_t loaded_preemptions_ = 0, loaded_prefix_hits_ = 0, loaded_prefix_queries_ = 0;
+  std::uint64_t loaded_preemptions_ = 0, loaded_prefix_hits_ = 0, loaded_prefix_queries_ = 0,
+                loaded_swaps_ = 0;
   Welford preempted_;  // preemptions per measured request
-  double flops_ = 0;
+  double flops_ = 0, memory_bytes_ = 0;
+  TimeSeriesRecorder kv_series_;
   Welford ttft_, tpot_, e2e_, queue_, normalized_, batch_;
   LatencyHistogram ttft_hist_, tpot_hist_, e2e_hist_, queue_hist_;
   TimeWeighted kv_used_, running_tw_, waiting_tw_, busy_replicas_;

@@ -37,6 +37,7 @@ struct SchedulerChoice {
   double memory_share = 0.9;
   bool share_of_free = false;  // TensorRT-LLM: a share of the memory left after the weights
   double watermark = 0;        // share of the blocks kept free at admission
+  double swap_space = 0;       // vLLM swap_space: bytes of host memory per GPU for swapped blocks
 };
 
 // scheduler: NAME | {name: NAME, engine parameters under the engine's own names}
@@ -68,8 +69,24 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
   if (c.name == "vllm") {
     // vLLM's engine arguments and their defaults (vLLM 0.5-0.6, the V0 scheduler).
     keys({"name", "max_num_seqs", "max_num_batched_tokens", "enable_chunked_prefill", "block_size",
-          "gpu_memory_utilization", "max_model_len", "enable_prefix_caching"});
+          "gpu_memory_utilization", "max_model_len", "enable_prefix_caching", "preemption_mode",
+          "swap_space"});
     p.prefix_caching = flag("enable_prefix_caching", false);
+    const std::string mode =
+        node && node->is_map() ? node->string_or("preemption_mode", "recompute") : "recompute";
+    if (mode == "swap") {
+      p.swap_preemption = true;
+    } else if (mode != "recompute") {
+      node->at("preemption_mode").fail("must be recompute or swap, got '" + mode + "'");
+    }
+    if (node && node->is_map() && node->has("swap_space")) {
+      if (!p.swap_preemption) node->at("swap_space").fail("swap_space needs preemption_mode: swap");
+      const double gib = node->number("swap_space");
+      if (!(gib > 0 && gib <= 4096)) node->at("swap_space").fail("must lie in (0, 4096] GiB");
+      c.swap_space = gib * 1024.0 * 1024.0 * 1024.0;
+    } else if (p.swap_preemption) {
+      c.swap_space = 4.0 * 1024.0 * 1024.0 * 1024.0;  // vLLM's default, GiB per GPU
+    }
     p.max_model_len = get("max_model_len", 4096, 1, kMaxLen);
     const bool chunked = flag("enable_chunked_prefill", false);
     p.batching = chunked ? LlmBatching::kChunked : LlmBatching::kPrefillFirst;
@@ -155,14 +172,15 @@ SchedulerChoice scheduler_at(const ConfigNode& engine) {
 }
 
 LinearStepTime linear_step_at(const ConfigNode& node) {
-  node.expect_keys({"fixed", "per_prefill_token", "per_decode_sequence", "per_context_token"});
+  node.expect_keys({"fixed", "per_prefill_token", "per_decode_sequence", "per_context_token",
+                    "per_swapped_block"});
   const auto seconds = [&](std::string_view key) {
     const SimTime t = node.duration_or(key, 0);
     if (t < 0) node.at(key).fail("'" + std::string(key) + "' may not be negative");
     return to_seconds(t);
   };
   LinearStepTime s{seconds("fixed"), seconds("per_prefill_token"), seconds("per_decode_sequence"),
-                   seconds("per_context_token")};
+                   seconds("per_context_token"), seconds("per_swapped_block")};
   if (s.fixed + s.per_prefill_token + s.per_decode_sequence + s.per_context_token <= 0)
     node.fail("a step time needs at least one cost greater than zero");
   return s;
@@ -177,9 +195,11 @@ std::string gib(double bytes) {
 }  // namespace
 
 LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
-  node.expect_keys({"type", "to", "model", "gpu", "precision", "software", "tensor_parallel",
-                    "replicas", "router", "scheduler", "step_time", "kv_blocks", "price_per_hour",
-                    "prompt_tokens", "output_tokens", "slo", "disaggregation", "prefix_sharing"});
+  node.expect_keys({"type",          "to",          "model",           "gpu",
+                    "precision",     "software",    "tensor_parallel", "pipeline_parallel",
+                    "replicas",      "router",      "scheduler",       "step_time",
+                    "kv_blocks",     "swap_blocks", "price_per_hour",  "prompt_tokens",
+                    "output_tokens", "slo",         "disaggregation",  "prefix_sharing"});
   LlmEngineSetup s;
   s.name = node.path().substr(node.path().rfind('.') + 1);
   SchedulerChoice choice = scheduler_at(node);
@@ -210,16 +230,34 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     s.disaggregation.bandwidth = link.bandwidth;
     s.disaggregation.latency = link.latency;
   }
-  const std::string router = node.string_or("router", "least_outstanding");
+  // router: NAME | {name: prefix_affinity, balance_abs_threshold, balance_rel_threshold}
+  const auto router_node = node.find("router");
+  std::string router = "least_outstanding";
+  if (router_node && router_node->is_map()) {
+    router_node->expect_keys({"name", "balance_abs_threshold", "balance_rel_threshold"});
+    router = router_node->string("name");
+    if (router != "prefix_affinity" && router_node->size() > 1)
+      router_node->fail("balance thresholds belong to router prefix_affinity");
+    s.balance_abs = count_at(*router_node, "balance_abs_threshold", 32, 0, 1 << 30);
+    s.balance_rel = router_node->number_or("balance_rel_threshold", 1.0001);
+    if (!(s.balance_rel >= 1.0)) router_node->at("balance_rel_threshold").fail("must be >= 1");
+  } else if (router_node) {
+    router = router_node->as_string();
+  }
   if (router == "round_robin") {
     s.routing = LlmRouting::kRoundRobin;
   } else if (router == "least_outstanding") {
     s.routing = LlmRouting::kLeastOutstanding;
   } else if (router == "least_kv_usage") {
     s.routing = LlmRouting::kLeastKvUsage;
+  } else if (router == "prefix_affinity") {
+    s.routing = LlmRouting::kPrefixAffinity;
+    if (s.prefix_share == 0)
+      node.at("router").fail("router prefix_affinity needs the workload's prefix_sharing");
   } else {
     node.at("router").fail("unknown router '" + router +
-                           "'; use round_robin, least_outstanding or least_kv_usage");
+                           "'; use round_robin, least_outstanding, least_kv_usage or "
+                           "prefix_affinity");
   }
   s.default_prompt = count_at(node, "prompt_tokens", 0, 0, 1 << 22);
   s.default_output = count_at(node, "output_tokens", 0, 0, 1 << 22);
@@ -233,7 +271,8 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     node.fail("an llm_engine needs either `gpu:` (with `model:`) or `step_time:` (hardware-free)");
   char buf[320];
   if (!on_gpu) {
-    for (const char* key : {"model", "precision", "software", "tensor_parallel"}) {
+    for (const char* key :
+         {"model", "precision", "software", "tensor_parallel", "pipeline_parallel"}) {
       if (node.has(key)) node.at(key).fail(std::string("'") + key + "' needs `gpu:`");
     }
     if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
@@ -255,6 +294,20 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     const Precision precision = precision_at(node, model.default_precision);
     GpuPerformance perf = performance_at(node, ctx.catalog(), "tensorrt");
     const std::uint32_t tp = count_at(node, "tensor_parallel", 1, 1, 8);
+    const std::uint32_t pp = count_at(node, "pipeline_parallel", 1, 1, 64);
+    if (pp > static_cast<std::uint32_t>(model.decoder->layers)) {
+      node.at("pipeline_parallel")
+          .fail("pipeline_parallel " + std::to_string(pp) + " exceeds the " +
+                std::to_string(model.decoder->layers) + " layers of " + model.name);
+    }
+    if (pp > 1 && s.policy.batching == LlmBatching::kStatic)
+      node.at("pipeline_parallel").fail("the static scheduler runs without pipeline parallelism");
+    if (node.has("swap_blocks"))
+      node.at("swap_blocks").fail("on a GPU the scheduler's swap_space (GiB per GPU) sizes it");
+    // Each GPU of a stage holds its share of the layers: of the weights and of every token's
+    // keys and values.
+    const double stage_layers = std::ceil(static_cast<double>(model.decoder->layers) / pp);
+    const double stage_share = stage_layers / model.decoder->layers;
     if (model.decoder->heads > 0 && model.decoder->heads % static_cast<int>(tp) != 0) {
       node.at("tensor_parallel")
           .fail("tensor_parallel " + std::to_string(tp) + " does not divide the " +
@@ -264,7 +317,8 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
       node.at("gpu").fail("GPU '" + perf.gpu().name + "' has no " +
                           std::string(to_string(precision)) + " support in the catalog");
     }
-    s.gpus_per_replica = tp;
+    s.gpus_per_replica = tp * pp;
+    s.pipeline_stages = pp;
     if (split) {
       if (split->has("kv_bytes_per_token"))
         split->at("kv_bytes_per_token").fail("on a GPU the model's geometry gives the KV bytes");
@@ -273,16 +327,16 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     // The KV cache gets what the weights and the activations of the largest iteration leave
     // of each GPU's share of memory (vLLM profiles that iteration at start-up).
     const double memory = perf.gpu().memory_bytes;
-    const double weights = model.weight_bytes(precision) / tp;
+    const double weights = model.weight_bytes(precision) * stage_share / tp;
     const double peak_tokens = std::min<double>(s.policy.max_num_batched_tokens, 16384.0);
     const double workspace =
         (model.memory_footprint(1, peak_tokens, precision) - model.weight_bytes(precision)) / tp;
     const double kv_budget = choice.share_of_free
                                  ? choice.memory_share * (memory - weights - workspace)
                                  : choice.memory_share * memory - weights - workspace;
-    const double kv_per_token = model.decoder->kv_bytes_per_token(precision) / tp;
+    const double kv_per_token = model.decoder->kv_bytes_per_token(precision) * stage_share / tp;
     if (weights > memory) {
-      node.at("model").fail(model.name + " does not fit " + std::to_string(tp) + " x " +
+      node.at("model").fail(model.name + " does not fit " + std::to_string(tp * pp) + " x " +
                             perf.gpu().name + " at " + std::string(to_string(precision)) +
                             ": its weights take " + gib(weights) + " of each GPU's " + gib(memory));
     }
@@ -298,9 +352,15 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     } else {
       s.policy.kv_blocks = static_cast<std::uint64_t>(blocks);
     }
+    // vLLM gives each virtual engine (micro-batch in flight) an equal share of the blocks.
+    s.policy.kv_blocks /= pp;
+    if (choice.swap_space > 0) {
+      s.policy.swap_blocks = static_cast<std::uint64_t>(
+          std::floor(choice.swap_space / (kv_per_token * s.policy.block_size)) / pp);
+    }
     if (s.policy.batching != LlmBatching::kStatic &&
         static_cast<double>(s.policy.kv_blocks) * s.policy.block_size < s.policy.max_model_len) {
-      node.at("model").fail(model.name + " does not fit " + std::to_string(tp) + " x " +
+      node.at("model").fail(model.name + " does not fit " + std::to_string(tp * pp) + " x " +
                             perf.gpu().name + " at " + std::string(to_string(precision)) +
                             ": weights " + gib(weights) + " and workspace " + gib(workspace) +
                             " per GPU leave " + gib(std::max(kv_budget, 0.0)) +
@@ -308,25 +368,41 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                             std::to_string(s.policy.max_model_len) + " tokens needs (" +
                             gib(kv_per_token * s.policy.max_model_len) + " per GPU)");
     }
-    s.price_per_hour = s.replicas * tp * perf.gpu().price_per_hour;
-    s.peak_flops = tp * perf.gpu().peak(precision);
+    s.price_per_hour = s.replicas * tp * pp * perf.gpu().price_per_hour;
+    s.peak_flops = tp * pp * perf.gpu().peak(precision);
+    s.peak_memory_bandwidth = tp * pp * perf.gpu().hbm_bandwidth;
     std::snprintf(buf, sizeof buf, "%s %s on %u x (%u x %s), %s, %llu KV blocks of %u tokens",
-                  model.name.c_str(), std::string(to_string(precision)).c_str(), s.replicas, tp,
-                  perf.gpu().name.c_str(), s.scheduler.c_str(),
-                  static_cast<unsigned long long>(s.policy.kv_blocks), s.policy.block_size);
+                  model.name.c_str(), std::string(to_string(precision)).c_str(), s.replicas,
+                  tp * pp, perf.gpu().name.c_str(), s.scheduler.c_str(),
+                  static_cast<unsigned long long>(s.policy.kv_blocks * pp), s.policy.block_size);
     s.description = buf;
-    s.step = std::make_shared<LlmStepTime>(
-        GpuStepModel{std::move(perf), model, precision, static_cast<int>(tp)});
+    if (pp > 1) {
+      s.description += ", tensor_parallel " + std::to_string(tp) + " x pipeline_parallel " +
+                       std::to_string(pp) + " (" + std::to_string(pp) + " micro-batches)";
+    }
+    s.step = std::make_shared<LlmStepTime>(GpuStepModel{std::move(perf), model, precision,
+                                                        static_cast<int>(tp), static_cast<int>(pp),
+                                                        s.policy.block_size});
   }
   if (!on_gpu) {
     const std::int64_t blocks = node.integer("kv_blocks");
     if (blocks < 1) node.at("kv_blocks").fail("kv_blocks must be at least 1");
     s.policy.kv_blocks = static_cast<std::uint64_t>(blocks);
+    if (s.policy.swap_preemption) {
+      // Hardware-free: the host's swap room in blocks, its copy time per_swapped_block.
+      if (!node.has("swap_blocks"))
+        node.fail("a hardware-free engine swapping KV blocks needs `swap_blocks:`");
+      if (const auto sch = node.find("scheduler"); sch && sch->is_map() && sch->has("swap_space"))
+        sch->at("swap_space").fail("a hardware-free engine takes swap_blocks");
+      s.policy.swap_blocks = count_at(node, "swap_blocks", 0, 1, 1LL << 31);
+    }
     std::snprintf(buf, sizeof buf, "%u replica%s, %s, %llu KV blocks of %u tokens (step_time)",
                   s.replicas, s.replicas > 1 ? "s" : "", s.scheduler.c_str(),
                   static_cast<unsigned long long>(s.policy.kv_blocks), s.policy.block_size);
     s.description = buf;
   }
+  if (node.has("swap_blocks") && !s.policy.swap_preemption)
+    node.at("swap_blocks").fail("swap_blocks needs scheduler preemption_mode: swap");
   if (split) {
     s.description += ", " + std::to_string(s.disaggregation.prefill_replicas) + " of them prefill";
   }
@@ -344,6 +420,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.count("served", completed_, kText);
   r.count("rejected_too_long", rejected_, rejected_ > 0 ? kHeadline : kDetail);
   r.count("preemptions", preemptions(), kText);
+  if (setup_.policy.swap_preemption) r.count("swaps", swaps(), kText);
   r.value("mean_preemptions_per_request", preempted_.mean(), Unit::kNumber);
   r.count("iterations", iterations_);
   if (setup_.policy.prefix_caching) {
@@ -382,6 +459,13 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
         "mfu",
         ctx.measured_s > 0 ? flops_ / (ctx.measured_s * setup_.peak_flops * setup_.replicas) : 0.0,
         Unit::kShare, kHeadline);
+    // Model bandwidth utilisation: weights and KV cache read and written per second over the
+    // HBM bandwidth (Databricks' definition; activations are left out).
+    r.value("mbu",
+            ctx.measured_s > 0
+                ? memory_bytes_ / (ctx.measured_s * setup_.peak_memory_bandwidth * setup_.replicas)
+                : 0.0,
+            Unit::kShare, kHeadline);
   }
   r.value("price_per_hour", setup_.price_per_hour, Unit::kDollars);
   if (setup_.price_per_hour > 0) {
@@ -391,6 +475,44 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
             per_s > 0 ? setup_.price_per_hour / 3600.0 / per_s * 1e6
                       : std::numeric_limits<double>::quiet_NaN(),
             Unit::kDollars, kHeadline);
+  }
+  // Per replica (its micro-batches together): Little's law relates mean_in_system to
+  // throughput_per_s x mean_time_s on each.
+  r.table("by_replica", "replica", "replicas",
+          {{"left", Unit::kCount, false, kDetail},
+           {"mean_in_system", Unit::kNumber, false, kDetail},
+           {"mean_time_s", Unit::kSeconds, false, kDetail},
+           {"throughput_per_s", Unit::kPerSecond, false, kDetail},
+           {"input_tokens_per_s", Unit::kPerSecond, false, kDetail},
+           {"output_tokens_per_s", Unit::kPerSecond, false, kDetail},
+           {"mean_batch_size", Unit::kNumber, false, kDetail},
+           {"mean_running", Unit::kNumber, false, kDetail},
+           {"kv_utilisation", Unit::kShare, false, kDetail},
+           {"utilisation", Unit::kShare, false, kDetail}});
+  const std::uint32_t stages = setup_.pipeline_stages;
+  for (std::uint32_t rep = 0; rep < setup_.replicas; ++rep) {
+    Welford time_in, batch;
+    double in_system = 0, running = 0, kv = 0, busy = 0, in_tokens = 0, out_tokens = 0;
+    for (std::uint32_t k = 0; k < stages; ++k) {
+      const InstanceStats& st = instances_[rep * stages + k];
+      time_in.merge(st.time_in);
+      batch.merge(st.batch);
+      in_system += st.in_system.mean(ctx.end_time);
+      running += st.running.mean(ctx.end_time);
+      kv += st.kv_used.mean(ctx.end_time);
+      busy += st.busy.mean(ctx.end_time);
+      in_tokens += static_cast<double>(st.input_tokens);
+      out_tokens += static_cast<double>(st.output_tokens);
+    }
+    const bool prefills = rep < setup_.disaggregation.prefill_replicas;
+    r.row((prefills                                     ? "prefill"
+           : setup_.disaggregation.prefill_replicas > 0 ? "decode"
+                                                        : "") +
+              std::to_string(rep),
+          {static_cast<double>(time_in.count()), in_system, time_in.mean(),
+           ctx.per_second(static_cast<double>(time_in.count())), ctx.per_second(in_tokens),
+           ctx.per_second(out_tokens), batch.mean(), running,
+           kv / (static_cast<double>(setup_.policy.kv_blocks) * stages), busy / stages});
   }
   r.summary_count(completed_);
   r.compute_cost_per_s(mean_busy_replicas(ctx.end_time) * setup_.price_per_hour / setup_.replicas /

@@ -34,6 +34,7 @@ void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t 
   }
   s.customer = c;
   s.arrived = now;
+  s.entered = now;
   s.prompt = prompt;
   s.output = output;
   s.to_prefill = prompt;
@@ -41,7 +42,7 @@ void LlmReplica::enqueue(const Customer& c, std::uint32_t prompt, std::uint32_t 
   waiting_.push_back(i);
 }
 
-void LlmReplica::enqueue_prefilled(const LlmSequence& carried) {
+void LlmReplica::enqueue_prefilled(const LlmSequence& carried, SimTime now) {
   const std::uint32_t i = allocate_seq();
   LlmSequence& s = seqs_[i];
   const std::uint32_t epoch = s.epoch;
@@ -51,6 +52,8 @@ void LlmReplica::enqueue_prefilled(const LlmSequence& carried) {
   s.held_blocks = 0;
   s.group = -1;  // the prefix it brings is its own
   s.shared_blocks = 0;
+  s.swapped_blocks = 0;
+  s.entered = now;
   // The cache holds the prompt and every generated token but the last.
   s.to_prefill = s.prompt + s.generated - 1;
   s.prefilled = s.to_prefill;
@@ -58,16 +61,33 @@ void LlmReplica::enqueue_prefilled(const LlmSequence& carried) {
   waiting_.push_back(i);
 }
 
+std::uint32_t LlmReplica::decode_blocks_needed() const {
+  if (decoding_ == 0 || policy_.reservation != LlmKvReservation::kPaged) return 0;
+  const std::uint32_t b = policy_.block_size;
+  return phase_counts_[static_cast<std::uint32_t>((b - decode_step_ % b) % b)];
+}
+
 void LlmReplica::admit_prefilled() {
   while (!waiting_.empty() && running_ < policy_.max_num_seqs) {
     const std::uint32_t i = waiting_.front();
     LlmSequence& s = seqs_[i];
-    if (s.prefilled == 0 || s.prefilled != s.to_prefill) return;  // needs a prefill here
+    if (!carried(s)) return;  // needs a prefill here
     const std::uint32_t need = admission_blocks(s);
-    if (free_blocks() < need + policy_.watermark_blocks) return;
+    // Room for it, for the step's decodes (so that it is not preempted at once) and its own
+    // next token.
+    const std::uint64_t next =
+        policy_.reservation == LlmKvReservation::kPaged && s.to_prefill % policy_.block_size == 0
+            ? 1
+            : 0;
+    if (!make_free(need + next + decode_blocks_needed() + policy_.watermark_blocks, -1)) return;
     waiting_.pop_front();
     used_blocks_ += need;
     s.held_blocks = need;
+    if (s.swapped_blocks > 0) {  // swapped in: copied back from host memory
+      host_blocks_ -= s.swapped_blocks;
+      swap_traffic_ += s.swapped_blocks;
+      s.swapped_blocks = 0;
+    }
     link_running(i);
     start_decoding(i);
   }
@@ -192,9 +212,9 @@ void LlmReplica::stop_decoding(std::uint32_t i, std::uint64_t tokens_in_cache) {
 
 void LlmReplica::preempt(std::uint32_t i) {
   LlmSequence& s = seqs_[i];
+  std::uint64_t cached = 0;
   if (s.state == LlmSequence::kDecoding) {
-    const auto cached =
-        static_cast<std::uint64_t>(s.base + static_cast<std::int64_t>(decode_step_));
+    cached = static_cast<std::uint64_t>(s.base + static_cast<std::int64_t>(decode_step_));
     s.generated = static_cast<std::uint32_t>(cached - s.prompt + 1);
     stop_decoding(i, cached);
   } else {
@@ -204,9 +224,22 @@ void LlmReplica::preempt(std::uint32_t i) {
   }
   leave_group(s);
   unlink_running(i);
-  // Recompute: the prompt and every token generated so far are prefilled again.
-  s.to_prefill = s.prompt + s.generated;
-  s.prefilled = 0;
+  const std::uint32_t blocks = blocks_for(cached);
+  if (policy_.swap_preemption && cached > 0 && host_blocks_ + blocks <= policy_.swap_blocks) {
+    // Swap: the cache (its shared prefix blocks too) is copied to host memory and copied back
+    // when it is readmitted, ahead of every request still to be prefilled.
+    s.swapped_blocks = blocks;
+    host_blocks_ += blocks;
+    swap_traffic_ += blocks;
+    ++swaps_;
+    s.group = -1;
+    s.to_prefill = static_cast<std::uint32_t>(cached);
+    s.prefilled = s.to_prefill;
+  } else {
+    // Recompute: the prompt and every token generated so far are prefilled again.
+    s.to_prefill = s.prompt + s.generated;
+    s.prefilled = 0;
+  }
   s.state = LlmSequence::kWaiting;
   ++s.preemptions;
   ++preemptions_;
@@ -214,11 +247,10 @@ void LlmReplica::preempt(std::uint32_t i) {
 }
 
 void LlmReplica::make_room_for_decode() {
-  const std::uint32_t b = policy_.block_size;
-  const std::uint32_t crossing = static_cast<std::uint32_t>((b - decode_step_ % b) % b);
-  // vLLM preempts the most recently admitted running request until the step's blocks fit.
-  while (decoding_ > 0 && phase_counts_[crossing] > free_blocks()) preempt(tail_);
-  used_blocks_ += phase_counts_[crossing];
+  // vLLM preempts the most recently admitted running request until the step's blocks fit
+  // (cached prefixes without users are evicted first).
+  while (decoding_ > 0 && !make_free(decode_blocks_needed(), -1)) preempt(tail_);
+  used_blocks_ += decode_blocks_needed();
 }
 
 void LlmReplica::add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens) {
@@ -237,6 +269,7 @@ void LlmReplica::admit(IterationWork& w, std::uint64_t& budget, SimTime now) {
   while (!waiting_.empty() && running_ < policy_.max_num_seqs) {
     const std::uint32_t i = waiting_.front();
     LlmSequence& s = seqs_[i];
+    if (carried(s)) break;  // a swapped-out request goes first, and only whole
     // With a prefix group: its cached full blocks are not computed again, the rest of its
     // prefix is computed into the group's blocks, and only the remainder is the request's own.
     const std::uint32_t shared = prefix_blocks_of(s);
@@ -284,6 +317,7 @@ bool LlmReplica::plan(IterationWork& w, SimTime now) {
   first_tokens_.clear();
   chunks_.clear();
   w = IterationWork{};
+  swap_traffic_ = 0;
   decode_planned_ = false;
   if (policy_.batching == LlmBatching::kStatic) return busy_ = plan_static(w, now);
   admit_prefilled();
@@ -311,6 +345,7 @@ bool LlmReplica::plan(IterationWork& w, SimTime now) {
     if (preemptions_ == before) admit(w, budget, now);
   }
   planned_decodes_ = decode_planned_ ? decoding_ : 0;
+  w.swapped_blocks = swap_traffic_;
   if (decode_planned_) {
     w.decode_seqs = decoding_;
     w.context_tokens =

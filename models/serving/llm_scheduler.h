@@ -57,6 +57,11 @@ struct LlmSchedulerPolicy {
   bool prefix_caching = false;
   std::uint32_t prefix_tokens = 0;
   std::uint32_t prefix_groups = 0;
+  // vLLM's preemption_mode swap: a preempted decoding request's KV blocks move to host memory
+  // (`swap_blocks` of them fit there) and come back before any new request is admitted. When
+  // host memory is full it is recomputed instead (vLLM aborts the request).
+  bool swap_preemption = false;
+  std::uint64_t swap_blocks = 0;
 };
 
 // What one iteration does: the step-time model prices it.
@@ -67,6 +72,7 @@ struct IterationWork {
   std::uint32_t prefill_seqs = 0;
   std::uint32_t decode_seqs = 0;     // sequences producing one token each
   std::uint64_t context_tokens = 0;  // KV tokens the decode attention reads
+  std::uint64_t swapped_blocks = 0;  // KV blocks copied between GPU and host (either way)
   // A static batch (LlmBatching::kStatic): its size, longest prompt and longest output.
   std::uint32_t static_batch = 0, static_prompt = 0, static_output = 0;
 
@@ -83,13 +89,15 @@ struct LlmSequence {
   SimTime first_scheduled = -1;  // first admitted into the batch (queueing delay ends)
   SimTime first_token = -1;
   std::uint32_t prompt = 0, output = 0;
-  std::uint32_t generated = 0;      // output tokens produced so far
-  std::uint32_t to_prefill = 0;     // tokens the current prefill covers (prompt + generated)
-  std::uint32_t prefilled = 0;      // of those, already in the cache
-  std::uint32_t held_blocks = 0;    // blocks held outside the paged decode aggregate
-  std::int32_t group = -1;          // prefix group (-1: none)
-  std::uint32_t shared_blocks = 0;  // its group's prefix blocks it uses while admitted
-  std::int64_t base = 0;            // decoding: KV tokens after decode step t are base + t + 1
+  std::uint32_t generated = 0;       // output tokens produced so far
+  std::uint32_t to_prefill = 0;      // tokens the current prefill covers (prompt + generated)
+  std::uint32_t prefilled = 0;       // of those, already in the cache
+  std::uint32_t held_blocks = 0;     // blocks held outside the paged decode aggregate
+  std::int32_t group = -1;           // prefix group (-1: none)
+  std::uint32_t shared_blocks = 0;   // its group's prefix blocks it uses while admitted
+  std::uint32_t swapped_blocks = 0;  // KV blocks it holds in host memory (swapped out)
+  SimTime entered = 0;               // joined this replica (arrival, or the end of a transfer)
+  std::int64_t base = 0;             // decoding: KV tokens after decode step t are base + t + 1
   std::uint32_t prev = kNone, next = kNone;  // the running list, in admission order
   std::uint32_t preemptions = 0;
   std::uint32_t epoch = 0;  // bumped when it leaves decoding: stale heap entries are skipped
@@ -106,7 +114,7 @@ class LlmReplica {
                std::int32_t group = -1);
   // A request prefilled elsewhere (disaggregated serving): its prompt and first token are in the
   // KV cache it brings; it joins the batch decoding, without a prefill here.
-  void enqueue_prefilled(const LlmSequence& carried);
+  void enqueue_prefilled(const LlmSequence& carried, SimTime now);
   // Whether such a request can ever run here (vLLM ignores longer ones).
   bool admissible(std::uint32_t prompt, std::uint32_t output) const;
 
@@ -128,6 +136,8 @@ class LlmReplica {
   std::uint64_t waiting() const { return waiting_.size(); }
   std::uint64_t outstanding() const { return running_ + waiting_.size(); }
   std::uint64_t used_blocks() const { return used_blocks_; }
+  std::uint64_t swapped_out_blocks() const { return host_blocks_; }  // in host memory now
+  std::uint64_t swaps() const { return swaps_; }                     // preemptions by swap
   std::uint64_t preemptions() const { return preemptions_; }
   std::uint64_t generated_tokens() const { return generated_; }
   // Prefix caching: prompt tokens admitted, and of those found in the cache.
@@ -155,8 +165,16 @@ class LlmReplica {
   // left, decremented. Chunked: a request may get part of its prompt.
   void admit(IterationWork& w, std::uint64_t& budget, SimTime now);
   void add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens);
-  // Admits the requests at the head of the queue that arrive prefilled, straight into decoding.
+  // Admits the requests at the head of the queue whose cache exists elsewhere (prefilled on
+  // another replica, or swapped out to host memory) straight into decoding, keeping the blocks
+  // this step's decodes need free.
   void admit_prefilled();
+  // Whether waiting request `s` brings its cache (and so needs no prefill here).
+  static bool carried(const LlmSequence& s) {
+    return s.prefilled > 0 && s.prefilled == s.to_prefill;
+  }
+  // The blocks this step's decodes will add (those crossing a block boundary).
+  std::uint32_t decode_blocks_needed() const;
   // Prefix caching: the full prefix blocks of `s`'s group it can use (0 without a group).
   std::uint32_t prefix_blocks_of(const LlmSequence& s) const;
   // Frees cached, unused prefix groups (least recently used first, never `keep`) until `need`
@@ -195,6 +213,9 @@ class LlmReplica {
   };
   std::priority_queue<Ending, std::vector<Ending>, std::greater<>> endings_;
   std::uint64_t used_blocks_ = 0;
+  std::uint64_t host_blocks_ = 0;   // swapped out
+  std::uint64_t swap_traffic_ = 0;  // blocks copied in this step (into IterationWork)
+  std::uint64_t swaps_ = 0;
   std::uint64_t preemptions_ = 0;
   std::uint64_t generated_ = 0;
   struct PrefixGroup {

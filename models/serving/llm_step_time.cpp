@@ -13,12 +13,19 @@ LlmStepTime::LlmStepTime(GpuStepModel gpu)
       static_cost_(
           gpu_batch_cost(gpu_->perf, gpu_->model, gpu_->precision, gpu_->model.default_input)) {}
 
+double LlmStepTime::layers_per_stage() const {
+  // vLLM gives each stage an equal share of the layers; the largest share sets the pace.
+  const int layers = gpu_->model.decoder->layers;
+  return (layers + gpu_->pipeline_parallel - 1) / gpu_->pipeline_parallel;
+}
+
 BatchWork LlmStepTime::work_of(const IterationWork& w) const {
   const ModelProfile& m = gpu_->model;
   const DecoderShape& d = *m.decoder;
   const double bytes = bytes_per_element(gpu_->precision);
   const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
-  const double tp = gpu_->tensor_parallel;
+  // Tensor parallelism splits every layer; a pipeline stage holds a share of the layers.
+  const double split = gpu_->tensor_parallel * (d.layers / layers_per_stage());
   BatchWork b;
   b.samples = w.prefill_seqs + w.decode_seqs;
   // GEMMs: every token of the iteration through every weight; attention: QK^T and AV, 2 FLOPs
@@ -27,16 +34,17 @@ BatchWork LlmStepTime::work_of(const IterationWork& w) const {
   const double pairs = w.prefill_pairs + static_cast<double>(w.context_tokens);
   b.flops =
       (m.flops_linear * tokens + m.flops_fixed * b.samples + 4.0 * d.layers * d.hidden * pairs) /
-      tp;
-  b.weight_bytes = m.parameters * bytes / tp;
-  b.activation_bytes = m.activations_linear * tokens * bytes / tp;
+      split;
+  b.weight_bytes = m.parameters * bytes / split;
+  b.activation_bytes = m.activations_linear * tokens * bytes / split;
   // KV cache: the decodes read their contexts, chunks read the earlier chunks of their prompt,
   // every token of the iteration writes its keys and values.
   const double kv_tokens =
       static_cast<double>(w.context_tokens) + static_cast<double>(w.prefill_kv_reads) + tokens;
-  b.lookup_bytes = kv_tokens * d.kv_bytes_per_token(gpu_->precision) / tp;
-  b.kernels = m.kernels;
-  b.eager_ops = m.eager_ops;
+  b.lookup_bytes = kv_tokens * d.kv_bytes_per_token(gpu_->precision) / split;
+  const double stage_share = layers_per_stage() / d.layers;  // of the kernels
+  b.kernels = m.kernels * stage_share;
+  b.eager_ops = m.eager_ops * stage_share;
   return b;
 }
 
@@ -44,25 +52,54 @@ double LlmStepTime::iteration_seconds(const IterationWork& w) const {
   if (!gpu_) {
     return linear_.fixed + linear_.per_prefill_token * static_cast<double>(w.prefill_tokens) +
            linear_.per_decode_sequence * w.decode_seqs +
-           linear_.per_context_token * static_cast<double>(w.context_tokens);
+           linear_.per_context_token * static_cast<double>(w.context_tokens) +
+           linear_.per_swapped_block * static_cast<double>(w.swapped_blocks);
   }
   double t = gpu_->perf.forward(work_of(w), gpu_->precision).total;
+  const double layers = layers_per_stage();
+  if (w.swapped_blocks > 0) {
+    // vLLM copies swapped blocks before the forward pass, over each GPU's host link.
+    const double block_bytes = gpu_->block_size *
+                               gpu_->model.decoder->kv_bytes_per_token(gpu_->precision) * layers /
+                               gpu_->model.decoder->layers / gpu_->tensor_parallel;
+    t += static_cast<double>(w.swapped_blocks) * block_bytes / gpu_->perf.gpu().host_link_bandwidth;
+  }
   if (gpu_->tensor_parallel > 1) {
     // Megatron-style tensor parallelism: the attention output and the MLP output of every layer
     // are summed over the GPUs (two all-reduces of the iteration's hidden states per layer).
     const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
     const double message =
         tokens * gpu_->model.decoder->hidden * bytes_per_element(gpu_->precision);
-    t += 2.0 * gpu_->model.decoder->layers *
+    t += 2.0 * layers *
          ring_allreduce_time(message, gpu_->tensor_parallel, gpu_->perf.gpu().gpu_link_bandwidth,
                              gpu_->link_latency);
   }
   return t;
 }
 
+double LlmStepTime::stage_handoff_seconds(const IterationWork& w) const {
+  if (!gpu_ || gpu_->pipeline_parallel == 1) return 0;
+  const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
+  // Each tensor-parallel GPU sends the hidden states to its peer of the next stage.
+  return tokens * gpu_->model.decoder->hidden * bytes_per_element(gpu_->precision) /
+             gpu_->perf.gpu().gpu_link_bandwidth +
+         gpu_->link_latency;
+}
+
 double LlmStepTime::iteration_flops(const IterationWork& w) const {
   if (!gpu_ || w.static_batch > 0) return 0;
-  return work_of(w).flops * gpu_->tensor_parallel;
+  return work_of(w).flops * gpu_->tensor_parallel *
+         (gpu_->model.decoder->layers / layers_per_stage());
+}
+
+double LlmStepTime::iteration_memory_bytes(const IterationWork& w) const {
+  if (!gpu_ || w.static_batch > 0) return 0;
+  const ModelProfile& m = gpu_->model;
+  const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
+  const double kv_tokens =
+      static_cast<double>(w.context_tokens) + static_cast<double>(w.prefill_kv_reads) + tokens;
+  return m.parameters * bytes_per_element(gpu_->precision) +
+         kv_tokens * m.decoder->kv_bytes_per_token(gpu_->precision);
 }
 
 SimTime LlmStepTime::iteration(const IterationWork& w) const {

@@ -5,7 +5,9 @@
 //  - the calibrated GPU roofline (hardware/gpu): the iteration's GEMMs over all its tokens, the
 //    attention of its prompt chunks (pairs of tokens) and of its decodes (KV tokens read), the
 //    weights read once, split over `tensor_parallel` GPUs with two ring all-reduces of the
-//    hidden state per layer over the GPUs' NVLink/PCIe.
+//    hidden state per layer over the GPUs' NVLink/PCIe. With `pipeline_parallel` stages each
+//    stage runs its share of the layers and hands the hidden states to the next over the GPU
+//    link; KV blocks swapped to or from host memory cross each GPU's PCIe link before the pass.
 #pragma once
 
 #include <memory>
@@ -24,6 +26,7 @@ struct LinearStepTime {
   double per_prefill_token = 0;    // s per prompt token processed
   double per_decode_sequence = 0;  // s per sequence decoding one token
   double per_context_token = 0;    // s per cached token a decode reads
+  double per_swapped_block = 0;    // s per KV block copied between GPU and host memory
 };
 
 // What the GPU model needs for an engine on `tensor_parallel` GPUs.
@@ -32,7 +35,9 @@ struct GpuStepModel {
   hardware::ModelProfile model;
   hardware::Precision precision;
   int tensor_parallel = 1;
-  double link_latency = 2e-6;  // s per all-reduce ring step (hardware/gpu, training's default)
+  int pipeline_parallel = 1;
+  std::uint32_t block_size = 16;  // tokens per KV block (swap traffic)
+  double link_latency = 2e-6;     // s per all-reduce ring step (hardware/gpu, training's default)
 };
 
 class LlmStepTime {
@@ -40,10 +45,17 @@ class LlmStepTime {
   explicit LlmStepTime(LinearStepTime linear) : linear_(linear) {}
   explicit LlmStepTime(GpuStepModel gpu);
 
-  // Seconds of one iteration (not a static batch).
+  // Seconds of one iteration (not a static batch) on one pipeline stage (the whole model
+  // without pipeline parallelism).
   double iteration_seconds(const IterationWork& w) const;
+  // Seconds to hand an iteration's hidden states from one pipeline stage to the next.
+  double stage_handoff_seconds(const IterationWork& w) const;
+  int pipeline_stages() const { return gpu_ ? gpu_->pipeline_parallel : 1; }
   // FLOPs of one iteration over all its GPUs (0 without a GPU model or for a static batch).
   double iteration_flops(const IterationWork& w) const;
+  // Bytes one iteration moves through HBM for weights and KV cache, over all its GPUs (MBU's
+  // numerator; 0 without a GPU model or for a static batch).
+  double iteration_memory_bytes(const IterationWork& w) const;
   // The time of an iteration, or of a whole static batch: prefilled together (padded to its
   // longest prompt), then decoded until its longest answer ends. On a GPU a static batch costs
   // what the model server's batch costs, so `static` reproduces `model_server` exactly.
@@ -51,7 +63,9 @@ class LlmStepTime {
   const std::optional<GpuStepModel>& gpu() const { return gpu_; }
 
  private:
+  // The work of one pipeline stage on one of its tensor-parallel GPUs.
   hardware::BatchWork work_of(const IterationWork& w) const;
+  double layers_per_stage() const;
 
   LinearStepTime linear_;
   std::optional<GpuStepModel> gpu_;

@@ -99,5 +99,52 @@ TEST(LlmEngineConfigTest, RequestsWithoutTokenCountsAreRefusedAtBuild) {
   std::filesystem::remove(csv);
 }
 
+TEST(LlmEngineConfigTest, PipelineSwapAndRouterSettingsAreChecked) {
+  const std::string step = "    step_time: {fixed: 1ms}\n    kv_blocks: 100\n";
+  std::string e = error_of(
+      with_engine("    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n    pipeline_parallel: 23\n"));
+  EXPECT_NE(e.find("<string>:13:"), std::string::npos) << e;
+  EXPECT_NE(e.find("pipeline_parallel 23 exceeds the 22 layers of tinyllama-1b"), std::string::npos)
+      << e;
+  e = error_of(with_engine("    pipeline_parallel: 2\n" + step));
+  EXPECT_NE(e.find("'pipeline_parallel' needs `gpu:`"), std::string::npos) << e;
+  e = error_of(
+      with_engine("    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n    pipeline_parallel: 2\n"
+                  "    scheduler: static\n"));
+  EXPECT_NE(e.find("static scheduler runs without pipeline parallelism"), std::string::npos) << e;
+  // 70B fits 4 x A100-40GB split into 2 (tensor) x 2 (pipeline), not 2 x 1.
+  EXPECT_EQ(error_of(with_engine("    model: llama-2-70b\n    gpu: A100-SXM4-40GB\n"
+                                 "    tensor_parallel: 2\n    pipeline_parallel: 2\n")),
+            "");
+  e =
+      error_of(with_engine("    model: llama-2-70b\n    gpu: A100-SXM4-40GB\n"
+                           "    tensor_parallel: 2\n"));
+  EXPECT_NE(e.find("llama-2-70b does not fit 2 x A100-SXM4-40GB"), std::string::npos) << e;
+
+  e = error_of(with_engine("    scheduler: {name: vllm, preemption_mode: evict}\n" + step));
+  EXPECT_NE(e.find("must be recompute or swap, got 'evict'"), std::string::npos) << e;
+  e = error_of(with_engine("    scheduler: {name: vllm, swap_space: 8}\n" + step));
+  EXPECT_NE(e.find("swap_space needs preemption_mode: swap"), std::string::npos) << e;
+  e = error_of(with_engine("    scheduler: {name: vllm, preemption_mode: swap}\n" + step));
+  EXPECT_NE(e.find("needs `swap_blocks:`"), std::string::npos) << e;
+  e = error_of(with_engine("    swap_blocks: 10\n" + step));
+  EXPECT_NE(e.find("swap_blocks needs scheduler preemption_mode: swap"), std::string::npos) << e;
+  e =
+      error_of(with_engine("    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n"
+                           "    scheduler: {name: vllm, preemption_mode: swap}\n"
+                           "    swap_blocks: 10\n"));
+  EXPECT_NE(e.find("swap_space (GiB per GPU)"), std::string::npos) << e;
+
+  e = error_of(with_engine("    router: prefix_affinity\n" + step));
+  EXPECT_NE(e.find("prefix_affinity needs the workload's prefix_sharing"), std::string::npos) << e;
+  e = error_of(with_engine("    router: {name: round_robin, balance_abs_threshold: 4}\n" + step));
+  EXPECT_NE(e.find("balance thresholds belong to router prefix_affinity"), std::string::npos) << e;
+  e =
+      error_of(with_engine("    router: {name: prefix_affinity, balance_rel_threshold: 0.5}\n"
+                           "    prefix_sharing: {share: 0.5}\n" +
+                           step));
+  EXPECT_NE(e.find("must be >= 1"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace scalesim

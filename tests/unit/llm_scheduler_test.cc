@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace scalesim {
@@ -335,6 +336,59 @@ TEST(LlmSchedulerTest, TheRequestBeyondTheCacheWaitsOrPreemptsAsThePolicySays) {
   EXPECT_EQ(std::count(at.begin(), at.end(), 0u), 5);
   at.clear();
   EXPECT_EQ(run(LlmKvReservation::kPaged, 4, &at), 0u);
+}
+
+TEST(LlmSchedulerTest, SwappedRequestsComeBackWithoutAPrefill) {
+  // The paged case above (five requests whose growth outruns a cache for four), with vLLM's
+  // preemption_mode swap: the preempted request's blocks go to host memory and return.
+  LlmSchedulerPolicy p;
+  p.batching = LlmBatching::kMixed;
+  p.max_num_batched_tokens = 100000;
+  p.kv_blocks = 32;
+  p.swap_preemption = true;
+  const auto run = [&](std::uint64_t swap_blocks, std::uint64_t* prefilled, std::uint64_t* copied) {
+    p.swap_blocks = swap_blocks;
+    LlmReplica r(p);
+    for (std::uint32_t i = 0; i < 5; ++i) {
+      Customer c;
+      c.id = i;
+      r.enqueue(c, 64, 64, 0);
+    }
+    IterationWork w;
+    std::uint32_t it = 0, firsts = 0, done = 0;
+    *prefilled = *copied = 0;
+    while (r.plan(w, it)) {
+      *prefilled += w.prefill_tokens;
+      *copied += w.swapped_blocks;
+      EXPECT_LE(r.used_blocks(), p.kv_blocks);
+      EXPECT_LE(r.swapped_out_blocks(), swap_blocks);
+      r.complete(it);
+      firsts += static_cast<std::uint32_t>(r.first_tokens().size());
+      done += static_cast<std::uint32_t>(r.finished().size());
+      ++it;
+    }
+    EXPECT_EQ(firsts, 5u);
+    EXPECT_EQ(done, 5u);
+    EXPECT_EQ(r.generated_tokens(), 5u * 64);
+    EXPECT_EQ(r.used_blocks(), 0u);
+    EXPECT_EQ(r.swapped_out_blocks(), 0u);
+    return std::pair{r.preemptions(), r.swaps()};
+  };
+  std::uint64_t prefilled = 0, copied = 0;
+  // Room in host memory: every preemption is a swap, each prompt is prefilled once, and every
+  // block copied out is copied back in.
+  const auto [preempted, swapped] = run(64, &prefilled, &copied);
+  EXPECT_GT(preempted, 0u);
+  EXPECT_EQ(swapped, preempted);
+  EXPECT_EQ(prefilled, 5u * 64);
+  EXPECT_GT(copied, 0u);
+  EXPECT_EQ(copied % 2, 0u);
+  // No room (one block): vLLM would abort; here the request is recomputed instead.
+  const auto [preempted1, swapped1] = run(1, &prefilled, &copied);
+  EXPECT_GT(preempted1, 0u);
+  EXPECT_EQ(swapped1, 0u);
+  EXPECT_EQ(copied, 0u);
+  EXPECT_GT(prefilled, 5u * 64);
 }
 
 }  // namespace

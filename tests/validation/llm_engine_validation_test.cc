@@ -198,7 +198,10 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
         "vllm\n    disaggregation: {prefill_replicas: 1, decode_replicas: 1, link: 2GB/s, "
         "kv_bytes_per_token: 128KiB}",
         "{name: vllm, enable_prefix_caching: true}\n    prefix_sharing: {share: 0.6, groups: 5, "
-        "prefix_tokens: 400}"}) {
+        "prefix_tokens: 400}",
+        "{name: vllm, preemption_mode: swap}\n    swap_blocks: 300",
+        "{name: vllm, enable_prefix_caching: true}\n    router: prefix_affinity\n"
+        "    prefix_sharing: {share: 0.6, groups: 5, prefix_tokens: 400}"}) {
     SCOPED_TRACE(sched);
     QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
         "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
@@ -206,7 +209,8 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
         "  engine:\n    type: llm_engine\n    scheduler: " +
         sched + (sched.find("disaggregation") == std::string::npos ? "\n    replicas: 2\n" : "\n") +
         "    step_time: {fixed: 20ms, per_prefill_token: 20us, per_decode_sequence: 300us, "
-        "per_context_token: 100ns}\n    kv_blocks: 600\n    to: {component: done, latency: 0}\n"
+        "per_context_token: 100ns, per_swapped_block: 50us}\n    kv_blocks: 600\n"
+        "    to: {component: done, latency: 0}\n"
         "  done: {type: sink}\n"));
     const NetworkRun run = simulate(net, 1);
     const auto& e = net.get<LlmEngine>("engine");
@@ -214,6 +218,23 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
     const double in_system = e.mean_in_system(run.end_time) * to_seconds(run.end_time);
     const double sojourns = e.end_to_end_seconds().mean() * static_cast<double>(e.completed());
     EXPECT_NEAR(in_system, sojourns, 1e-9 * sojourns);
+    // And on every replica, with its own arrivals (from the router or the link) and departures
+    // (answered, or handed to the decode pool).
+    std::uint64_t left = 0;
+    for (std::uint32_t r = 0; r < e.engines(); ++r) {
+      const LlmEngine::InstanceStats& st = e.instance(r);
+      EXPECT_GT(st.time_in.count(), 100u) << "replica " << r;
+      const double area = st.in_system.mean(run.end_time) * to_seconds(run.end_time);
+      const double times = st.time_in.mean() * static_cast<double>(st.time_in.count());
+      EXPECT_NEAR(area, times, 1e-9 * times) << "replica " << r;
+      left += st.time_in.count();
+    }
+    const bool split = sched.find("disaggregation") != std::string::npos;
+    EXPECT_EQ(left, split ? e.completed() + e.kv_transfers() : e.completed());
+    if (sched.find("swap") != std::string::npos) {
+      EXPECT_GT(e.swaps(), 0u);
+      EXPECT_EQ(e.swaps(), e.preemptions());
+    }
     if (sched == "vllm") {
       EXPECT_GT(e.preemptions(), 0u);  // the cache ran out on the way
     }
@@ -227,6 +248,118 @@ TEST(LlmEngineValidation, LittlesLawHoldsExactlyOverARunThatDrains) {
       EXPECT_GT(e.kv_transfers(), e.completed() * 9 / 10);  // all but one-token answers
     }
   }
+}
+
+TEST(LlmEngineValidation, SwappingPrefillsEveryPromptOnceAndPaysForItsCopies) {
+  // The trace's first 2,000 requests, twice as fast, on a cache that runs out. Recomputing
+  // prefills the preempted requests again; swapping copies their blocks out and back and
+  // prefills every prompt exactly once, as a cache that never runs out does.
+  struct Run {
+    std::uint64_t input_tokens, preemptions, swaps;
+    SimTime end;
+  };
+  const auto run = [](const std::string& sched, long kv_blocks, const std::string& swap_cost) {
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+        "name: t\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
+        "\n    format: azure_llm\n    time_scale: 2\n    customers: 2000\n    to: engine\n"
+        "  engine:\n    type: llm_engine\n    scheduler: " +
+        sched +
+        "\n    step_time: {fixed: 20ms, per_prefill_token: 20us, per_decode_sequence: 300us" +
+        swap_cost + "}\n    kv_blocks: " + std::to_string(kv_blocks) +
+        "\n    to: done\n  done: {type: sink}\n"));
+    const NetworkRun r = simulate(net, 1);
+    const auto& e = net.get<LlmEngine>("engine");
+    EXPECT_EQ(e.completed() + e.rejected(), 2000u);
+    return Run{e.input_tokens(), e.preemptions(), e.swaps(), r.end_time};
+  };
+  const std::string swap = "{name: vllm, preemption_mode: swap}\n    swap_blocks: 100000";
+  const Run roomy = run("vllm", 100000, "");
+  const Run recompute = run("vllm", 400, "");
+  const Run swapped = run(swap, 400, "");
+  const Run paid = run(swap, 400, ", per_swapped_block: 1ms");
+  EXPECT_EQ(roomy.preemptions, 0u);
+  EXPECT_GT(recompute.preemptions, 0u);
+  EXPECT_EQ(recompute.swaps, 0u);
+  EXPECT_GT(recompute.input_tokens, roomy.input_tokens);
+  EXPECT_GT(swapped.preemptions, 0u);
+  EXPECT_EQ(swapped.swaps, swapped.preemptions);
+  EXPECT_EQ(swapped.input_tokens, roomy.input_tokens);
+  EXPECT_GT(paid.end, swapped.end);
+}
+
+TEST(LlmEngineValidation, PipelineStagesPassAMicroBatchOnAfterTheirShareOfTheLayers) {
+  // Llama-2-13B on 2 x A100 as two pipeline stages. A lone request's iterations each cross
+  // both stages (each with half of the 40 layers) and one hand-off between them. A second
+  // request arriving 1 ns later runs as the other micro-batch (vLLM's second virtual engine),
+  // one stage behind the first: its first token comes one prefill stage later.
+  const auto engine = [](int pp, long requests) {
+    return QueueingNetwork::from_config(ConfigNode::load_string(
+        one_engine("{process: deterministic, rate: 1e9/s}", requests,
+                   "    model: llama-2-13b\n    gpu: A100-SXM4-80GB\n    pipeline_parallel: " +
+                       std::to_string(pp) +
+                       "\n    scheduler: vllm\n    prompt_tokens: 500\n"
+                       "    output_tokens: 3\n")));
+  };
+  QueueingNetwork one = engine(2, 1);
+  simulate(one, 1);
+  const auto& e = one.get<LlmEngine>("engine");
+  ASSERT_EQ(e.completed(), 1u);
+  ASSERT_EQ(e.engines(), 2u);
+  const LlmStepTime& step = *e.setup().step;
+  IterationWork prefill;
+  prefill.prefill_tokens = 500;
+  prefill.prefill_pairs = 500.0 * 501 / 2;
+  prefill.prefill_seqs = 1;
+  const SimTime stage = from_seconds(step.iteration_seconds(prefill));
+  const SimTime handoff = from_seconds(step.stage_handoff_seconds(prefill));
+  EXPECT_GT(handoff, 0);
+  const SimTime ttft = 2 * stage + handoff;
+  EXPECT_EQ(e.ttft_seconds().mean(), to_seconds(ttft));
+  SimTime e2e = ttft;
+  for (std::uint64_t j = 1; j <= 2; ++j) {
+    IterationWork decode;
+    decode.decode_seqs = 1;
+    decode.context_tokens = 500 + j;
+    e2e += 2 * from_seconds(step.iteration_seconds(decode)) +
+           from_seconds(step.stage_handoff_seconds(decode));
+  }
+  EXPECT_EQ(e.end_to_end_seconds().mean(), to_seconds(e2e));
+  // A stage does about half the work of the whole model on one GPU.
+  QueueingNetwork whole = engine(1, 1);
+  simulate(whole, 1);
+  const double full = whole.get<LlmEngine>("engine").setup().step->iteration_seconds(prefill);
+  EXPECT_NEAR(to_seconds(stage), full / 2, 0.05 * full);
+
+  QueueingNetwork two = engine(2, 2);
+  simulate(two, 1);
+  const auto& e2 = two.get<LlmEngine>("engine");
+  ASSERT_EQ(e2.completed(), 2u);
+  EXPECT_EQ(e2.instance(0).time_in.count(), 1u);  // one request per micro-batch
+  EXPECT_EQ(e2.instance(1).time_in.count(), 1u);
+  // Mean of ttft and ttft + stage - 1 ns.
+  EXPECT_NEAR(e2.ttft_seconds().mean(), to_seconds(ttft) + to_seconds(stage - 1) / 2, 1e-12);
+}
+
+TEST(LlmEngineValidation, ThePrefixAffinityRouterFindsMoreOfTheCache) {
+  // Four replicas, 60% of requests in one of 16 prefix groups with 1,024-token prefixes: routing
+  // a group's requests to one replica finds its prefix cached more often than spreading them.
+  const auto hit_rate = [](const std::string& router) {
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+        "name: t\nseed: 5\ncomponents:\n  in:\n    type: trace\n    file: " + kTrace +
+        "\n    format: azure_llm\n    time_scale: 4\n    customers: 4000\n    to: engine\n"
+        "  engine:\n    type: llm_engine\n    scheduler: {name: vllm, enable_prefix_caching: "
+        "true}\n    replicas: 4\n    router: " +
+        router +
+        "\n    step_time: {fixed: 20ms, per_prefill_token: 20us, per_decode_sequence: 300us}\n"
+        "    kv_blocks: 2000\n    prefix_sharing: {share: 0.6, groups: 16, prefix_tokens: "
+        "1024}\n    to: done\n  done: {type: sink}\n"));
+    simulate(net, 1);
+    return net.get<LlmEngine>("engine").prefix_cache_hit_rate();
+  };
+  const double spread = hit_rate("least_outstanding");
+  const double affine = hit_rate("prefix_affinity");
+  EXPECT_GT(affine, spread + 0.05)
+      << "least_outstanding " << spread << ", prefix_affinity " << affine;
 }
 
 TEST(LlmEngineValidation, StaticBatchingOnAGpuReproducesTheModelServer) {

@@ -46,6 +46,7 @@ class TimeSeriesRecorder {
     accumulate(now, busy, queued);
   }
   void count() { ++count_; }
+  void count(std::uint64_t n) { count_ += n; }
 
   // Closes the last, possibly partial, interval at `end`.
   void finish(SimTime end, double busy, double queued) {

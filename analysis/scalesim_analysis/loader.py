@@ -43,6 +43,8 @@ class Results:
     # LLM engines: time to first token and time per output token, by engine name.
     ttft_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
     tpot_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    # LLM engines: KV-cache share in use, running sequences and output tokens/s over time.
+    kv_timeseries: Dict[str, pd.DataFrame] = field(default_factory=dict)
     sweep: Optional[Dict[str, pd.DataFrame]] = None
 
     def components_of_type(self, kind):
@@ -87,6 +89,8 @@ def _read_all(path, f, meta):
         wait_histograms=_read_histograms(f, order, "wait_histogram", only_type="station"),
         ttft_histograms=_read_histograms(f, order, "ttft_histogram", only_type="llm_engine"),
         tpot_histograms=_read_histograms(f, order, "tpot_histogram", only_type="llm_engine"),
+        kv_timeseries={name: _table(f["components"][name]["kv_timeseries"]) for name in order
+                       if "kv_timeseries" in f["components"][name]},
         sweep=_read_sweep(f),
     )
 

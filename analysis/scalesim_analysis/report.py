@@ -204,11 +204,12 @@ def _interval_steps(frame, column):
     return t, np.concatenate([v[:1], v])
 
 
-def _plot_series(ax, results, names, column):
-    """Draw one step line per component that has non-NaN values; return the names drawn."""
+def _plot_series(ax, results, names, column, series=None):
+    """Draw one step line per component that has non-NaN values; return the names drawn.
+    `series`: the frames to read (default: the components' time series)."""
     drawn = []
     for name in names:
-        frame = results.timeseries.get(name)
+        frame = (results.timeseries if series is None else series).get(name)
         if frame is None or frame.empty or frame[column].isna().all():
             continue
         t, v = _interval_steps(frame, column)
@@ -282,15 +283,22 @@ def plot_llm_token_latency(results, out_dir):
 
 
 def plot_llm_batch(results, out_dir):
-    """Running sequences (share of replicas x max_num_seqs) and waiting requests over time."""
+    """Running sequences (share of replicas x max_num_seqs), KV-cache use and waiting requests
+    over time."""
     engines = results.components_of_type("llm_engine")
-    fig, (ax_batch, ax_queue) = plt.subplots(2, 1, figsize=(7.5, 6.0), sharex=True)
+    with_kv = [name for name in engines if name in results.kv_timeseries]
+    fig, axes = plt.subplots(3 if with_kv else 2, 1, figsize=(7.5, 8.5 if with_kv else 6.0),
+                             sharex=True)
+    ax_batch, ax_queue = axes[0], axes[-1]
     drawn = _plot_series(ax_batch, results, engines, "utilisation")
     _plot_series(ax_queue, results, engines, "queue_length")
+    if with_kv:
+        _plot_series(axes[1], results, with_kv, "kv_utilisation", series=results.kv_timeseries)
+        axes[1].set_ylabel("KV cache in use")
     if not drawn:
         plt.close(fig)
         return None, "not drawn: no LLM engine has time-series rows"
-    for ax in (ax_batch, ax_queue):
+    for ax in axes:
         _mark_warmup(ax, results)
         ax.set_xlim(left=0.0)
         ax.set_ylim(bottom=0.0)

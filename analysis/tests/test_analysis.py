@@ -452,12 +452,19 @@ class ReportTest(unittest.TestCase):
             rows["utilisation"] = np.linspace(0.1, 0.6, len(rows))
             rows["queue_length"] = np.linspace(0.0, 12.0, len(rows))
             group.create_dataset("timeseries", data=rows)
+            kv = np.zeros(len(rows), dtype=[("t_s", "f8"), ("kv_utilisation", "f8"),
+                                            ("running", "f8"), ("output_tokens_per_s", "f8")])
+            kv["t_s"] = rows["t_s"]
+            kv["kv_utilisation"] = np.linspace(0.2, 0.9, len(rows))
+            group.create_dataset("kv_timeseries", data=kv)
             write_histogram(group, "ttft_histogram",
                             (150e6 * rng.lognormal(0.0, 0.6, 2000)).astype(np.int64))
             write_histogram(group, "tpot_histogram",
                             (20e6 * rng.lognormal(0.0, 0.3, 2000)).astype(np.int64))
         results = load(path)
         self.assertEqual(list(results.ttft_histograms), ["engine"])
+        self.assertEqual(list(results.kv_timeseries), ["engine"])
+        self.assertAlmostEqual(float(results.kv_timeseries["engine"]["kv_utilisation"].iloc[-1]), 0.9)
         self.assertAlmostEqual(float(results.tpot_histograms["engine"]["cdf"].iloc[-1]), 1.0)
         out = os.path.join(self.tmp.name, "llm")
         self.check_report(write_report(path, out), out,

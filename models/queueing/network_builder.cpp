@@ -380,7 +380,10 @@ LpGraph QueueingNetwork::lp_graph() const {
             g.lp_load[lp] = inflow[lp] * (1.0 + c.setup().epochs);
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
           } else if constexpr (kServesCustomers<T>) {
-            g.lp_load[lp] = 2 * inflow[lp];  // an arrival and a service completion per customer
+            // An arrival and a service completion per customer; an LLM engine adds an event per
+            // iteration, and a request spans many (about 20 events per request on the bundled
+            // Azure conversation trace: configs/examples/llm_serving_azure.yaml, --stats).
+            g.lp_load[lp] = (std::is_same_v<T, LlmEngine> ? 20.0 : 2.0) * inflow[lp];
             if (c.out()) g.edges.push_back({lp, c.out()->to, c.out()->latency, inflow[lp]});
             if constexpr (requires { c.on_reject(); }) {
               // Rejections are meant to be rare: a light edge, but an edge (it bounds lookahead).

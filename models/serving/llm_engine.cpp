@@ -266,6 +266,9 @@ void LlmEngine::load(ByteReader& r) {
   series_.load(r);
   loaded_prefix_hits_ = r.get<std::uint64_t>();
   loaded_prefix_queries_ = r.get<std::uint64_t>();
+  // The loaded counts are the totals: the replicas of this copy (which may be the one that ran,
+  // with several threads) must not add theirs again.
+  for (LlmReplica& rep : replicas_) rep = LlmReplica(rep.policy());
 }
 
 void LlmEngine::hash_into(ResultHash& h, SimTime now) const {

@@ -452,7 +452,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.value("mean_running", mean_running(ctx.end_time), Unit::kNumber);
   r.value("kv_utilisation", kv_utilisation(ctx.end_time), Unit::kShare, kHeadline);
   r.value("peak_kv_utilisation", peak_kv_utilisation(), Unit::kShare);
-  r.value("utilisation", mean_busy_replicas(ctx.end_time) / setup_.replicas, Unit::kShare,
+  r.value("utilisation", mean_busy_replicas(ctx.end_time) / engines(), Unit::kShare,
           kHeadline);
   if (setup_.peak_flops > 0) {
     r.value(
@@ -515,7 +515,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
            kv / (static_cast<double>(setup_.policy.kv_blocks) * stages), busy / stages});
   }
   r.summary_count(completed_);
-  r.compute_cost_per_s(mean_busy_replicas(ctx.end_time) * setup_.price_per_hour / setup_.replicas /
+  r.compute_cost_per_s(mean_busy_replicas(ctx.end_time) * setup_.price_per_hour / engines() /
                        3600.0);
 }
 

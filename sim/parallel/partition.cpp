@@ -16,6 +16,12 @@ namespace scalesim {
 namespace {
 
 constexpr std::uint32_t kMinVerticesPerPartForMetis = 8;
+// A cut costs a synchronisation per lookahead window whatever the parts hold; below this
+// speed-up bound (total load over the busiest part's) the parts would mostly wait for each
+// other, so the whole graph stays in one part. 1.5: splitting must take at least a third of
+// the work off the busiest part. (A chain of three LPs where one carries 90% of the events
+// ran 30 times slower on two ranks than on one.)
+constexpr double kMinParallelGain = 1.5;
 
 // Union-find over LPs, for contracting edges that may not be cut.
 class DisjointSets {
@@ -203,6 +209,19 @@ Partition partition_lps(const LpGraph& g, std::uint32_t parts, PartitionMethod m
         super_part[v] = best;
         part_load[best] += load[v];
       }
+    }
+    std::vector<double> part_load(parts, 0.0);
+    double total = 0;
+    for (std::uint32_t v = 0; v < n_super; ++v) {
+      part_load[super_part[v]] += load[v];
+      total += load[v];
+    }
+    const double busiest = *std::max_element(part_load.begin(), part_load.end());
+    if (busiest > 0 && total / busiest < kMinParallelGain) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, " bound to gain %.2fx: one part", total / busiest);
+      p.method += buf;
+      std::fill(super_part.begin(), super_part.end(), 0u);
     }
     for (LpId lp = 0; lp < g.lp_count; ++lp) p.part_of[lp] = super_part[super[lp]];
   }

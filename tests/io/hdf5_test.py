@@ -208,5 +208,43 @@ class Hdf5Results(unittest.TestCase):
         self.assertFalse(os.path.exists(out[:-3] + ".interrupted.h5"))
 
 
+
+class LlmEngineHdf5(unittest.TestCase):
+    """An LLM engine's own datasets: kv_timeseries and the by_replica table agree with the
+    engine's statistics (warm-up 0, a run that drains)."""
+
+    def test_kv_timeseries_and_replica_table(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "llm.h5")
+            cfg = os.path.join(SOURCE, "configs", "examples", "llm_serving_azure.yaml")
+            p = run(["run", cfg, "--set", "warmup=0s", "--set", "components.requests.customers=3000",
+                     "--json", "-o", path])
+            engine = {c["name"]: c for c in json.loads(p.stdout)["components"]}["engine"]
+            with h5py.File(path, "r") as f:
+                g = f["components/engine"]
+                kv = g["kv_timeseries"][()]
+                self.assertEqual(kv.dtype.names, ("t_s", "kv_utilisation", "running", "output_tokens_per_s"))
+                self.assertEqual(len(kv), len(g["timeseries"]))
+                spans = np.diff(np.concatenate([[0.0], kv["t_s"]]))
+                self.assertTrue(np.all((kv["kv_utilisation"] >= 0) & (kv["kv_utilisation"] <= 1)))
+                end = kv["t_s"][-1]
+                # Interval means weighted by their spans: the run's time averages and totals.
+                self.assertAlmostEqual(float((kv["kv_utilisation"] * spans).sum() / end),
+                                       engine["kv_utilisation"], places=9)
+                self.assertAlmostEqual(float((kv["running"] * spans).sum() / end), engine["mean_running"], places=6)
+                tokens = float((kv["output_tokens_per_s"] * spans).sum())
+                self.assertAlmostEqual(tokens, float(engine["output_tokens_per_s"]) * end,
+                                       delta=1e-6 * tokens)
+                rows = g["by_replica"]
+                self.assertEqual([r.decode() if isinstance(r, bytes) else r for r in rows.attrs["replicas"]],
+                                 ["0", "1"])
+                self.assertEqual(int(rows["left"][()].sum()), engine["served"])
+                # Little's law on each replica (the run drains, nothing was measured before 0).
+                for n, t, x in zip(rows["mean_in_system"][()], rows["mean_time_s"][()], rows["throughput_per_s"][()]):
+                    self.assertAlmostEqual(n, x * t, delta=1e-6 * n)
+                self.assertEqual([r["replica"] for r in engine["by_replica"]], ["0", "1"])
+                self.assertGreater(engine["mbu"], engine["mfu"])  # decoding is bandwidth-bound
+                self.assertLess(engine["mbu"], 1.0)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -78,5 +78,26 @@ TEST(Partition, MorePartsThanLpsLeavesPartsEmptyAndOnePartCutsNothing) {
   EXPECT_EQ(one.cut_edges, 0u);
 }
 
+
+TEST(Partition, AGraphThatCannotGainStaysInOnePart) {
+  // source -> engine -> sink: when the engine carries nearly all the events, two parts would
+  // take a tenth of the work off the busiest one and pay a synchronisation per window for it.
+  LpGraph g;
+  g.lp_count = 3;
+  g.edges = {{0, 1, 1000, 1}, {1, 2, 1000, 1}};
+  g.lp_load = {1, 20, 1};
+  const Partition heavy = partition_lps(g, 2, PartitionMethod::kMetis);
+  EXPECT_EQ(heavy.part_of, (std::vector<std::uint32_t>{0, 0, 0}));
+  EXPECT_EQ(heavy.cut_edges, 0u);
+  EXPECT_EQ(heavy.lookahead, kTimeInfinity);
+  EXPECT_NE(heavy.method.find("one part"), std::string::npos) << heavy.method;
+  // A station's load (an arrival and a departure per customer) against its source and sink:
+  // halving the busiest part is worth the cut.
+  g.lp_load = {1, 2, 1};
+  const Partition even = partition_lps(g, 2, PartitionMethod::kMetis);
+  EXPECT_NE(even.part_of[0], even.part_of[1]);
+  EXPECT_GT(even.cut_edges, 0u);
+}
+
 }  // namespace
 }  // namespace scalesim

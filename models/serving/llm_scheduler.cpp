@@ -249,8 +249,14 @@ void LlmReplica::preempt(std::uint32_t i) {
 void LlmReplica::make_room_for_decode() {
   // vLLM preempts the most recently admitted running request until the step's blocks fit
   // (cached prefixes without users are evicted first).
-  while (decoding_ > 0 && !make_free(decode_blocks_needed(), -1)) preempt(tail_);
-  used_blocks_ += decode_blocks_needed();
+  std::uint32_t need = decode_blocks_needed();
+  if (need > free_blocks()) {
+    while (decoding_ > 0 && !make_free(need, -1)) {
+      preempt(tail_);
+      need = decode_blocks_needed();
+    }
+  }
+  used_blocks_ += need;
 }
 
 void LlmReplica::add_chunk(IterationWork& w, std::uint32_t i, std::uint32_t tokens) {

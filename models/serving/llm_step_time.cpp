@@ -11,12 +11,24 @@ using namespace hardware;
 LlmStepTime::LlmStepTime(GpuStepModel gpu)
     : gpu_(std::move(gpu)),
       static_cost_(
-          gpu_batch_cost(gpu_->perf, gpu_->model, gpu_->precision, gpu_->model.default_input)) {}
-
-double LlmStepTime::layers_per_stage() const {
+          gpu_batch_cost(gpu_->perf, gpu_->model, gpu_->precision, gpu_->model.default_input)) {
   // vLLM gives each stage an equal share of the layers; the largest share sets the pace.
   const int layers = gpu_->model.decoder->layers;
-  return (layers + gpu_->pipeline_parallel - 1) / gpu_->pipeline_parallel;
+  stage_layers_ = (layers + gpu_->pipeline_parallel - 1) / gpu_->pipeline_parallel;
+  split_ = gpu_->tensor_parallel * (layers / stage_layers_);
+  stage_share_ = stage_layers_ / layers;
+}
+
+double LlmStepTime::model_flops(const IterationWork& w) const {
+  const ModelProfile& m = gpu_->model;
+  const DecoderShape& d = *m.decoder;
+  const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
+  const double samples = w.prefill_seqs + w.decode_seqs;
+  // GEMMs: every token of the iteration through every weight; attention: QK^T and AV, 2 FLOPs
+  // per multiply-add over the hidden width, for each query-key pair (prompts) and for each
+  // cached token a decode reads.
+  const double pairs = w.prefill_pairs + static_cast<double>(w.context_tokens);
+  return m.flops_linear * tokens + m.flops_fixed * samples + 4.0 * d.layers * d.hidden * pairs;
 }
 
 BatchWork LlmStepTime::work_of(const IterationWork& w) const {
@@ -25,16 +37,10 @@ BatchWork LlmStepTime::work_of(const IterationWork& w) const {
   const double bytes = bytes_per_element(gpu_->precision);
   const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
   // Tensor parallelism splits every layer; a pipeline stage holds a share of the layers.
-  const double split = gpu_->tensor_parallel * (d.layers / layers_per_stage());
+  const double split = split_;
   BatchWork b;
   b.samples = w.prefill_seqs + w.decode_seqs;
-  // GEMMs: every token of the iteration through every weight; attention: QK^T and AV, 2 FLOPs
-  // per multiply-add over the hidden width, for each query-key pair (prompts) and for each
-  // cached token a decode reads.
-  const double pairs = w.prefill_pairs + static_cast<double>(w.context_tokens);
-  b.flops =
-      (m.flops_linear * tokens + m.flops_fixed * b.samples + 4.0 * d.layers * d.hidden * pairs) /
-      split;
+  b.flops = model_flops(w) / split;
   b.weight_bytes = m.parameters * bytes / split;
   b.activation_bytes = m.activations_linear * tokens * bytes / split;
   // KV cache: the decodes read their contexts, chunks read the earlier chunks of their prompt,
@@ -42,9 +48,8 @@ BatchWork LlmStepTime::work_of(const IterationWork& w) const {
   const double kv_tokens =
       static_cast<double>(w.context_tokens) + static_cast<double>(w.prefill_kv_reads) + tokens;
   b.lookup_bytes = kv_tokens * d.kv_bytes_per_token(gpu_->precision) / split;
-  const double stage_share = layers_per_stage() / d.layers;  // of the kernels
-  b.kernels = m.kernels * stage_share;
-  b.eager_ops = m.eager_ops * stage_share;
+  b.kernels = m.kernels * stage_share_;
+  b.eager_ops = m.eager_ops * stage_share_;
   return b;
 }
 
@@ -56,7 +61,7 @@ double LlmStepTime::iteration_seconds(const IterationWork& w) const {
            linear_.per_swapped_block * static_cast<double>(w.swapped_blocks);
   }
   double t = gpu_->perf.forward(work_of(w), gpu_->precision).total;
-  const double layers = layers_per_stage();
+  const double layers = stage_layers_;
   if (w.swapped_blocks > 0) {
     // vLLM copies swapped blocks before the forward pass, over each GPU's host link.
     const double block_bytes = gpu_->block_size *
@@ -88,8 +93,7 @@ double LlmStepTime::stage_handoff_seconds(const IterationWork& w) const {
 
 double LlmStepTime::iteration_flops(const IterationWork& w) const {
   if (!gpu_ || w.static_batch > 0) return 0;
-  return work_of(w).flops * gpu_->tensor_parallel *
-         (gpu_->model.decoder->layers / layers_per_stage());
+  return model_flops(w);
 }
 
 double LlmStepTime::iteration_memory_bytes(const IterationWork& w) const {

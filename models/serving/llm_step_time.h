@@ -65,11 +65,14 @@ class LlmStepTime {
  private:
   // The work of one pipeline stage on one of its tensor-parallel GPUs.
   hardware::BatchWork work_of(const IterationWork& w) const;
-  double layers_per_stage() const;
+  double model_flops(const IterationWork& w) const;  // the whole model's, all GPUs
 
   LinearStepTime linear_;
   std::optional<GpuStepModel> gpu_;
   std::shared_ptr<const BatchCost> static_cost_;
+  // Pipeline stages: layers per stage, the GPUs a layer's work divides over (tensor parallel x
+  // the model's share per stage) and a stage's share of the layers.
+  double stage_layers_ = 0, split_ = 1, stage_share_ = 1;
 };
 
 }  // namespace scalesim

@@ -615,8 +615,10 @@ int calibrate_command(const std::vector<std::string>& args) {
                    redis_command_rows(commands_file.string(), refit.machine, kRedisSeed), refit,
                    kRedisSeed);
       }
-      const auto llm_file = (data_dir / "llm_serving_public.csv").lexically_normal();
-      if (std::filesystem::exists(llm_file)) {
+      // Per-iteration measurements of research engines, then the engines' published tables.
+      for (const char* name : {"llm_serving_public.csv", "llm_serving_tables.csv"}) {
+        const auto llm_file = (data_dir / name).lexically_normal();
+        if (!std::filesystem::exists(llm_file)) continue;
         doc << "\n"
             << llm_serving_section(
                    calibrate_llm_serving(llm_file.string(), catalog),

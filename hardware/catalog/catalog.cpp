@@ -65,6 +65,11 @@ ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency e, const ConfigNo
       if (!p || key == "amp") value.fail("unknown precision '" + key + "'");
       e.max_efficiency[index_of(*p)] = fraction(value);
     }
+    // No FP8 measurements to fit: FP8 runs on the same 8-bit tensor-core path, at the same
+    // peak, as INT8, and takes INT8's efficiency unless the file gives its own.
+    if (!me->has("fp8")) {
+      e.max_efficiency[index_of(Precision::kFp8)] = e.max_efficiency[index_of(Precision::kInt8)];
+    }
   }
   return e;
 }

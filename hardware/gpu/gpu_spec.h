@@ -48,7 +48,7 @@ struct ArchitectureEfficiency {
   std::string architecture;
   double kernel_launch = 5e-6;  // s per kernel: launch and ramp-down, not overlapped with work
   double fill_time = 1.5e-6;    // s: work W reaches efficiency e_max * W / (W + peak * fill_time)
-  std::array<double, kPrecisionCount> max_efficiency{0.6, 0.5, 0.6, 0.6, 0.5};
+  std::array<double, kPrecisionCount> max_efficiency{0.6, 0.5, 0.6, 0.6, 0.5, 0.5};
   double memory_efficiency = 0.8;  // fraction of HBM bandwidth activation traffic reaches
   // Fraction of HBM bandwidth a long sequential read reaches (weights): a device property,
   // measured (calibration/gpu_microbench_*.csv), not fitted.

@@ -10,10 +10,11 @@
 
 namespace scalesim::hardware {
 
-enum class Precision : std::uint8_t { kFp32, kTf32, kFp16, kBf16, kInt8 };
-inline constexpr std::size_t kPrecisionCount = 5;
+// FP8 (E4M3/E5M2, Hopper and Ada tensor cores): weights, activations and KV cache in one byte.
+enum class Precision : std::uint8_t { kFp32, kTf32, kFp16, kBf16, kInt8, kFp8 };
+inline constexpr std::size_t kPrecisionCount = 6;
 inline constexpr std::array<std::string_view, kPrecisionCount> kPrecisionNames = {
-    "fp32", "tf32", "fp16", "bf16", "int8"};
+    "fp32", "tf32", "fp16", "bf16", "int8", "fp8"};
 
 constexpr std::size_t index_of(Precision p) {
   return static_cast<std::size_t>(p);
@@ -32,6 +33,7 @@ constexpr double bytes_per_element(Precision p) {
     case Precision::kBf16:
       return 2.0;
     case Precision::kInt8:
+    case Precision::kFp8:
       return 1.0;
   }
   return 4.0;

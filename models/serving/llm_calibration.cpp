@@ -1,7 +1,9 @@
 #include "models/serving/llm_calibration.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -26,27 +28,55 @@ std::optional<double> number_after(const std::string& text, const std::string& w
 }
 
 // The catalog GPU a row's `gpu` column names, and how the label should say it.
+// A100s whose form factor a source does not state are read as SXM4 80 GB (NVIDIA's and
+// LMDeploy's benchmark machines are DGX/HGX A100 80 GB systems).
 std::optional<std::string> catalog_gpu(const std::string& gpu) {
+  if (gpu.find("H200") != std::string::npos) return "H200-SXM-141GB";
   if (gpu.find("H100") != std::string::npos) return "H100-SXM5-80GB";
   if (gpu.find("A100-PCIe-80GB") != std::string::npos) return "A100-PCIe-80GB";
   if (gpu.find("A100-SXM4-80GB") != std::string::npos) return "A100-SXM4-80GB";
-  if (gpu.find("variant not stated") != std::string::npos) return "A100-SXM4-80GB";
+  if (gpu.find("A100") != std::string::npos &&
+      (gpu.find("variant not stated") != std::string::npos ||
+       gpu.find("form factor not stated") != std::string::npos)) {
+    return "A100-SXM4-80GB";
+  }
   return std::nullopt;
 }
 
+// Model names as the sources print them ("LLaMA(-2) 7B", "Llama-2-70B", "LLaMA-2 13B",
+// "Llama-3.1 8B", "GPT-J 6B", ...) to catalog profiles.
 std::optional<std::string> catalog_model(const std::string& model) {
-  if (model.rfind("Llama-2-70B", 0) == 0) return "llama-2-70b";
-  if (model.rfind("Llama-2-7B", 0) == 0) return "llama-7b";
-  if (model.rfind("Yi-34B", 0) == 0) return "yi-34b";
+  std::string m;
+  for (const char c : model) {
+    if (c == '(' || c == ')') continue;
+    m += c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const auto starts = [&](const std::string& p) { return m.rfind(p, 0) == 0; };
+  if (starts("llama-2-70b") || starts("llama-70b")) return "llama-2-70b";
+  if (starts("llama-2-13b") || starts("llama-13b")) return "llama-2-13b";
+  if (starts("llama-2-7b") || starts("llama-7b")) return "llama-7b";
+  if (starts("llama-3.1-8b") || starts("llama-3-8b")) return "llama-3.1-8b";
+  if (starts("llama-3.1-70b") || starts("llama-3-70b")) return "llama-3.1-70b";
+  if (starts("mistral-7b")) return "mistral-7b";
+  if (starts("yi-34b")) return "yi-34b";
+  if (starts("gpt-j-6b")) return "gpt-j-6b";
   return std::nullopt;
 }
 
 std::string stack_of(const std::string& system) {
-  if (system.rfind("Splitwise", 0) == 0) return "Splitwise";
-  if (system.rfind("Sarathi", 0) == 0) return "Sarathi-Serve";
-  if (system.rfind("TensorRT-LLM", 0) == 0) return "TensorRT-LLM";
-  if (system.rfind("Vidur", 0) == 0) return "Vidur";
+  for (const char* stack :
+       {"Splitwise", "Sarathi", "TensorRT-LLM", "Vidur", "LMDeploy", "vLLM", "MLPerf"}) {
+    if (system.rfind(stack, 0) == 0)
+      return std::string(stack) == "Sarathi" ? "Sarathi-Serve" : stack;
+  }
   return system;
+}
+
+// Whether a field holds a plain number (sources print "-" or "(not stated)" for a length).
+bool is_number(const std::string& s) {
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return !s.empty() && end != s.c_str() && *end == '\0';
 }
 
 // The iterations of a row, priced on the roofline.
@@ -160,11 +190,15 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
     p.metric = f[c_metric];
     const std::string& unit = f[c_unit];
     const double value = csv_number(f[c_value], where, "value");
-    p.unit = unit.rfind("tokens/s", 0) == 0 ? "tokens/s" : "s";
+    const bool rate = unit.rfind("tokens/s", 0) == 0 || unit.rfind("tok/s", 0) == 0;
+    p.unit = rate ? "tokens/s" : "s";
     p.measured = unit == "ms" ? value * 1e-3 : value;
-    const double tp = csv_number(f[c_tp], where, "tensor_parallel");
+    const double tp = is_number(f[c_tp]) ? csv_number(f[c_tp], where, "tensor_parallel") : 1;
     const double gpus = csv_number(f[c_gpus], where, "num_gpus");
-    if (unit == "tokens/s/GPU") p.measured = value * gpus;
+    const bool per_gpu =
+        unit == "tokens/s/GPU" ||
+        (p.metric.size() > 8 && p.metric.substr(p.metric.size() - 8) == "_per_gpu");
+    if (per_gpu) p.measured = value * gpus;
     const auto gpu = catalog_gpu(f[c_gpu]);
     const auto model = catalog_model(f[c_model]);
     p.label = p.stack + ", " + f[c_model] + (tp > 1 ? " TP" + std::to_string(int(tp)) : "") +
@@ -174,18 +208,28 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
       p.skipped =
           "one operator of one layer (no attention, LM head or host time); the step model "
           "prices whole forward passes";
-    } else if (f[c_precision].find("fp8") != std::string::npos) {
-      p.skipped = "fp8: not among the catalog's precisions";
     } else if (!gpu || !model) {
       p.skipped = "GPU or model not in the catalog";
+    } else if (!is_number(f[c_tp])) {
+      p.skipped = "tensor parallelism not stated";
+    } else if (!is_number(f[c_in]) && p.metric != "batch_execution_time") {
+      p.skipped = "prompt length not stated";
+    } else if (!is_number(f[c_out]) &&
+               (p.metric == "decode_step_time" || p.metric == "e2e_latency" ||
+                p.metric.rfind("output_tokens_per_s", 0) == 0)) {
+      p.skipped = "answer length not stated";
+    } else if (p.metric == "TPOT" || p.metric == "ITL") {
+      p.skipped = "latency under a load the row does not give as iterations (Poisson arrivals)";
     }
     if (!p.skipped.empty()) {
       cal.points.push_back(p);
       continue;
     }
+    // FP8 rows (TensorRT-LLM and MLPerf on Hopper) quantise weights, activations and KV cache.
+    const Precision precision =
+        f[c_precision].find("fp8") != std::string::npos ? Precision::kFp8 : Precision::kFp16;
     const LlmStepTime step(GpuStepModel{catalog.performance(*gpu, "tensorrt"),
-                                        catalog.model(*model), Precision::kFp16,
-                                        static_cast<int>(tp)});
+                                        catalog.model(*model), precision, static_cast<int>(tp)});
     const double batch = number_after(f[c_batch], "batch").value_or(1);
     Priced work;
     if (p.metric == "prefill_time" || p.metric == "TTFT") {
@@ -205,7 +249,7 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
         const double done = static_cast<double>(k) * chunk;
         work.add(step, prefill(1, std::min(chunk, prompt - done), done));
       }
-    } else if (p.metric.rfind("output_tokens_per_s", 0) == 0) {
+    } else if (p.metric.rfind("output_tokens_per_s", 0) == 0 || p.metric == "e2e_latency") {
       // A static batch: one prefill of the prompts, then output - 1 decode steps.
       const double prompt = csv_number(f[c_in], where, "input_tokens");
       const double output = csv_number(f[c_out], where, "output_tokens");

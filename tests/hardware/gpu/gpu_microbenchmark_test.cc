@@ -78,9 +78,12 @@ TEST(GpuMicrobenchmark, PredictsEachCaseThroughTheRoofline) {
   // Pinned host copies: the catalog's host link.
   ASSERT_TRUE(rows[5].predicted);
   EXPECT_DOUBLE_EQ(*rows[5].predicted, gpu.host_link_bandwidth / 1e9);
-  // No fp8 in the model: reported without a prediction, and why.
-  EXPECT_FALSE(rows[6].predicted);
-  EXPECT_NE(rows[6].why_none.find("fp8"), std::string::npos);
+  // FP8 at Hopper's 8-bit tensor-core rate, with INT8's efficiency (no FP8 fit of its own).
+  ASSERT_TRUE(rows[6].predicted);
+  const double e8 = eff.max_efficiency[index_of(Precision::kFp8)];
+  EXPECT_EQ(e8, eff.max_efficiency[index_of(Precision::kInt8)]);
+  EXPECT_LT(*rows[6].predicted, gpu.peak(Precision::kFp8) / 1e12 * e8);
+  EXPECT_GT(*rows[6].predicted, 0.95 * gpu.peak(Precision::kFp8) / 1e12 * e8);
   EXPECT_NEAR(rows[2].rel_error(), (*rows[2].predicted - 2982) / 2982, 1e-12);
   std::filesystem::remove(path);
 }

@@ -53,11 +53,19 @@ double fraction(const ConfigNode& node) {
 ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency e, const ConfigNode& node) {
   node.expect_map();
   node.expect_keys({"kernel_launch", "fill_time", "max_efficiency", "memory_efficiency",
-                    "stream_efficiency", "note"});
+                    "stream_efficiency", "gemm_efficiency", "note"});
   if (const auto k = node.find("kernel_launch")) e.kernel_launch = to_seconds(k->as_duration());
   if (const auto f = node.find("fill_time")) e.fill_time = to_seconds(f->as_duration());
   if (const auto m = node.find("memory_efficiency")) e.memory_efficiency = fraction(*m);
   if (const auto m = node.find("stream_efficiency")) e.stream_efficiency = fraction(*m);
+  if (const auto ge = node.find("gemm_efficiency")) {
+    ge->expect_map();
+    for (const auto& [key, value] : ge->entries()) {
+      const auto p = parse_precision(key);
+      if (!p || key == "amp") value.fail("unknown precision '" + key + "'");
+      e.gemm_efficiency[index_of(*p)] = fraction(value);
+    }
+  }
   if (const auto me = node.find("max_efficiency")) {
     me->expect_map();
     for (const auto& [key, value] : me->entries()) {

@@ -223,7 +223,7 @@ GpuFit prior_fit(const Catalog& catalog) {
   fit.common.kernel_launch = catalog.efficiency(catalog.architectures().front()).kernel_launch;
   fit.common.fill_time = 1.5e-6;
   fit.common.memory_efficiency = 0.7;
-  fit.common.max_efficiency = {0.7, 0.5, 0.5, 0.5, 0.5};
+  fit.common.max_efficiency = {0.7, 0.5, 0.5, 0.5, 0.5, 0.5};
   fit.common.stream_efficiency =
       catalog.efficiency(catalog.architectures().front()).stream_efficiency;
   for (const auto& [name, s] : catalog.stacks()) {
@@ -339,6 +339,11 @@ FitReport fit_gpu_model(const std::vector<ResolvedMeasurement>& data, GpuFit sta
     // bf16 runs on the same tensor cores as fp16.
     fit.common.max_efficiency[index_of(Precision::kBf16)] =
         fit.common.max_efficiency[index_of(Precision::kFp16)];
+    // FP8 without measurements of its own runs on the 8-bit path at INT8's efficiency.
+    if (!used[index_of(Precision::kFp8)]) {
+      fit.common.max_efficiency[index_of(Precision::kFp8)] =
+          fit.common.max_efficiency[index_of(Precision::kInt8)];
+    }
     double sum = 0;
     for (const auto& r : data) {
       const double e = std::log(predict(r, fit) / r.m->value);
@@ -393,11 +398,36 @@ void write_efficiency_file(const Catalog& catalog, const GpuFit& fit, const std:
     << "\n  memory_efficiency: " << format_fraction(fit.common.memory_efficiency)
     << "\n  max_efficiency: {";
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
+    // FP8 is written only when it differs from INT8's (which it takes by default).
+    if (i == index_of(Precision::kFp8) &&
+        fit.common.max_efficiency[i] == fit.common.max_efficiency[index_of(Precision::kInt8)]) {
+      continue;
+    }
     o << (i ? ", " : "") << kPrecisionNames[i] << ": "
       << format_fraction(fit.common.max_efficiency[i]);
   }
-  o << "}\narchitectures:  # no overrides: every architecture uses the common values\n";
-  for (const auto& a : catalog.architectures()) o << "  " << a << ": {}\n";
+  // Architectures override nothing fitted; they carry their measured GEMM efficiency.
+  o << "}\n# gemm_efficiency (measured, not fitted): the share of peak large dense GEMMs reach at "
+       "LLM layer\n"
+       "# shapes. hopper: the median over the Llama-2-7B/70B layer GEMMs with >= 2048 tokens in\n"
+       "# calibration/gpu_microbench_h200-sxm-141gb.csv (fp16 and bf16 together; fp8 apart). "
+       "ampere:\n"
+       "# Vidur's A100 profile of Llama-2-7B's gate+up GEMM at 4096 tokens (3.3655 ms for 2 x 4096 "
+       "x\n"
+       "# 4096 x 22016 FLOPs), calibration/llm_serving_public.csv.\n"
+       "architectures:\n";
+  for (const auto& a : catalog.architectures()) {
+    const auto& g = catalog.efficiency(a).gemm_efficiency;
+    o << "  " << a << ": {";
+    bool any = false;
+    for (std::size_t i = 0; i < kPrecisionCount; ++i) {
+      if (g[i] <= 0) continue;
+      o << (any ? ", " : "gemm_efficiency: {") << kPrecisionNames[i] << ": "
+        << format_fraction(g[i]);
+      any = true;
+    }
+    o << (any ? "}}" : "}") << "\n";
+  }
   o << "software:\n";
   for (const auto& [name, s] : catalog.stacks()) {
     double overhead = s.per_op_overhead;

@@ -53,6 +53,10 @@ struct ArchitectureEfficiency {
   // Fraction of HBM bandwidth a long sequential read reaches (weights): a device property,
   // measured (calibration/gpu_microbench_*.csv), not fitted.
   double stream_efficiency = 0.86;
+  // Fraction of peak a large dense GEMM (cuBLAS at LLM layer shapes) reaches, per precision;
+  // 0 = not measured for this architecture (such work is priced as any other). A device
+  // property, measured, not fitted.
+  std::array<double, kPrecisionCount> gemm_efficiency{};
 };
 
 // A software stack on the GPU: how kernels are fused and what the host adds per batch.

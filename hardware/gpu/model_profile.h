@@ -18,9 +18,13 @@ struct BatchWork {
   double flops = 0;             // arithmetic of the whole batch
   double weight_bytes = 0;      // weights read once per forward (shared by the batch)
   double activation_bytes = 0;  // activation elements written once, in bytes
-  double lookup_bytes = 0;      // random gathers (embedding rows, KV cache) read once
-  double kernels = 0;           // kernels launched when fused (TensorRT)
-  double eager_ops = 0;         // framework ops when run eagerly (PyTorch)
+  double lookup_bytes = 0;      // random gathers (embedding rows) read once
+  // Of `flops`, what runs as large dense GEMMs (an LLM's weight matrices), in `gemms` kernels:
+  // priced at the architecture's measured GEMM efficiency where it has one.
+  double gemm_flops = 0;
+  double gemms = 0;
+  double kernels = 0;    // kernels launched when fused (TensorRT)
+  double eager_ops = 0;  // framework ops when run eagerly (PyTorch)
   double samples = 0;
 };
 

@@ -41,13 +41,19 @@ BatchWork LlmStepTime::work_of(const IterationWork& w) const {
   BatchWork b;
   b.samples = w.prefill_seqs + w.decode_seqs;
   b.flops = model_flops(w) / split;
+  // The weight GEMMs: every token through every matrix, one GEMM per projection of each layer
+  // (q/k/v, output, gate/up, down).
+  b.gemm_flops = m.flops_linear * tokens / split;
+  b.gemms = 4.0 * stage_layers_;
   b.weight_bytes = m.parameters * bytes / split;
   b.activation_bytes = m.activations_linear * tokens * bytes / split;
   // KV cache: the decodes read their contexts, chunks read the earlier chunks of their prompt,
   // every token of the iteration writes its keys and values.
   const double kv_tokens =
       static_cast<double>(w.context_tokens) + static_cast<double>(w.prefill_kv_reads) + tokens;
-  b.lookup_bytes = kv_tokens * d.kv_bytes_per_token(gpu_->precision) / split;
+  // Paged blocks are contiguous runs of block_size tokens per head: the attention kernels read
+  // them as streams, as the weights, not as scattered gathers.
+  b.weight_bytes += kv_tokens * d.kv_bytes_per_token(gpu_->precision) / split;
   b.kernels = m.kernels * stage_share_;
   b.eager_ops = m.eager_ops * stage_share_;
   return b;

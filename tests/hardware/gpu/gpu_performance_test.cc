@@ -52,6 +52,30 @@ TEST(GpuPerformance, FormulaByHand) {
   EXPECT_TRUE(t.compute_bound());
 }
 
+TEST(GpuPerformance, LargeGemmsRunAtTheirMeasuredEfficiency) {
+  // Of 1e12 FLOPs, 8e11 in 4 GEMMs of 2e11: with a GEMM efficiency of 0.8 they take
+  // 8e11 / (100e12 * 0.8 * 2e11 / (2e11 + 1e11)); the rest as any kernel.
+  BatchWork w;
+  w.flops = 1e12;
+  w.kernels = 10;
+  w.gemm_flops = 8e11;
+  w.gemms = 4;
+  GpuPerformance plain = toy(true, 1e-3);
+  EXPECT_NEAR(plain.forward(w, Precision::kFp16).compute, 1e12 / (100e12 * 0.25), 1e-12)
+      << "without a measured GEMM efficiency GEMMs are priced as any other work";
+  GpuSpec g = plain.gpu();
+  ArchitectureEfficiency e = plain.efficiency();
+  e.gemm_efficiency[index_of(Precision::kFp16)] = 0.8;
+  const GpuPerformance measured(g, e, plain.stack());
+  const double rest = 2e11 / (100e12 * 0.5 * 2e10 / (2e10 + 1e11));
+  const double gemm = 8e11 / (100e12 * 0.8 * 2e11 / (2e11 + 1e11));
+  EXPECT_NEAR(measured.forward(w, Precision::kFp16).compute, rest + gemm, 1e-12);
+  // The shipped catalog carries it for Ampere and Hopper (measured), not for Volta.
+  EXPECT_GT(catalog().efficiency("ampere").gemm_efficiency[index_of(Precision::kFp16)], 0.6);
+  EXPECT_GT(catalog().efficiency("hopper").gemm_efficiency[index_of(Precision::kFp8)], 0.6);
+  EXPECT_EQ(catalog().efficiency("volta").gemm_efficiency[index_of(Precision::kFp16)], 0.0);
+}
+
 TEST(GpuPerformance, PowerCapSlowsComputeNotMemory) {
   // A card capped at 1/8 of its full-load power sustains (1/8)^(1/3) = 1/2 of its boost clock.
   BatchWork compute_bound;

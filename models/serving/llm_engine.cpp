@@ -51,7 +51,7 @@ SimTime LlmEngine::iteration_time(std::uint32_t e, SimTime now) {
   const SimTime stage = std::max<SimTime>(1, from_seconds(setup_.step->iteration_seconds(work_)));
   const SimTime handoff = from_seconds(setup_.step->stage_handoff_seconds(work_));
   SimTime* free = &stage_free_[e / stages * stages];
-  SimTime t = now;
+  SimTime t = now + from_seconds(setup_.step->host_seconds(work_));  // scheduled, then run
   for (std::uint32_t k = 0; k < stages; ++k) {
     t = std::max(t, free[k]) + stage;
     free[k] = t;

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 #include "models/queueing/build_context.h"
 #include "models/queueing/component_report.h"
@@ -13,6 +14,13 @@ namespace scalesim {
 using namespace hardware;
 
 namespace {
+
+// TensorRT-LLM's host work per iteration and per sequence in it, fitted by `scalesim calibrate`
+// to the 125 TensorRT-LLM rows of calibration/llm_serving_tables.csv (docs/calibration.md, the
+// stack table of its last section; a test keeps these equal to the fit). Other schedulers have
+// too few public step measurements for a default: 0 unless `host_overhead` says otherwise.
+constexpr double kTensorRtLlmHostPerIteration = 1.82e-3;
+constexpr double kTensorRtLlmHostPerSequence = 0.023e-3;
 
 std::uint32_t count_at(const ConfigNode& node, std::string_view key, std::int64_t def,
                        std::int64_t lo, std::int64_t hi) {
@@ -199,7 +207,8 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                     "precision",     "software",    "tensor_parallel", "pipeline_parallel",
                     "replicas",      "router",      "scheduler",       "step_time",
                     "kv_blocks",     "swap_blocks", "price_per_hour",  "prompt_tokens",
-                    "output_tokens", "slo",         "disaggregation",  "prefix_sharing"});
+                    "output_tokens", "slo",         "disaggregation",  "prefix_sharing",
+                    "host_overhead"});
   LlmEngineSetup s;
   s.name = node.path().substr(node.path().rfind('.') + 1);
   SchedulerChoice choice = scheduler_at(node);
@@ -271,8 +280,8 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     node.fail("an llm_engine needs either `gpu:` (with `model:`) or `step_time:` (hardware-free)");
   char buf[320];
   if (!on_gpu) {
-    for (const char* key :
-         {"model", "precision", "software", "tensor_parallel", "pipeline_parallel"}) {
+    for (const char* key : {"model", "precision", "software", "tensor_parallel",
+                            "pipeline_parallel", "host_overhead"}) {
       if (node.has(key)) node.at(key).fail(std::string("'") + key + "' needs `gpu:`");
     }
     if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
@@ -380,9 +389,23 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
       s.description += ", tensor_parallel " + std::to_string(tp) + " x pipeline_parallel " +
                        std::to_string(pp) + " (" + std::to_string(pp) + " micro-batches)";
     }
-    s.step = std::make_shared<LlmStepTime>(GpuStepModel{std::move(perf), model, precision,
-                                                        static_cast<int>(tp), static_cast<int>(pp),
-                                                        s.policy.block_size});
+    GpuStepModel gpu_model{
+        std::move(perf),    model, precision, static_cast<int>(tp), static_cast<int>(pp),
+        s.policy.block_size};
+    if (s.scheduler == "tensorrt_llm") {
+      gpu_model.host_per_iteration = kTensorRtLlmHostPerIteration;
+      gpu_model.host_per_sequence = kTensorRtLlmHostPerSequence;
+    }
+    if (const auto host = node.find("host_overhead")) {
+      // host_overhead: {per_iteration: DURATION, per_sequence: DURATION}
+      host->expect_keys({"per_iteration", "per_sequence"});
+      for (const auto& [key, field] : {std::pair{"per_iteration", &gpu_model.host_per_iteration},
+                                       std::pair{"per_sequence", &gpu_model.host_per_sequence}}) {
+        if (!host->has(key)) continue;
+        *field = to_seconds(host->duration(key));  // the parser refuses negative durations
+      }
+    }
+    s.step = std::make_shared<LlmStepTime>(std::move(gpu_model));
   }
   if (!on_gpu) {
     const std::int64_t blocks = node.integer("kv_blocks");
@@ -452,8 +475,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
   r.value("mean_running", mean_running(ctx.end_time), Unit::kNumber);
   r.value("kv_utilisation", kv_utilisation(ctx.end_time), Unit::kShare, kHeadline);
   r.value("peak_kv_utilisation", peak_kv_utilisation(), Unit::kShare);
-  r.value("utilisation", mean_busy_replicas(ctx.end_time) / engines(), Unit::kShare,
-          kHeadline);
+  r.value("utilisation", mean_busy_replicas(ctx.end_time) / engines(), Unit::kShare, kHeadline);
   if (setup_.peak_flops > 0) {
     r.value(
         "mfu",

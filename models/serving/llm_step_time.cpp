@@ -113,7 +113,8 @@ double LlmStepTime::iteration_memory_bytes(const IterationWork& w) const {
 }
 
 SimTime LlmStepTime::iteration(const IterationWork& w) const {
-  if (w.static_batch == 0) return std::max<SimTime>(1, from_seconds(iteration_seconds(w)));
+  if (w.static_batch == 0)
+    return std::max<SimTime>(1, from_seconds(iteration_seconds(w) + host_seconds(w)));
   if (gpu_)
     return static_cost_->time(static_cast<int>(w.static_batch), w.static_prompt, w.static_output,
                               1);

@@ -37,7 +37,10 @@ struct GpuStepModel {
   int tensor_parallel = 1;
   int pipeline_parallel = 1;
   std::uint32_t block_size = 16;  // tokens per KV block (swap traffic)
-  double link_latency = 2e-6;     // s per all-reduce ring step (hardware/gpu, training's default)
+  // The serving stack's host work (scheduling, sampling, detokenising), per iteration and per
+  // sequence in it: not on the GPU roofline (llm_engine `host_overhead`).
+  double host_per_iteration = 0, host_per_sequence = 0;
+  double link_latency = 2e-6;  // s per all-reduce ring step (hardware/gpu, training's default)
 };
 
 class LlmStepTime {
@@ -48,6 +51,10 @@ class LlmStepTime {
   // Seconds of one iteration (not a static batch) on one pipeline stage (the whole model
   // without pipeline parallelism).
   double iteration_seconds(const IterationWork& w) const;
+  // Seconds of the serving stack's host work for an iteration (once, whatever the stages).
+  double host_seconds(const IterationWork& w) const {
+    return gpu_ ? gpu_->host_per_iteration + gpu_->host_per_sequence * w.sequences() : 0.0;
+  }
   // Seconds to hand an iteration's hidden states from one pipeline stage to the next.
   double stage_handoff_seconds(const IterationWork& w) const;
   int pipeline_stages() const { return gpu_ ? gpu_->pipeline_parallel : 1; }

@@ -6,12 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "hardware/gpu/calibration_csv.h"
+#include "models/queueing/queueing_network.h"
+#include "models/serving/llm_engine.h"
 
 namespace scalesim {
 namespace {
@@ -55,6 +58,28 @@ TEST(LlmCalibrationTest, ThePublishedTablesArePredictedOutOfSample) {
   }
   EXPECT_GT(fp8, 40u);
   EXPECT_LT(cal.roofline_median, 0.18);
+}
+
+TEST(LlmCalibrationTest, TheTensorRtLlmEngineCarriesTheFittedHostOverhead) {
+  // llm_engine's tensorrt_llm scheduler adds the host work per iteration and per sequence that
+  // the calibration fits to TensorRT-LLM's published tables (to the 3 digits the report shows).
+  const auto catalog = hardware::Catalog::load(hardware::Catalog::default_dir());
+  const LlmServingCalibration cal = calibrate_llm_serving(
+      std::string(SCALESIM_SOURCE_DIR) + "/calibration/llm_serving_tables.csv", catalog);
+  const auto fit = std::find_if(cal.overheads.begin(), cal.overheads.end(),
+                                [](const StackOverhead& o) { return o.stack == "TensorRT-LLM"; });
+  ASSERT_NE(fit, cal.overheads.end());
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      "name: t\ncomponents:\n  in:\n    type: source\n    arrivals: {process: poisson, rate: "
+      "1/s}\n    customers: 1\n    to: e\n  e:\n    type: llm_engine\n    model: llama-7b\n"
+      "    gpu: A100-SXM4-80GB\n    scheduler: tensorrt_llm\n    prompt_tokens: 10\n"
+      "    output_tokens: 2\n    to: done\n  done: {type: sink}\n"));
+  const LlmStepTime& step = *net.get<LlmEngine>("e").setup().step;
+  IterationWork none, one;
+  one.decode_seqs = 1;
+  EXPECT_NEAR(step.host_seconds(none), fit->per_iteration_s, 0.005 * fit->per_iteration_s);
+  EXPECT_NEAR(step.host_seconds(one) - step.host_seconds(none), fit->per_sequence_s,
+              0.03 * fit->per_sequence_s);
 }
 
 // The shipped file with every compared row's value replaced by its roofline time plus a x

@@ -135,6 +135,19 @@ TEST(LlmEngineConfigTest, PipelineSwapAndRouterSettingsAreChecked) {
                            "    swap_blocks: 10\n"));
   EXPECT_NE(e.find("swap_space (GiB per GPU)"), std::string::npos) << e;
 
+  e = error_of(with_engine("    host_overhead: {per_iteration: 1ms}\n" + step));
+  EXPECT_NE(e.find("'host_overhead' needs `gpu:`"), std::string::npos) << e;
+  e =
+      error_of(with_engine("    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n"
+                           "    host_overhead: {per_iteration: -1ms}\n"));
+  EXPECT_NE(e.find("host_overhead.per_iteration': a duration may not be negative"),
+            std::string::npos)
+      << e;
+  e =
+      error_of(with_engine("    model: tinyllama-1b\n    gpu: A100-SXM4-80GB\n"
+                           "    host_overhead: {per_step: 1ms}\n"));
+  EXPECT_NE(e.find("per_step"), std::string::npos) << e;
+
   e = error_of(with_engine("    router: prefix_affinity\n" + step));
   EXPECT_NE(e.find("prefix_affinity needs the workload's prefix_sharing"), std::string::npos) << e;
   e = error_of(with_engine("    router: {name: round_robin, balance_abs_threshold: 4}\n" + step));

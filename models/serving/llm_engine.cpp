@@ -50,7 +50,7 @@ SimTime LlmEngine::iteration_time(std::uint32_t e, SimTime now) {
   // the previous one has handed it over and the stage has finished the micro-batch before it.
   const SimTime stage = std::max<SimTime>(1, from_seconds(setup_.step->iteration_seconds(work_)));
   const SimTime handoff = from_seconds(setup_.step->stage_handoff_seconds(work_));
-  SimTime* free = &stage_free_[e / stages * stages];
+  SimTime* free = &stage_free_[std::size_t{e / stages} * stages];
   SimTime t = now + from_seconds(setup_.step->host_seconds(work_));  // scheduled, then run
   for (std::uint32_t k = 0; k < stages; ++k) {
     t = std::max(t, free[k]) + stage;

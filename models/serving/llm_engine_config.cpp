@@ -383,7 +383,7 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
     std::snprintf(buf, sizeof buf, "%s %s on %u x (%u x %s), %s, %llu KV blocks of %u tokens",
                   model.name.c_str(), std::string(to_string(precision)).c_str(), s.replicas,
                   tp * pp, perf.gpu().name.c_str(), s.scheduler.c_str(),
-                  static_cast<unsigned long long>(s.policy.kv_blocks * pp), s.policy.block_size);
+                  static_cast<unsigned long long>(s.policy.kv_blocks) * pp, s.policy.block_size);
     s.description = buf;
     if (pp > 1) {
       s.description += ", tensor_parallel " + std::to_string(tp) + " x pipeline_parallel " +

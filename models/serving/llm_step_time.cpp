@@ -14,7 +14,8 @@ LlmStepTime::LlmStepTime(GpuStepModel gpu)
           gpu_batch_cost(gpu_->perf, gpu_->model, gpu_->precision, gpu_->model.default_input)) {
   // vLLM gives each stage an equal share of the layers; the largest share sets the pace.
   const int layers = gpu_->model.decoder->layers;
-  stage_layers_ = (layers + gpu_->pipeline_parallel - 1) / gpu_->pipeline_parallel;
+  const int per_stage = (layers + gpu_->pipeline_parallel - 1) / gpu_->pipeline_parallel;
+  stage_layers_ = per_stage;  // whole layers
   split_ = gpu_->tensor_parallel * (layers / stage_layers_);
   stage_share_ = stage_layers_ / layers;
 }

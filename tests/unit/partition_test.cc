@@ -78,7 +78,6 @@ TEST(Partition, MorePartsThanLpsLeavesPartsEmptyAndOnePartCutsNothing) {
   EXPECT_EQ(one.cut_edges, 0u);
 }
 
-
 TEST(Partition, AGraphThatCannotGainStaysInOnePart) {
   // source -> engine -> sink: when the engine carries nearly all the events, two parts would
   // take a tenth of the work off the busiest one and pay a synchronisation per window for it.

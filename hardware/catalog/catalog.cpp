@@ -58,21 +58,18 @@ ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency e, const ConfigNo
   if (const auto f = node.find("fill_time")) e.fill_time = to_seconds(f->as_duration());
   if (const auto m = node.find("memory_efficiency")) e.memory_efficiency = fraction(*m);
   if (const auto m = node.find("stream_efficiency")) e.stream_efficiency = fraction(*m);
-  if (const auto ge = node.find("gemm_efficiency")) {
-    ge->expect_map();
-    for (const auto& [key, value] : ge->entries()) {
+  // {precision: fraction, ...}
+  const auto per_precision = [](const ConfigNode& map, auto& out) {
+    map.expect_map();
+    for (const auto& [key, value] : map.entries()) {
       const auto p = parse_precision(key);
       if (!p || key == "amp") value.fail("unknown precision '" + key + "'");
-      e.gemm_efficiency[index_of(*p)] = fraction(value);
+      out[index_of(*p)] = fraction(value);
     }
-  }
+  };
+  if (const auto ge = node.find("gemm_efficiency")) per_precision(*ge, e.gemm_efficiency);
   if (const auto me = node.find("max_efficiency")) {
-    me->expect_map();
-    for (const auto& [key, value] : me->entries()) {
-      const auto p = parse_precision(key);
-      if (!p || key == "amp") value.fail("unknown precision '" + key + "'");
-      e.max_efficiency[index_of(*p)] = fraction(value);
-    }
+    per_precision(*me, e.max_efficiency);
     // No FP8 measurements to fit: FP8 runs on the same 8-bit tensor-core path, at the same
     // peak, as INT8, and takes INT8's efficiency unless the file gives its own.
     if (!me->has("fp8")) {

@@ -142,23 +142,20 @@ SummaryRow write_component(const Hdf5Group& g, const std::string& name, std::str
   return row;
 }
 
-CompoundType series_type() {
+// A time series' rows with its columns named for what they hold.
+CompoundType series_type(const char* busy = "utilisation", const char* queued = "queue_length",
+                         const char* counted = "throughput_per_s") {
   CompoundType t(sizeof(SeriesRow));
   t.add("t_s", offsetof(SeriesRow, t_s), H5T_NATIVE_DOUBLE)
-      .add("utilisation", offsetof(SeriesRow, utilisation), H5T_NATIVE_DOUBLE)
-      .add("queue_length", offsetof(SeriesRow, queue_length), H5T_NATIVE_DOUBLE)
-      .add("throughput_per_s", offsetof(SeriesRow, throughput_per_s), H5T_NATIVE_DOUBLE);
+      .add(busy, offsetof(SeriesRow, utilisation), H5T_NATIVE_DOUBLE)
+      .add(queued, offsetof(SeriesRow, queue_length), H5T_NATIVE_DOUBLE)
+      .add(counted, offsetof(SeriesRow, throughput_per_s), H5T_NATIVE_DOUBLE);
   return t;
 }
 
 // An LLM engine's KV-cache series: the recorder's columns under the names of what they hold.
 CompoundType kv_series_type() {
-  CompoundType t(sizeof(SeriesRow));
-  t.add("t_s", offsetof(SeriesRow, t_s), H5T_NATIVE_DOUBLE)
-      .add("kv_utilisation", offsetof(SeriesRow, utilisation), H5T_NATIVE_DOUBLE)
-      .add("running", offsetof(SeriesRow, queue_length), H5T_NATIVE_DOUBLE)
-      .add("output_tokens_per_s", offsetof(SeriesRow, throughput_per_s), H5T_NATIVE_DOUBLE);
-  return t;
+  return series_type("kv_utilisation", "running", "output_tokens_per_s");
 }
 
 CompoundType summary_type() {

@@ -192,6 +192,30 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
       }
     }
   }
+  // A by_class router's classes are sources or traces, and every class has a route (listed,
+  // or the route without `classes:`): a request must never reach it with nowhere to go.
+  for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+    const auto* router = std::get_if<Router>(&net.components_[lp]);
+    if (router == nullptr || router->policy() != Router::Policy::kByClass) continue;
+    const auto& route_of = router->route_of_class();
+    const ConfigNode routes = entries[lp].second.at("routes");
+    for (LpId cls = 0; cls < net.lp_count(); ++cls) {
+      const auto& c = net.components_[cls];
+      const bool is_class =
+          std::holds_alternative<Source>(c) || std::holds_alternative<TraceSource>(c);
+      const bool listed = cls < route_of.size() && route_of[cls] != router->default_route();
+      if (listed && !is_class) {
+        routes.fail("by_class routes request classes, and '" + net.names_[cls] +
+                    "' is not a source or trace: requests take the class of the source that "
+                    "emitted them");
+      }
+      if (is_class && !listed && router->default_route() == Router::kNoRoute) {
+        routes.fail("request class '" + net.names_[cls] +
+                    "' has no route: list it in a route's `classes:`, or leave one route "
+                    "without `classes:` for every other class");
+      }
+    }
+  }
   // An LLM engine needs each request's prompt and answer lengths: from a trace with both
   // columns, or its own prompt_tokens / output_tokens. A source or a trace without them that
   // reaches an engine lacking those is an error here, not in the middle of the run.

@@ -6,7 +6,9 @@
 // back through the router (their `to:` names it), which then forwards answers to `out`.
 // Optionally it admits requests by rate (a token bucket: `rate` tokens per second, at most
 // `burst` saved, one per request; a request that finds no token is rejected, sent to
-// `on_reject` or dropped), the admission control of an API gateway.
+// `on_reject` or dropped), the admission control of an API gateway. `by_class` sends each
+// request class (the source or trace that emitted it) down its own route: two systems sharing
+// one feature store or GPU pool part again after it.
 #pragma once
 
 #include <algorithm>
@@ -39,7 +41,13 @@ class Router : public ComponentSeries {
   void report(ComponentReport& r, const ReportContext& ctx) const;
 
   // REQUIRES: routes non-empty, probabilities same length, summing to 1.
-  enum class Policy : std::uint8_t { kRandom, kRoundRobin, kLeastOutstanding, kPowerOfTwo };
+  enum class Policy : std::uint8_t {
+    kRandom,
+    kRoundRobin,
+    kLeastOutstanding,
+    kPowerOfTwo,
+    kByClass
+  };
 
   Router(std::vector<Link> routes, const std::vector<double>& probabilities, SimTime interval = 0,
          bool adaptive = false, Policy policy = Policy::kRandom, std::optional<Link> out = {})
@@ -95,6 +103,11 @@ class Router : public ComponentSeries {
         i = outstanding_[b] < outstanding_[a] ? b : a;
         break;
       }
+      case Policy::kByClass:
+        // Every class that can arrive has a route: checked at build (network_builder.cpp).
+        i = ev.payload.source < route_of_class_.size() ? route_of_class_[ev.payload.source]
+                                                       : default_route_;
+        break;
       case Policy::kRandom: {
         const double u = ctx.rng().uniform();
         while (cumulative_[i] < u) ++i;  // few routes: a linear scan beats a search
@@ -107,6 +120,19 @@ class Router : public ComponentSeries {
     series_.count();
     ctx.schedule(routes_[i].to, routes_[i].latency, kCustomerArrives, ev.payload);
   }
+
+  // by_class: the route of each class (indexed by the source's LP id; kNoRoute: unlisted) and
+  // the route of unlisted classes (kNoRoute: none).
+  static constexpr std::uint32_t kNoRoute = 0xffffffffu;
+  void route_by_class(std::vector<std::uint32_t> route_of_class, std::uint32_t default_route) {
+    for (auto& r : route_of_class) {
+      if (r == kNoRoute) r = default_route;
+    }
+    route_of_class_ = std::move(route_of_class);
+    default_route_ = default_route;
+  }
+  const std::vector<std::uint32_t>& route_of_class() const { return route_of_class_; }
+  std::uint32_t default_route() const { return default_route_; }
 
   // Admission by rate: a token bucket of `burst` tokens (full at the start) refilled at
   // `rate_per_s`. REQUIRES: rate_per_s > 0, burst >= 1.
@@ -171,6 +197,8 @@ class Router : public ComponentSeries {
   std::vector<double> current_;
   std::vector<double> cumulative_;
   std::vector<std::uint64_t> sent_;
+  std::vector<std::uint32_t> route_of_class_;
+  std::uint32_t default_route_ = kNoRoute;
   double rate_per_ns_ = 0;  // 0: no rate limit
   double burst_ = 0;
   double tokens_ = 0;

@@ -21,9 +21,12 @@ Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
     rule = Router::Policy::kLeastOutstanding;
   } else if (policy == "power_of_two") {
     rule = Router::Policy::kPowerOfTwo;
+  } else if (policy == "by_class") {
+    rule = Router::Policy::kByClass;
   } else if (policy != "random") {
     node.at("policy").fail("unknown policy '" + policy +
-                           "'; use random, round_robin, least_outstanding or power_of_two");
+                           "'; use random, round_robin, least_outstanding, power_of_two or "
+                           "by_class");
   }
   const bool by_load =
       rule == Router::Policy::kLeastOutstanding || rule == Router::Policy::kPowerOfTwo;
@@ -40,12 +43,45 @@ Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
   std::vector<Link> links;
   std::vector<double> probs;
   double total = 0;
+  const bool by_class = rule == Router::Policy::kByClass;
+  std::vector<std::uint32_t> route_of_class;
+  std::uint32_t default_route = Router::kNoRoute;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const ConfigNode r = routes[i];
-    r.expect_keys({"to", "probability", "latency"});
+    r.expect_keys({"to", "probability", "latency", "classes"});
     Link link;
     link.to = ctx.resolve(r.at("to"), r.string("to"));
     link.latency = r.duration_or("latency", 0);
+    if (by_class) {
+      if (r.has("probability")) {
+        r.at("probability")
+            .fail("by_class routes by request class: give `classes:`, not a probability");
+      }
+      const auto route = static_cast<std::uint32_t>(i);
+      if (!r.has("classes")) {
+        if (default_route != Router::kNoRoute) {
+          r.fail("only one by_class route may omit `classes:` (the route of every other class)");
+        }
+        default_route = route;
+      } else {
+        const ConfigNode classes = r.at("classes");
+        classes.expect_sequence();
+        if (classes.size() == 0) classes.fail("list at least one request class (a source name)");
+        for (std::size_t k = 0; k < classes.size(); ++k) {
+          const LpId lp = ctx.resolve(classes[k], classes[k].as_string());
+          if (route_of_class.size() <= lp) route_of_class.resize(lp + 1, Router::kNoRoute);
+          if (route_of_class[lp] != Router::kNoRoute) {
+            classes[k].fail("class '" + classes[k].as_string() + "' already has a route");
+          }
+          route_of_class[lp] = route;
+        }
+      }
+      links.push_back(link);
+      probs.push_back(1.0);
+      total += 1.0;
+      continue;
+    }
+    if (r.has("classes")) r.at("classes").fail("`classes:` is only for `policy: by_class`");
     const double p = r.number("probability");
     if (!(p >= 0 && std::isfinite(p))) {
       r.at("probability").fail("must be a non-negative number (a share or a weight)");
@@ -65,6 +101,7 @@ Router Router::from_config(const ConfigNode& node, BuildContext& ctx) {
   }
   if (by_load && links.size() < 2) node.at("routes").fail("balancing by load needs two routes");
   Router router(std::move(links), probs, ctx.interval(), ctx.adaptive(), rule, out);
+  if (by_class) router.route_by_class(std::move(route_of_class), default_route);
   if (const auto limit = node.find("rate_limit")) {
     limit->expect_keys({"rate", "burst"});
     const double rate = limit->rate("rate");

@@ -173,3 +173,58 @@ TEST(NetworkWiring, BalancingByLoadBeatsRandomOnUnequalBackends) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+std::string by_class_network(const std::string& routes) {
+  return "name: t\ncomponents:\n  web: {type: source, arrivals: {process: poisson, rate: 100/s}, "
+         "customers: 3000, to: shared}\n  app: {type: source, arrivals: {process: poisson, rate: "
+         "40/s}, customers: 1000, to: shared}\n  batch: {type: source, arrivals: {process: "
+         "poisson, rate: 10/s}, customers: 500, to: shared}\n  shared: {type: station, servers: "
+         "2, service: {distribution: exponential, mean: 2ms}, to: split}\n  split: {type: router, "
+         "policy: by_class, routes: " +
+         routes + "}\n  a: {type: sink}\n  b: {type: sink}\n";
+}
+
+TEST(NetworkWiring, ByClassSendsEveryRequestBackToItsOwnSystem) {
+  QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(
+      by_class_network("[{to: a, classes: [web, batch]}, {to: b, classes: [app]}]")));
+  (void)simulate(net, 3);
+  EXPECT_EQ(net.get<Router>("split").sent(), (std::vector<std::uint64_t>{3500, 1000}));
+  EXPECT_EQ(net.get<Sink>("a").arrived(), 3500u);
+  EXPECT_EQ(net.get<Sink>("b").arrived(), 1000u);
+  // The route without `classes:` takes every class not listed.
+  QueueingNetwork with_default = QueueingNetwork::from_config(
+      ConfigNode::load_string(by_class_network("[{to: a, classes: [app]}, {to: b}]")));
+  (void)simulate(with_default, 3);
+  EXPECT_EQ(with_default.get<Sink>("a").arrived(), 1000u);
+  EXPECT_EQ(with_default.get<Sink>("b").arrived(), 3500u);
+}
+
+TEST(NetworkWiring, ByClassConfigErrors) {
+  auto error_of = [](const std::string& routes) -> std::string {
+    try {
+      (void)QueueingNetwork::from_config(ConfigNode::load_string(by_class_network(routes)));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error_of("[{to: a, classes: [web, app]}]").find("class 'batch' has no route"),
+            std::string::npos);
+  EXPECT_NE(error_of("[{to: a, classes: [web]}, {to: b, classes: [web, app, batch]}]")
+                .find("class 'web' already has a route"),
+            std::string::npos);
+  EXPECT_NE(error_of("[{to: a, classes: [shared]}, {to: b}]").find("'shared' is not a source"),
+            std::string::npos);
+  EXPECT_NE(error_of("[{to: a}, {to: b}]").find("only one by_class route may omit"),
+            std::string::npos);
+  EXPECT_NE(error_of("[{to: a, probability: 1}, {to: b}]").find("give `classes:`"),
+            std::string::npos);
+  EXPECT_NE(error_of("[{to: a, classes: [webb]}, {to: b}]").find("did you mean 'web'"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -62,8 +62,23 @@ SimTime nth_emission_time(const QueueingNetwork& net, std::uint64_t n, const Con
 }  // namespace
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
-  root.expect_keys(
-      {"name", "description", "seed", "warmup", "end", "output", "components", "catalog", "slos"});
+  root.expect_keys({"name", "description", "seed", "warmup", "end", "output", "components",
+                    "catalog", "slos", "knobs", "template"});
+  // `knobs:` only holds the anchors (`&rate 20000/s`) that the components below refer to
+  // (`*rate`): a template's settings grouped at the top. `template:` is the gallery's entry.
+  if (const auto k = root.find("knobs"); k && !k->is_map()) {
+    k->fail("knobs is a mapping of named values (`rate: &rate 20000/s`) used below as `*rate`");
+  }
+  if (const auto t = root.find("template")) {
+    t->expect_keys({"title", "use_cases", "patterns"});
+    if (t->string("title").empty()) t->at("title").fail("a template needs a title");
+    for (const char* list : {"use_cases", "patterns"}) {
+      const ConfigNode items = t->at(list);
+      items.expect_sequence();
+      if (items.size() == 0) items.fail(std::string(list) + " lists at least one entry");
+      for (std::size_t i = 0; i < items.size(); ++i) (void)items[i].as_string();
+    }
+  }
   QueueingNetwork net;
   net.settings_.name = root.string_or("name", "network");
   net.settings_.description = root.string_or("description", "");

@@ -109,6 +109,16 @@ void ConfigNode::set_path(std::string_view dotted, const std::string& value) {
       throw ConfigError("--set " + std::string(dotted) + ": '" + walked + "' is not a mapping");
     }
     if (dot == std::string_view::npos) {
+      // A value that is one of the knobs (`rate: *rate`) is shared with the knob and every other
+      // use of it: setting it through a component's path changes that component alone, while
+      // `--set knobs.rate=...` changes every use.
+      const YAML::Node old = n[key];
+      const YAML::Node knobs = node_["knobs"];
+      bool shared = false;
+      if (walked.rfind("knobs", 0) != 0 && old.IsDefined() && knobs.IsMap()) {
+        for (const auto& kv : knobs) shared = shared || kv.second.is(old);
+      }
+      if (shared) n.remove(key);
       n[key] = YAML::Load(value);
       return;
     }

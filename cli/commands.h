@@ -23,6 +23,11 @@ int info_command(const std::vector<std::string>& args);
 int calibrate_command(const std::vector<std::string>& args);
 // Trace files: convert between CSV and HDF5, read one through.
 int trace_command(const std::vector<std::string>& args);
+// The template gallery: list the templates; write an editable copy of one.
+int templates_command(const std::vector<std::string>& args);
+int new_command(const std::vector<std::string>& args);
+// Draws a config's topology, or a run's annotated with its results (Graphviz).
+int show_command(const std::vector<std::string>& args);
 
 // --threads: the option if given, else OMP_NUM_THREADS (through OpenMP), else 1.
 int resolve_threads(int option);

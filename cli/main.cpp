@@ -25,6 +25,9 @@ constexpr const char* kUsage =
     "  info hardware|models [--json]                   print the hardware and model catalog\n"
     "  calibrate [CSV ...] [--write] [--report FILE]    fit the GPU model to measurements\n"
     "  trace convert IN OUT | trace read FILE          convert a trace (CSV <-> HDF5), read one\n"
+    "  templates [--json]                              the template gallery: patterns, composites\n"
+    "  new TEMPLATE [-o FILE.yaml]                     an editable copy of a template\n"
+    "  show CONFIG.yaml|RUN.h5 [-o topology.svg]       draw the topology (a run's: annotated)\n"
     "\n"
     "Parallel: mpirun -n R scalesim ... --threads T (or OMP_NUM_THREADS); results are\n"
     "bit-identical for any R and T.\n"
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
   if (command == "info") return scalesim::cli::info_command(args);
   if (command == "calibrate") return scalesim::cli::calibrate_command(args);
   if (command == "trace") return scalesim::cli::trace_command(args);
+  if (command == "templates") return scalesim::cli::templates_command(args);
+  if (command == "new") return scalesim::cli::new_command(args);
+  if (command == "show") return scalesim::cli::show_command(args);
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return scalesim::cli::kExitUsage;
 }

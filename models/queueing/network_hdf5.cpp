@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "models/queueing/report_format.h"
+#include "models/queueing/topology_drawing.h"
 #include "models/serving/llm_engine.h"
 #include "scalesim/build_info.h"
 #include "scalesim/io/hdf5_file.h"
@@ -206,6 +207,9 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
     std::snprintf(hash, sizeof hash, "0x%016llx", static_cast<unsigned long long>(run.result_hash));
     root.attribute("result_hash", std::string(hash));
     root.text("config", net.settings().config_text);
+    // The drawing of the topology annotated with what the run measured (scalesim show RUN.h5).
+    const std::vector<ComponentLoad> loads = component_loads(net, run);
+    root.group("topology").text("dot", topology_dot(net, &loads));
 
     const Hdf5Group components = root.group("components");
     std::vector<SummaryRow> summary, classes;
@@ -600,6 +604,43 @@ std::string ResultsFile::finish(const QueueingNetwork& net, const NetworkRun& ru
   }
   m.transport.barrier();
   return final_name;
+}
+
+}  // namespace scalesim
+
+namespace scalesim {
+
+constexpr hid_t kAllSpace = 0;  // H5S_ALL, without its C cast
+
+std::string read_results_text(const std::string& path, const std::string& dataset) {
+  H5E_auto2_t handler = nullptr;
+  void* data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &handler, &data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // our own messages, not HDF5's stack dumps
+  struct Restore {
+    H5E_auto2_t h;
+    void* d;
+    ~Restore() { H5Eset_auto2(H5E_DEFAULT, h, d); }
+  } restore{handler, data};
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) throw std::runtime_error(path + ": not a readable HDF5 file");
+  const H5Handle f(file, H5Fclose, "open " + path);
+  const hid_t d = H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT);
+  if (d < 0) {
+    throw std::runtime_error(path + ": no dataset /" + dataset +
+                             " (is it the results of a `scalesim run -o`?)");
+  }
+  const H5Handle ds(d, H5Dclose, "open /" + dataset);
+  const H5Handle type(H5Dget_type(ds.get()), H5Tclose, "type of /" + dataset);
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) {
+    throw std::runtime_error(path + ": /" + dataset + " is not a fixed-length string");
+  }
+  std::string text(H5Tget_size(type.get()), '\0');
+  if (H5Dread(ds.get(), type.get(), kAllSpace, kAllSpace, H5P_DEFAULT, text.data()) < 0) {
+    throw std::runtime_error(path + ": cannot read /" + dataset);
+  }
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  return text;
 }
 
 }  // namespace scalesim

@@ -41,3 +41,11 @@ class ResultsFile {
 std::string interrupted_name(const std::string& path);
 
 }  // namespace scalesim
+
+namespace scalesim {
+
+// A scalar string dataset of a results file (e.g. "topology/dot", "config"). Throws
+// std::runtime_error naming the file and dataset when it is not there.
+std::string read_results_text(const std::string& path, const std::string& dataset);
+
+}  // namespace scalesim

@@ -19,6 +19,7 @@
 #include "models/queueing/customer.h"
 #include "models/serving/llm_scheduler.h"
 #include "models/serving/llm_step_time.h"
+#include "models/serving/memory_needs.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -81,6 +82,7 @@ struct LlmEngineSetup {
   SimTime ttft_slo = kTimeInfinity, tpot_slo = kTimeInfinity;  // goodput
   LlmDisaggregation disaggregation;
   double prefix_share = 0;  // share of requests in a prefix group (prefix_sharing)
+  MemoryNeeds memory;       // per replica (on GPUs)
 };
 
 class LlmEngine : public ComponentSeries {

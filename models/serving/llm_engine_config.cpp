@@ -377,6 +377,16 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
                             std::to_string(s.policy.max_model_len) + " tokens needs (" +
                             gib(kv_per_token * s.policy.max_model_len) + " per GPU)");
     }
+    // Each GPU holds its share of the weights, the workspace of the largest iteration and its
+    // share of the KV cache; the host stages the checkpoint and, per GPU, a worker's runtime and
+    // its swap space (vLLM pins swap_space GiB per GPU).
+    s.memory.gpus = tp * pp;
+    s.memory.gpu_capacity_bytes = memory;
+    s.memory.gpu_bytes =
+        weights + workspace +
+        static_cast<double>(s.policy.kv_blocks) * pp * s.policy.block_size * kv_per_token;
+    s.memory.host_bytes =
+        model.weight_bytes(precision) + tp * pp * (kServingRuntimeHostBytes + choice.swap_space);
     s.price_per_hour = s.replicas * tp * pp * perf.gpu().price_per_hour;
     s.peak_flops = tp * pp * perf.gpu().peak(precision);
     s.peak_memory_bandwidth = tp * pp * perf.gpu().hbm_bandwidth;
@@ -490,6 +500,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
             Unit::kShare, kHeadline);
   }
   r.value("price_per_hour", setup_.price_per_hour, Unit::kDollars);
+  if (setup_.memory.gpus > 0) setup_.memory.report(r);
   if (setup_.price_per_hour > 0) {
     // NaN (null in JSON) when no token was produced.
     const double per_s = ctx.per_second(static_cast<double>(output_tokens_));

@@ -21,6 +21,7 @@
 #include "models/queueing/rejection_counts.h"
 #include "models/queueing/served_statistics.h"
 #include "models/serving/dynamic_batcher.h"
+#include "models/serving/memory_needs.h"
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
 #include "scalesim/result_hash.h"
@@ -78,6 +79,7 @@ struct ModelServerSetup {
   double price_per_hour = 0;              // all replicas
   std::shared_ptr<const BatchCost> cost;  // for requests with sizes; immutable, shared
   ReplicaFailures failures;
+  MemoryNeeds memory;  // per replica
 };
 
 class ModelServer : public ComponentSeries, public ServedStatistics {

@@ -146,6 +146,20 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     const std::int64_t instances = node.integer_or("instances", 1);
     if (instances < 1 || instances > 64) at("instances").fail("must be between 1 and 64");
     s.instances = static_cast<std::uint32_t>(instances);
+    // Each instance (Triton's instance_group) holds its own copy of the weights and activations.
+    s.memory.gpus = 1;
+    s.memory.gpu_capacity_bytes = perf->gpu().memory_bytes;
+    s.memory.gpu_bytes =
+        static_cast<double>(instances) * model->memory_footprint(s.batching.max_batch_size, input, precision);
+    if (s.memory.gpu_bytes > s.memory.gpu_capacity_bytes) {
+      at("instances")
+          .fail(std::to_string(instances) + " instances of " + model->name + " at batch " +
+                std::to_string(s.batching.max_batch_size) + " need " +
+                std::to_string(s.memory.gpu_bytes / 1e9) + " GB but GPU '" + perf->gpu().name +
+                "' has " + std::to_string(s.memory.gpu_capacity_bytes / 1e9) + " GB");
+    }
+    // The server reads the model into host memory before copying it to the GPU.
+    s.memory.host_bytes = model->weight_bytes(precision) + kServingRuntimeHostBytes;
     s.price_per_hour = s.replicas * perf->gpu().price_per_hour;
     s.cost = gpu_batch_cost(*perf, *model, precision, input);
     std::snprintf(buf, sizeof buf, "%s %s on %u x %s (%s), %u instance%s, max batch %d",
@@ -167,6 +181,16 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
           .fail("must be between 1 and the instance's " + std::to_string(cpu->vcpus) + " vCPUs");
     }
     s.instances = static_cast<std::uint32_t>(instances);
+    // Each instance runs its own copy of the model (weights and activations) in host memory.
+    s.memory.host_bytes =
+        static_cast<double>(instances) * model->memory_footprint(s.batching.max_batch_size, input, precision) +
+        kServingRuntimeHostBytes;
+    if (cpu->memory_bytes > 0 && s.memory.host_bytes > cpu->memory_bytes) {
+      at("instances")
+          .fail(std::to_string(instances) + " instances of " + model->name + " need " +
+                std::to_string(s.memory.host_bytes / 1e9) + " GB of host memory but '" + cpu->name +
+                "' has " + std::to_string(cpu->memory_bytes / 1e9) + " GB");
+    }
     s.price_per_hour = s.replicas * cpu->price_per_hour;
     s.cost = std::make_shared<CpuBatchCost>(*cpu, *model, input);
     std::snprintf(buf, sizeof buf, "%s on %u x %s (%u cores used), max batch %d",
@@ -227,6 +251,7 @@ void ModelServer::report(ComponentReport& r, const ReportContext& ctx) const {
   const double per_s = ctx.per_second(static_cast<double>(sojourn().count()));
   r.value("throughput_per_replica_per_s", per_s / setup().replicas, Unit::kPerSecond, kHeadline);
   r.value("price_per_hour", setup().price_per_hour, Unit::kDollars);
+  setup().memory.report(r);
   if (max_queue_size() != 0) {
     r.count("max_queue_size", max_queue_size(), kText);
     admission().report(r, ctx, on_reject());

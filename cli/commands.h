@@ -28,6 +28,8 @@ int templates_command(const std::vector<std::string>& args);
 int new_command(const std::vector<std::string>& args);
 // Draws a config's topology, or a run's annotated with its results (Graphviz).
 int show_command(const std::vector<std::string>& args);
+// Deployment artefacts (Kubernetes, Kubeflow, MLflow, Feast) from a simulated design.
+int export_command(const std::vector<std::string>& args);
 
 // --threads: the option if given, else OMP_NUM_THREADS (through OpenMP), else 1.
 int resolve_threads(int option);

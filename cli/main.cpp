@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "  templates [--json]                              the template gallery: patterns, composites\n"
     "  new TEMPLATE [-o FILE.yaml]                     an editable copy of a template\n"
     "  show CONFIG.yaml|RUN.h5 [-o topology.svg]       draw the topology (a run's: annotated)\n"
+    "  export CONFIG.yaml --to kubernetes|kubeflow|mlflow|feast -o DIR [--from-sweep S.h5]\n"
+    "      deployment artefacts whose numbers come from a run of the config\n"
     "\n"
     "Parallel: mpirun -n R scalesim ... --threads T (or OMP_NUM_THREADS); results are\n"
     "bit-identical for any R and T.\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "templates") return scalesim::cli::templates_command(args);
   if (command == "new") return scalesim::cli::new_command(args);
   if (command == "show") return scalesim::cli::show_command(args);
+  if (command == "export") return scalesim::cli::export_command(args);
   std::fprintf(stderr, "scalesim: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return scalesim::cli::kExitUsage;
 }

@@ -115,6 +115,10 @@ SweepTable read_sweep_hdf5(const std::string& path) {
   t.wall_seconds = read_attribute<double>(g.id, "wall_seconds", H5T_NATIVE_DOUBLE, path);
   t.runs_done_here = read_attribute<std::uint64_t>(g.id, "runs_done_here", H5T_NATIVE_UINT64, path);
   t.station_visits = read_attribute<std::uint64_t>(g.id, "station_visits", H5T_NATIVE_UINT64, path);
+  if (H5Aexists(g.id, "optimum") > 0) {
+    t.optimum = static_cast<int>(read_attribute<std::int64_t>(g.id, "optimum", H5T_NATIVE_INT64, path));
+  }
+  if (H5Lexists(g.id, "spec", H5P_DEFAULT) > 0) t.spec_text = read_strings(g.id, "spec", path).front();
   t.parameter_paths = read_strings(g.id, "parameters", path);
   t.metric_names = read_strings(g.id, "metric_names", path);
   const auto flat = read_strings(g.id, "points", path);

@@ -26,9 +26,10 @@ METRIC_PATTERN = re.compile(r"cost|p\d+|mean|throughput|utili[sz]ation|latency|c
 
 
 def write_report(results_path, out_dir):
-    """Load a results file, draw every applicable plot into out_dir and write report.md.
+    """Load a results file, draw every applicable plot into out_dir and write report.md and
+    report.html (the same report as one self-contained page: report_html.py).
 
-    Returns the paths of all files written (PNGs first, report.md last).
+    Returns the paths of all files written (PNGs first, then report.html, report.md last).
     """
     results = load(results_path)
     os.makedirs(out_dir, exist_ok=True)
@@ -59,7 +60,9 @@ def write_report(results_path, out_dir):
     report = os.path.join(out_dir, "report.md")
     with open(report, "w", encoding="utf-8") as out:
         out.write(render_markdown(results, sections, out_dir))
-    return pngs + [report]
+    from .report_html import write_html_report  # here: report_html imports this module
+    page = write_html_report(results, sections, out_dir)
+    return pngs + [page, report]
 
 
 # ----------------------------------------------------------------------------- helpers

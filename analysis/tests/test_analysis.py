@@ -415,7 +415,7 @@ class ReportTest(unittest.TestCase):
     def check_report(self, written, out_dir, promised):
         """Every promised PNG exists, is a real PNG, and report.md links it."""
         names = {os.path.basename(p) for p in written}
-        self.assertEqual(names - {"report.md"}, promised)
+        self.assertEqual(names - {"report.md", "report.html"}, promised)
         self.assertEqual(os.path.basename(written[-1]), "report.md")
         with open(os.path.join(out_dir, "report.md"), encoding="utf-8") as md:
             text = md.read()

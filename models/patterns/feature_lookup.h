@@ -62,6 +62,7 @@ struct FeatureStoreSetup {
   double memory_per_shard_bytes = 0;
   double shard_memory_capacity = 0;
   double price_per_hour = 0;
+  SimTime ttl = 0;  // feature freshness (`ttl`), for exports; 0: none given
 };
 
 class FeatureLookup : public ComponentSeries {

@@ -125,8 +125,14 @@ FeatureStoreSetup feature_store_setup(const ConfigNode& node, const Catalog& cat
 FeatureLookup FeatureLookup::from_config(const ConfigNode& node, BuildContext& ctx) {
   node.expect_keys({"type", "redis_node", "shards", "replicas", "keys", "zipf", "keys_per_request",
                     "key_bytes", "value_bytes", "command", "fields", "field_bytes", "clients",
-                    "rtt", "failure", "to"});
+                    "rtt", "failure", "ttl", "to"});
   FeatureStoreSetup setup = feature_store_setup(node, ctx.catalog(), ctx.settings().seed);
+  // How long a feature value stays valid: what a deployment's Feast feature views and Redis keys
+  // expire after (scalesim export); lookups here always find their keys.
+  if (node.has("ttl")) {
+    setup.ttl = node.duration("ttl");
+    if (setup.ttl <= 0) node.at("ttl").fail("a time to live must be greater than zero");
+  }
   ctx.rent(setup.price_per_hour);
   return FeatureLookup(std::move(setup), ctx.link(node.at("to")), ctx.warmup(), ctx.interval(),
                        ctx.adaptive());

@@ -138,6 +138,12 @@ for template, extra in (("batch_prediction", ["--set", "components.storage.custo
                         ("ml_pipeline", []), ("continuous_training", [])):
     same_everywhere(f"pattern {template}", ["run", os.path.join(patterns, template + ".yaml"),
                                             "--json", *extra])
+# Composite templates (shortened): two request classes through shared Redis and GPU pools, split
+# again by by_class routers (the class travels with each request across ranks).
+composites = os.path.join(here, "..", "..", "configs", "composites")
+for template in ("content_platform", "ecommerce", "financial_services", "healthcare"):
+    same_everywhere(f"composite {template}", ["run", os.path.join(composites, template + ".yaml"),
+                                              "--set", "end.time=3s", "--json"])
 
 # Termination edge cases.
 r = same_everywhere("no events at all", ["phold", "--nlp", "16", "--start-events", "0", "--json"])

@@ -20,6 +20,16 @@ headline outputs agree with independent expectations:
 - ensemble: joining all members takes at least as long as the slowest member's mean time in
   service plus the two 300 us hops (within 0.5%, see below); a quorum of 2 is faster than all 3;
   no request is lost.
+
+The composite templates (configs/composites) run under the same rules, and:
+- their by_class routers keep the request classes apart: following each class (source) through
+  the topology, taking only its own routes at a by_class router, every sink is reached by
+  exactly one class, and each sink receives at most as many requests as its class emitted and at
+  least 99% of them (the rest are in flight at the end); no by_class route carries more than its
+  classes emitted;
+- the shared tier (the feature store, the GPU pool) is exactly the set of components that both
+  classes reach, and it handles the sum of both classes' configured rates within 2% (for
+  e-commerce's pool: the page views plus the payments the gate escalates).
 """
 import glob
 import json
@@ -28,6 +38,8 @@ import os
 import subprocess
 import sys
 import time
+
+import yaml
 
 scalesim = os.environ["SCALESIM"]
 source = os.environ["SOURCE_DIR"]
@@ -46,6 +58,8 @@ def component(result, name):
 
 
 templates = sorted(glob.glob(os.path.join(source, "configs/patterns/*.yaml")))
+composites = sorted(glob.glob(os.path.join(source, "configs/composites/*.yaml")))
+templates += composites
 results = {}
 for path in templates:
     name = os.path.splitext(os.path.basename(path))[0]
@@ -189,6 +203,102 @@ slowest_encoder = max(component(mm, m)["mean_sojourn_s"] for m in ("image", "tex
 if enc["mean_join_s"] < 0.995 * (slowest_encoder + 400e-6) or enc["timeouts"] != 0:
     failures.append(f"multimodal: join {enc['mean_join_s']} below the slowest encoder "
                     f"{slowest_encoder} + 400 us")
+
+# Composites: the by_class routers keep each request class in its own system, and the shared tier
+# serves both classes' traffic.
+def per_second(rate):
+    """A configured rate ('15000/s', '400/s', a number per second) in requests per second."""
+    text = str(rate).strip()
+    return float(text[:-2]) if text.endswith("/s") else float(text)
+
+
+def next_hops(config, name, cls):
+    """Where a request of class `cls` can go from component `name`: every `to:` or `component:`
+    naming a component, except that a by_class router sends it only down its own route (or the
+    route without `classes:` when none names it)."""
+    c = config[name]
+    if c.get("type") == "router" and c.get("policy") == "by_class":
+        own = [r["to"] for r in c["routes"] if cls in r.get("classes", [])]
+        return set(own or [r["to"] for r in c["routes"] if "classes" not in r])
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("to", "component") and isinstance(v, str) and v in config:
+                    found.add(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(c)
+    return found
+
+
+# Shared components that all of both classes' requests pass, and what they should carry; the
+# e-commerce pool sees the page views and only the payments that the trees' gate escalates.
+SHARED = {
+    "content_platform": {"features": lambda r, rates: rates["uploads"] + rates["feed_requests"]},
+    "ecommerce": {"features": lambda r, rates: rates["page_views"] + rates["payments"],
+                  "gpu_pool": lambda r, rates: rates["page_views"] + rates["payments"] *
+                  (1 - component(r, "gate")["accepted_share"])},
+    "financial_services": {"meta_pool": lambda r, rates: rates["applications"] + rates["ticks"]},
+    "healthcare": {"features": lambda r, rates: rates["studies"] + rates["orders"],
+                   "heads_pool": lambda r, rates: rates["studies"] + rates["orders"]},
+}
+for path in composites:
+    name = os.path.splitext(os.path.basename(path))[0]
+    config = yaml.safe_load(open(path))["components"]
+    r = results[name]
+    comps = {c["name"]: c for c in r["components"]}
+    classes = [n for n, c in config.items() if c.get("type") in ("source", "trace")]
+    reached = {}  # component -> the classes that reach it
+    for cls in classes:
+        seen, todo = set(), [cls]
+        while todo:
+            here = todo.pop()
+            if here in seen:
+                continue
+            seen.add(here)
+            reached.setdefault(here, set()).add(cls)
+            todo.extend(next_hops(config, here, cls))
+    sinks = [n for n, c in config.items() if c.get("type") == "sink"]
+    for sink in sinks:
+        owners = sorted(reached.get(sink, ()))
+        if len(owners) != 1:
+            failures.append(f"{name}: sink {sink} is reached by the classes {owners}, not by one")
+            continue
+        emitted = comps[owners[0]]["emitted"]
+        arrived = comps[sink]["arrived"]
+        print(f"{name}: {sink} received {arrived} of the {emitted} {owners[0]} requests")
+        if not 0.99 * emitted <= arrived <= emitted:
+            failures.append(f"{name}: sink {sink} received {arrived} requests, its class "
+                            f"{owners[0]} emitted {emitted}")
+    for router, c in config.items():
+        if c.get("type") != "router" or c.get("policy") != "by_class":
+            continue
+        sent = {row["to"]: row["count"] for row in comps[router]["sent"]}
+        for route in c["routes"]:
+            limit = sum(comps[k]["emitted"] for k in route.get("classes", classes))
+            if sent.get(route["to"], 0) > limit:
+                failures.append(f"{name}: router {router} sent {sent.get(route['to'])} requests "
+                                f"to {route['to']}, more than its classes emitted ({limit})")
+    shared = {n for n, owners in reached.items() if len(owners) > 1 and
+              config[n].get("type") not in ("router", "sink")}
+    if shared != set(SHARED.get(name, {})):
+        failures.append(f"{name}: both classes reach {sorted(shared)}, expected "
+                        f"{sorted(SHARED.get(name, {}))}")
+    rates = {cls: per_second(config[cls]["arrivals"]["rate"]) for cls in classes}
+    for comp, expected_rate in SHARED.get(name, {}).items():
+        c = comps[comp]
+        # A model server's throughput counts after the warm-up; a feature store's lookups, the run.
+        measured = c["throughput_per_s"] if "throughput_per_s" in c else c["lookups"] / r["sim_time_s"]
+        want = expected_rate(r, rates)
+        print(f"{name}: shared {comp} carries {measured:.1f}/s, both classes {want:.1f}/s")
+        if abs(measured - want) > 0.02 * want:
+            failures.append(f"{name}: shared {comp} carries {measured:.1f}/s, both classes' "
+                            f"traffic is {want:.1f}/s")
 
 for f in failures:
     print("FAIL:", f)

@@ -1,0 +1,76 @@
+// What the deployment exporters read: the config as resolved (a sweep's point applied), the
+// network built from it, and the metrics of a run of it, with the words that say where each
+// number came from. And a small writer of commented YAML text.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/queueing/queueing_network.h"
+#include "scalesim/config/config_node.h"
+
+namespace scalesim::cli {
+
+struct ExportContext {
+  ConfigNode root;                        // the config, a sweep's point applied
+  const QueueingNetwork* net;             // built from it
+  std::map<std::string, double> metrics;  // every metric of one run of it
+  std::string config_path;
+  std::string origin;  // "scalesim run of X (seed 1, 30 s simulated)" (+ sweep point)
+  std::map<std::string, std::string> overridden;  // path -> where its value came from (sweeps)
+
+  // The metric, or nullopt when the run did not report it (or it is NaN).
+  std::optional<double> metric(const std::string& name) const {
+    const auto it = metrics.find(name);
+    if (it == metrics.end() || !std::isfinite(it->second)) return std::nullopt;
+    return it->second;
+  }
+  // Where a config value came from: the config's own line, or the sweep's point.
+  std::string source_of(const std::string& path) const;
+  // The project name the artefacts use: the config's name as a DNS label.
+  std::string project() const;
+};
+
+// A DNS-1123 label (Kubernetes names): lower case, digits and '-', at most 63 characters.
+std::string dns_label(const std::string& s);
+// A Python / Feast identifier: letters, digits and '_'.
+std::string identifier(const std::string& s);
+// A YAML double-quoted scalar.
+std::string quoted(const std::string& s);
+// Kubernetes memory quantities: bytes rounded up to whole MiB ("1536Mi").
+std::string mebibytes(double bytes);
+
+// YAML as text, so each number can carry a comment saying where it came from.
+class YamlText {
+ public:
+  // `indent` levels of two spaces; a comment (without '#') after the text when given.
+  YamlText& line(int indent, const std::string& text, const std::string& comment = {});
+  YamlText& comment(int indent, const std::string& text);
+  YamlText& document();  // "---" between documents
+  const std::string& str() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+// A generated file: its name inside the output folder and its text.
+struct ExportFile {
+  std::string name;
+  std::string text;
+};
+
+std::vector<ExportFile> export_kubernetes(const ExportContext& ctx);
+std::vector<ExportFile> export_kubeflow(const ExportContext& ctx);
+std::vector<ExportFile> export_mlflow(const ExportContext& ctx);
+std::vector<ExportFile> export_feast(const ExportContext& ctx);
+
+// Thrown when a config has nothing the target can deploy (exit 3 with the message).
+struct NothingToExport : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace scalesim::cli

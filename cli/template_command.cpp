@@ -274,10 +274,9 @@ int new_command(const std::vector<std::string>& args) {
     const std::string file = output.empty() ? "FILE.yaml" : output;
     std::string header = "# Made with `scalesim new " + it->name + "`: " + it->title + ".\n";
     header += "# Edit the knobs first (every use below refers to them by alias), then:\n";
-    header +=
-        "#   scalesim run " + file + " -o results.h5      (summary, HDF5, SLOs met or missed)\n";
+    header += "#   scalesim run " + file + " -o results.h5   (summary, HDF5, SLOs met or missed)\n";
     header += "#   scalesim show " + file + " -o topology.svg   (the topology, drawn)\n";
-    header += "#   scalesim-report results.h5 -o report/        (report.md, report.html, plots)\n";
+    header += "#   scalesim-report results.h5 -o report/   (report.md, report.html, plots)\n";
     header += "#   scalesim export " + file + " --to kubernetes -o deploy/\n";
     header +=
         "# A knob can be overridden (--set knobs.NAME=VALUE) or swept (set: {knobs.NAME: "

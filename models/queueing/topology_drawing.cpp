@@ -67,14 +67,19 @@ std::vector<std::string> describe(const ConfigNode& c) {
     if (const std::string v = scalar(c, key); !v.empty()) where = v;
   }
   std::string count;
+  const bool store = type == "feature_lookup";  // its replicas are per shard
   for (const auto& [key, unit] :
-       std::vector<std::pair<const char*, const char*>>{{"replicas", "replicas"},
-                                                        {"shards", "shards"},
+       std::vector<std::pair<const char*, const char*>>{{"shards", "shards"},
+                                                        {"replicas", "replicas"},
                                                         {"servers", "servers"},
                                                         {"instances", "instances"},
                                                         {"nodes", "nodes"},
                                                         {"gpus_per_node", "GPUs/node"}}) {
-    if (const std::string v = scalar(c, key); !v.empty()) {
+    const std::string v = scalar(c, key);
+    if (v.empty()) continue;
+    if (store && std::string_view(key) == "replicas") {
+      count += " (+" + v + (v == "1" ? " replica" : " replicas") + " each)";
+    } else {
       count += (count.empty() ? "" : ", ") + v + " " + unit;
     }
   }
@@ -128,13 +133,14 @@ std::vector<ComponentLoad> component_loads(const QueueingNetwork& net, const Net
   std::vector<ComponentLoad> loads;
   loads.reserve(reports.size());
   for (const ComponentReport& r : reports) {
-    ComponentLoad l{kNaN, kNaN, kNaN};
+    ComponentLoad l{kNaN, kNaN, kNaN, false};
     if (const auto* u = r.find("utilisation")) {
       l.utilisation = u->value;
     } else {
       for (const auto& s : r.scalars()) {
         if (s.unit == Unit::kShare && s.key.find("utilisation") != std::string::npos) {
           l.utilisation = s.value;
+          l.hottest = s.key.find("hottest") != std::string::npos;
           break;
         }
       }
@@ -176,7 +182,10 @@ std::string topology_dot(const QueueingNetwork& net, const std::vector<Component
     if (loads != nullptr) {
       const ComponentLoad& l = (*loads)[lp];
       std::string measured;
-      if (std::isfinite(l.utilisation)) measured += fmt("%.0f", l.utilisation * 100) + "% busy";
+      if (std::isfinite(l.utilisation)) {
+        measured +=
+            (l.hottest ? "hottest shard " : "") + fmt("%.0f", l.utilisation * 100) + "% busy";
+      }
       if (std::isfinite(l.throughput_per_s)) {
         measured += (measured.empty() ? "" : ", ") + rate_text(l.throughput_per_s);
       }

@@ -16,6 +16,7 @@ struct ComponentLoad {
   double utilisation;       // busy share of its servers (the hottest shard's for a store)
   double throughput_per_s;  // requests it handled per measured second
   double p99_s;             // the p99 of its main latency
+  bool hottest;             // the utilisation is the hottest shard's (a feature store)
 };
 
 // Per LP, from the run's reports.

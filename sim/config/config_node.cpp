@@ -119,6 +119,14 @@ void ConfigNode::set_path(std::string_view dotted, const std::string& value) {
         for (const auto& kv : knobs) shared = shared || kv.second.is(old);
       }
       if (shared) n.remove(key);
+      // A knob that does not exist would be set and used nowhere: a silent no-op.
+      if (walked == "knobs" && !old.IsDefined()) {
+        std::vector<std::string> keys;
+        for (const auto& kv : n) keys.push_back(kv.first.as<std::string>());
+        std::string msg = "--set " + std::string(dotted) + ": no knob '" + key + "'";
+        if (auto near = closest_match(key, keys)) msg += "; did you mean '" + *near + "'?";
+        throw ConfigError(msg);
+      }
       n[key] = YAML::Load(value);
       return;
     }

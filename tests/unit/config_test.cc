@@ -248,3 +248,56 @@ TEST(Config, MissingFileIsReported) {
 
 }  // namespace
 }  // namespace scalesim
+
+namespace scalesim {
+namespace {
+
+constexpr const char* kKnobs = R"(name: knobs
+knobs:
+  mean: &mean 5ms   # thresholds
+end: {time: 1s}
+components:
+  src: {type: source, arrivals: {process: poisson, rate: 10/s}, to: a}
+  a: {type: station, service: {distribution: exponential, mean: *mean}, to: b}
+  b: {type: station, service: {distribution: exponential, mean: *mean}, to: out}
+  out: {type: sink}
+)";
+
+std::string mean_of(const ConfigNode& root, const std::string& station) {
+  return root.at("components").at(station).at("service").string("mean");
+}
+
+TEST(Knobs, AKnobChangesEveryUseAComponentPathOnlyItsOwn) {
+  ConfigNode all = ConfigNode::load_string(kKnobs, "knobs.yaml");
+  all.set_path("knobs.mean", "1ms");
+  EXPECT_EQ(mean_of(all, "a"), "1ms");
+  EXPECT_EQ(mean_of(all, "b"), "1ms");
+  ConfigNode one = ConfigNode::load_string(kKnobs, "knobs.yaml");
+  one.set_path("components.a.service.mean", "2ms");
+  EXPECT_EQ(mean_of(one, "a"), "2ms");
+  EXPECT_EQ(mean_of(one, "b"), "5ms");
+  EXPECT_EQ(one.at("knobs").string("mean"), "5ms");
+  EXPECT_NO_THROW((void)QueueingNetwork::from_config(one));
+}
+
+TEST(Knobs, AMisspeltKnobIsAnErrorNotASilentNoOp) {
+  ConfigNode root = ConfigNode::load_string(kKnobs, "knobs.yaml");
+  try {
+    root.set_path("knobs.meen", "1ms");
+    FAIL() << "a knob that does not exist was set";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("no knob 'meen'; did you mean 'mean'?"),
+              std::string::npos)
+        << e.what();
+  }
+  // Knobs is a mapping; the error points at its line.
+  EXPECT_NE(error_for("name: t\nknobs: [1, 2]\ncomponents:\n  s: {type: sink}\n").find("knobs"),
+            std::string::npos);
+  EXPECT_NE(error_for("name: t\ntemplate: {title: x, use_cases: [], patterns: [cascade]}\n"
+                      "components:\n  s: {type: sink}\n")
+                .find("use_cases lists at least one entry"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace scalesim

@@ -13,6 +13,8 @@ packages=(
   clang llvm libclang-rt-14-dev libomp-14-dev
   slurm-wlm munge
   redis-server redis-tools
+  graphviz chromium python3-yaml python3-jsonschema
+  protobuf-compiler libprotobuf-dev python3-protobuf
 )
 
 missing=()

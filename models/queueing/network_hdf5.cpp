@@ -207,6 +207,29 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
     std::snprintf(hash, sizeof hash, "0x%016llx", static_cast<unsigned long long>(run.result_hash));
     root.attribute("result_hash", std::string(hash));
     root.text("config", net.settings().config_text);
+    // The topology's price and cost, and each SLO with its simulated value and verdict.
+    for (const auto& [metric, value] : headline_metrics(net, run)) {
+      if (metric.rfind("cost.", 0) == 0) root.attribute("cost_" + metric.substr(5), value);
+    }
+    if (const std::vector<SloResult> slos = slo_results(net, run); !slos.empty()) {
+      std::vector<std::string> names, metrics, targets;
+      std::vector<double> values;
+      std::vector<std::uint8_t> met;
+      for (const SloResult& r : slos) {
+        names.push_back(r.spec.name);
+        metrics.push_back(r.spec.metric);
+        targets.push_back(r.spec.target_text);
+        values.push_back(r.value);
+        met.push_back(r.met ? 1 : 0);
+      }
+      const std::vector<std::uint64_t> dims{slos.size()};
+      const Hdf5Group g = root.group("slo");
+      g.strings("name", names, dims);
+      g.strings("metric", metrics, dims);
+      g.strings("target", targets, dims);
+      g.doubles("value", values, dims);
+      g.bytes("met", met, dims);
+    }
     // The drawing of the topology annotated with what the run measured (scalesim show RUN.h5).
     const std::vector<ComponentLoad> loads = component_loads(net, run);
     root.group("topology").text("dot", topology_dot(net, &loads));

@@ -246,5 +246,30 @@ class LlmEngineHdf5(unittest.TestCase):
                 self.assertGreater(engine["mbu"], engine["mfu"])  # decoding is bandwidth-bound
                 self.assertLess(engine["mbu"], 1.0)
 
+    def test_slo_table_cost_and_annotated_topology(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "cascade.h5")
+            cfg = os.path.join(SOURCE, "configs", "patterns", "cascade.yaml")
+            # A tight target that is missed beside the template's met ones.
+            p = run(["run", cfg, "--set", "end.time=10s", "--set",
+                     "slos=[{name: tight, metric: done.p99_latency_s, target: '< 1us'}, "
+                     "{name: loose, metric: done.p99_latency_s, target: '< 1s'}]", "--json", "-o", path])
+            j = json.loads(p.stdout)
+            with h5py.File(path, "r") as f:
+                slo = f["slo"]
+                self.assertEqual([n.decode() for n in slo["name"][()]], [s["name"] for s in j["slo"]])
+                self.assertEqual(list(slo["met"][()]), [0, 1])
+                self.assertEqual(list(slo["value"][()]), [s["value"] for s in j["slo"]])
+                self.assertEqual([t.decode() for t in slo["target"][()]], ["< 1us", "< 1s"])
+                for key in ("per_hour", "per_million_requests", "compute_per_million_requests"):
+                    self.assertEqual(float(f.attrs["cost_" + key]), j["metrics"]["cost." + key])
+                dot = f["topology/dot"][()].decode()
+                for c in j["components"]:
+                    self.assertIn(f'"{c["name"]}" [label=', dot)
+                fast = {c["name"]: c for c in j["components"]}["fast"]
+                self.assertIn(f'{fast["utilisation"] * 100:.0f}% busy', dot)
+                self.assertIn('"fast" -> "gate"', dot)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

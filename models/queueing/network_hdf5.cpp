@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "models/queueing/report_format.h"
+#include "models/queueing/resource_requirements.h"
 #include "models/queueing/topology_drawing.h"
 #include "models/serving/llm_engine.h"
 #include "scalesim/build_info.h"
@@ -230,6 +231,13 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
       g.doubles("value", values, dims);
       g.bytes("met", met, dims);
     }
+    const ResourceRequirements res = resource_requirements(net);
+    root.attribute("gpus", std::uint64_t{res.gpus});
+    root.attribute("gpu_memory_bytes", res.gpu_memory_bytes);
+    root.attribute("gpu_capacity_bytes", res.gpu_capacity_bytes);
+    root.attribute("host_memory_bytes", res.host_memory_bytes);
+    root.attribute("redis_nodes", std::uint64_t{res.redis_nodes});
+    root.attribute("redis_memory_bytes", res.redis_memory_bytes);
     // The drawing of the topology annotated with what the run measured (scalesim show RUN.h5).
     const std::vector<ComponentLoad> loads = component_loads(net, run);
     root.group("topology").text("dot", topology_dot(net, &loads));

@@ -8,6 +8,7 @@
 
 #include "models/queueing/queueing_network.h"
 #include "models/queueing/report_format.h"
+#include "models/queueing/resource_requirements.h"
 
 namespace scalesim {
 namespace {
@@ -77,6 +78,13 @@ void write_json(JsonWriter& out, const QueueingNetwork& net, const NetworkRun& r
   out.value("warmup_s", to_seconds(net.settings().warmup));
   out.value("status", run.counters.interrupted ? "interrupted" : "complete");
   out.value("price_per_hour", net.settings().price_per_hour);
+  const ResourceRequirements res = resource_requirements(net);
+  out.begin_object("resources");
+  out.value("gpus", res.gpus).value("gpu_memory_bytes", res.gpu_memory_bytes);
+  out.value("gpu_capacity_bytes", res.gpu_capacity_bytes);
+  out.value("host_memory_bytes", res.host_memory_bytes).value("redis_nodes", res.redis_nodes);
+  out.value("redis_memory_bytes", res.redis_memory_bytes);
+  out.end_object();
   const std::vector<ComponentReport> reports = component_reports(net, run);
   out.begin_array("components");
   for (LpId lp = 0; lp < net.lp_count(); ++lp) {

@@ -11,6 +11,7 @@
 #include "models/queueing/component_report.h"
 #include "models/queueing/queueing_network.h"
 #include "models/queueing/report_format.h"
+#include "models/queueing/resource_requirements.h"
 #include "scalesim/config/units.h"
 
 namespace scalesim {
@@ -278,6 +279,9 @@ std::string summary_text(const QueueingNetwork& net, const NetworkRun& run) {
     if (name == "cost.compute_per_million_requests") {
       s += std::isfinite(v) ? fmt(" (compute used: $%.3g per million)\n", v) : "\n";
     }
+  }
+  if (const std::string res = resource_text(resource_requirements(net)); !res.empty()) {
+    s += "  resources: " + res + "\n";
   }
   for (const auto& r : evaluate_slos(net.settings().slos, metrics)) {
     s += "  SLO " + std::string(r.met ? "met   " : "MISSED") + " " + r.spec.name + ": " +

@@ -442,6 +442,11 @@ def check_feature_lookup(cname, c, run_c, docs, where):
     if not check(len(sts) == 1, where, "%d StatefulSets, expected 1" % len(sts)):
         return
     st = sts[0]
+    # The controller labels each pod controller-revision-hash=<name>-<10 characters> and names
+    # it <name>-<ordinal>: both must stay within 63 characters.
+    name = st["metadata"]["name"]
+    check(len(name) <= 52, where, "StatefulSet name %s has %d characters: its pods' "
+          "controller-revision-hash label would pass 63 (at most 52)" % (name, len(name)))
     shards, reps = c.get("shards", 3), c.get("replicas", 1)
     check(st["spec"]["replicas"] == shards * (1 + reps), where,
           "StatefulSet replicas %s, expected shards %d x (1 + replicas %d) = %d" %

@@ -93,7 +93,7 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   const auto e = s.find_last_not_of(" \t\r");
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
@@ -126,9 +126,12 @@ std::string template_copy(const std::string& name, const std::string& text) {
     const auto g = std::find_if(kKnobGroups.begin(), kKnobGroups.end(),
                                 [&](const char* k) { return group == k; });
     if (g == kKnobGroups.end()) {
-      throw std::runtime_error("template '" + name + "': knob line '" + line +
-                               "' names no group (end it with # traffic, # hardware, "
-                               "# replicas or # thresholds)");
+      std::string msg = "template '";
+      msg += name;
+      msg += "': knob line '";
+      msg += line;
+      msg += "' names no group (end it with # traffic, # hardware, # replicas or # thresholds)";
+      throw std::runtime_error(msg);
     }
     groups[static_cast<std::size_t>(g - kKnobGroups.begin())].push_back(*it);
   }

@@ -102,6 +102,16 @@ std::vector<std::string> read_strings(hid_t g, const char* name, const std::stri
 }  // namespace
 
 SweepTable read_sweep_hdf5(const std::string& path) {
+  // Our own messages name the file and what is missing; HDF5's error stack would bury them.
+  H5E_auto2_t handler = nullptr;
+  void* handler_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &handler, &handler_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  struct Restore {
+    H5E_auto2_t h;
+    void* d;
+    ~Restore() { H5Eset_auto2(H5E_DEFAULT, h, d); }
+  } restore{handler, handler_data};
   const Id f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open " + path);
   const Id g(H5Gopen2(f.id, "sweep", H5P_DEFAULT), H5Gclose, "find /sweep in " + path);
   SweepTable t;
@@ -116,9 +126,11 @@ SweepTable read_sweep_hdf5(const std::string& path) {
   t.runs_done_here = read_attribute<std::uint64_t>(g.id, "runs_done_here", H5T_NATIVE_UINT64, path);
   t.station_visits = read_attribute<std::uint64_t>(g.id, "station_visits", H5T_NATIVE_UINT64, path);
   if (H5Aexists(g.id, "optimum") > 0) {
-    t.optimum = static_cast<int>(read_attribute<std::int64_t>(g.id, "optimum", H5T_NATIVE_INT64, path));
+    t.optimum =
+        static_cast<int>(read_attribute<std::int64_t>(g.id, "optimum", H5T_NATIVE_INT64, path));
   }
-  if (H5Lexists(g.id, "spec", H5P_DEFAULT) > 0) t.spec_text = read_strings(g.id, "spec", path).front();
+  if (H5Lexists(g.id, "spec", H5P_DEFAULT) > 0)
+    t.spec_text = read_strings(g.id, "spec", path).front();
   t.parameter_paths = read_strings(g.id, "parameters", path);
   t.metric_names = read_strings(g.id, "metric_names", path);
   const auto flat = read_strings(g.id, "points", path);

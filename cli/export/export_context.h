@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/queueing/queueing_network.h"
@@ -17,11 +20,12 @@ namespace scalesim::cli {
 
 struct ExportContext {
   ConfigNode root;                        // the config, a sweep's point applied
+  ConfigNode file;                        // the config as written (where values came from)
   const QueueingNetwork* net;             // built from it
   std::map<std::string, double> metrics;  // every metric of one run of it
   std::string config_path;
-  std::string origin;  // "scalesim run of X (seed 1, 30 s simulated)" (+ sweep point)
-  std::map<std::string, std::string> overridden;  // path -> where its value came from (sweeps)
+  std::string origin;      // "scalesim run of X (seed 1, 30 s simulated)" (+ sweep point)
+  std::string changed_by;  // what set values that differ from the file (a sweep's point)
 
   // The metric, or nullopt when the run did not report it (or it is NaN).
   std::optional<double> metric(const std::string& name) const {
@@ -35,8 +39,20 @@ struct ExportContext {
   std::string project() const;
 };
 
-// A DNS-1123 label (Kubernetes names): lower case, digits and '-', at most 63 characters.
-std::string dns_label(const std::string& s);
+// Appends the pieces to `out` (one allocation at most per piece; no temporaries).
+inline void append(std::string& out, std::initializer_list<std::string_view> pieces) {
+  for (const std::string_view p : pieces) out.append(p);
+}
+
+// A DNS-1123 label (Kubernetes names): lower case, digits and '-', at most `max` characters; a
+// longer name keeps its start and ends in a hash of the whole, so distinct names stay distinct.
+// (A StatefulSet's name must leave room for its pods' revision label: 52.)
+std::string dns_label(const std::string& s, std::size_t max = 63);
+// NVIDIA GPU feature discovery's `nvidia.com/gpu.product` label of a catalog GPU.
+std::string gpu_product_label(const std::string& gpu);
+// The extended resource one replica asks for: nvidia.com/gpu, or a MIG slice's
+// (nvidia.com/mig-3g.20gb: the GPU operator's mixed strategy, NVIDIA's profile names).
+std::string gpu_resource(const std::string& gpu);
 // A Python / Feast identifier: letters, digits and '_'.
 std::string identifier(const std::string& s);
 // A YAML double-quoted scalar.

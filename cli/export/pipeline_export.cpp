@@ -88,13 +88,6 @@ std::string simulated(const PipelinePlan& p, const Stage& s) {
              : "not simulated";
 }
 
-std::string gpu_label(const std::string& gpu) {
-  const std::string base = gpu.substr(0, gpu.find('/'));
-  if (base.rfind("V100", 0) == 0 || base == "T4") return "Tesla-" + base;
-  if (base == "H100-SXM5-80GB") return "NVIDIA-H100-80GB-HBM3";
-  return "NVIDIA-" + base;
-}
-
 }  // namespace
 
 std::vector<ExportFile> export_kubeflow(const ExportContext& ctx) {
@@ -172,7 +165,7 @@ std::vector<ExportFile> export_kubeflow(const ExportContext& ctx) {
         if (s.gpu_type.empty()) continue;
         y.line(4, "exec-" + dns_label(s.name) + ":");
         y.line(5, "nodeSelector:");
-        y.line(6, "labels: {nvidia.com/gpu.product: " + gpu_label(s.gpu_type) + "}",
+        y.line(6, "labels: {nvidia.com/gpu.product: " + gpu_product_label(s.gpu_type) + "}",
                "the simulated GPU, " + s.gpu_type);
       }
     }

@@ -23,11 +23,11 @@ struct MemoryNeeds {
   void report(ComponentReport& r) const {
     if (gpus > 0) {
       r.count("gpus_per_replica", gpus, kText);
-      r.value("gpu_memory_per_gpu_bytes", gpu_bytes, Unit::kBytes, kHeadline);
+      r.value("gpu_memory_per_gpu_bytes", gpu_bytes, Unit::kBytes, kText);
       r.value("gpu_memory_share", gpu_capacity_bytes > 0 ? gpu_bytes / gpu_capacity_bytes : 0.0,
-              Unit::kShare, kHeadline);
+              Unit::kShare, kText);
     }
-    r.value("host_memory_per_replica_bytes", host_bytes, Unit::kBytes, kHeadline);
+    r.value("host_memory_per_replica_bytes", host_bytes, Unit::kBytes, kText);
   }
 };
 

@@ -149,8 +149,8 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     // Each instance (Triton's instance_group) holds its own copy of the weights and activations.
     s.memory.gpus = 1;
     s.memory.gpu_capacity_bytes = perf->gpu().memory_bytes;
-    s.memory.gpu_bytes =
-        static_cast<double>(instances) * model->memory_footprint(s.batching.max_batch_size, input, precision);
+    s.memory.gpu_bytes = static_cast<double>(instances) *
+                         model->memory_footprint(s.batching.max_batch_size, input, precision);
     if (s.memory.gpu_bytes > s.memory.gpu_capacity_bytes) {
       at("instances")
           .fail(std::to_string(instances) + " instances of " + model->name + " at batch " +
@@ -182,9 +182,9 @@ ModelServerSetup model_server_setup(const ConfigNode& node, const Catalog& catal
     }
     s.instances = static_cast<std::uint32_t>(instances);
     // Each instance runs its own copy of the model (weights and activations) in host memory.
-    s.memory.host_bytes =
-        static_cast<double>(instances) * model->memory_footprint(s.batching.max_batch_size, input, precision) +
-        kServingRuntimeHostBytes;
+    s.memory.host_bytes = static_cast<double>(instances) *
+                              model->memory_footprint(s.batching.max_batch_size, input, precision) +
+                          kServingRuntimeHostBytes;
     if (cpu->memory_bytes > 0 && s.memory.host_bytes > cpu->memory_bytes) {
       at("instances")
           .fail(std::to_string(instances) + " instances of " + model->name + " need " +

@@ -100,6 +100,9 @@ def run(cmd, timeout=120):
     except subprocess.TimeoutExpired:
         fail(" ".join(cmd), "timed out after %d s" % timeout)
         return subprocess.CompletedProcess(cmd, 124, "", "timed out")
+    except OSError as e:
+        fail(" ".join(cmd), "cannot run: %s" % e)
+        return subprocess.CompletedProcess(cmd, 127, "", str(e))
 
 
 def export(args, config, target, out, *extra):
@@ -313,7 +316,7 @@ def check_labels(docs, where):
                       "label %s=%s is not a valid label value (at most 63 characters)" % (k, v))
 
 
-def check_model_server(cname, c, run_c, docs, text, where):
+def check_model_server(cname, c, run_c, docs, where):
     deps = of_kind(docs, "Deployment")
     if not check(len(deps) == 1, where, "%d Deployments, expected 1" % len(deps)):
         return
@@ -357,7 +360,9 @@ def check_model_server(cname, c, run_c, docs, text, where):
             check(pb["max_queue_delay_microseconds"] == us, where,
                   "config.pbtxt max_queue_delay_microseconds %s, the config says %s (%d us)" %
                   (pb["max_queue_delay_microseconds"], b["max_queue_delay"], us))
-        check(pb["instances"] == c.get("instances", 1), where,
+        # Default instances: 1 per GPU; one per physical core of a CPU instance (docs/config.md).
+        default_instances = 1 if "gpu" in c else CPU_CORES[c["cpu"]]
+        check(pb["instances"] == c.get("instances", default_instances), where,
               "config.pbtxt instance_group count %s, the config says %s instances" %
               (pb["instances"], c.get("instances", 1)))
 
@@ -494,12 +499,15 @@ def kubernetes_case(args, tmp, config, label=None):
             names.append((d.get("kind"), d["metadata"].get("name")))
         run_c = ran.get(cname, {})
         if kind == "model_server":
-            check_model_server(cname, c, run_c, docs, text, where)
+            check_model_server(cname, c, run_c, docs, where)
         elif kind == "llm_engine":
             check_llm_engine(cname, c, run_c, docs, where)
         else:
             check_feature_lookup(cname, c, run_c, docs, where)
         check_hpas(docs, where)
+    want = sorted(n + ".yaml" for n, c in cfg["components"].items() if c.get("type") in SERVING)
+    check(sorted(os.listdir(out)) == want, label,
+          "wrote %s, expected one file per serving component %s" % (sorted(os.listdir(out)), want))
     dup = sorted({n for n in names if names.count(n) > 1})
     check(not dup, label, "objects of the same kind and name from different components: %s" % dup)
     print("  %-48s %d files, export %.2f s" % (label, len(os.listdir(out)), took_export))
@@ -645,7 +653,8 @@ def check_feast(args, tmp, config, ttl_s=None, label=None):
     hosts = [h for h in str(online.get("connection_string", "")).split(",") if ":" in h]
     check(len(hosts) == shards, where, "connection_string names %d nodes, %d shards" % (len(hosts), shards))
     py = read(os.path.join(out, "features.py"))
-    check("scalesim run" in py.split('"""')[1] and config in py.split('"""')[1], where,
+    doc = ast.get_docstring(ast.parse(py)) or ""
+    check("scalesim run" in doc and config in doc, where,
           "features.py's docstring does not name %s and the run" % config)
     views = [n for n in ast.walk(ast.parse(py)) if isinstance(n, ast.Call) and
              getattr(n.func, "id", None) == "FeatureView"]
@@ -808,6 +817,9 @@ def same_files(a, b):
 # --------------------------------------------------------------------------
 
 
+CPU_CORES = {}  # catalog CPU instance -> physical cores (filled from `scalesim info hardware`)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scalesim", required=True)
@@ -817,6 +829,9 @@ def main():
     args.scalesim = os.path.abspath(args.scalesim)
     args.source_dir = os.path.abspath(args.source_dir)
     cfgdir = os.path.join(args.source_dir, "configs")
+    catalog = json.loads(subprocess.run([args.scalesim, "info", "hardware", "--json"], check=True,
+                                        capture_output=True, text=True).stdout)
+    CPU_CORES.update({name: cpu["cores"] for name, cpu in catalog["cpus"].items()})
     tmp = tempfile.mkdtemp(prefix="scalesim-export-test-")
     os.makedirs(os.path.join(tmp, "configs"))
     started = time.monotonic()
@@ -877,6 +892,38 @@ def main():
                           "is a sweep of", "not of")
                 bad_input(args, tmp, "--point 99", [base, "--to", "kubernetes", "--from-sweep", h5,
                                                     "--point", "99"], 3, "no point 99")
+                bad_input(args, tmp, "--point -1", [base, "--to", "kubernetes", "--from-sweep", h5,
+                                                    "--point", "-1"], 2, "0 or more")
+            bad_input(args, tmp, "not a sweep file", [cascade, "--to", "kubernetes", "--from-sweep",
+                                                      cascade], 3, cascade)
+            # Redis Cluster needs 3 masters: 2 shards cannot be deployed as simulated.
+            two = os.path.join(tmp, "two_shards.yaml")
+            with open(fs) as f:
+                text = f.read()
+            with open(two, "w") as f:
+                f.write(re.sub(r"shards: &shards \d+", "shards: &shards 2", text))
+            bad_input(args, tmp, "2 Redis shards", [two, "--to", "kubernetes"], 3, "at least 3 masters")
+            # An earlier export is replaced only with --force; a folder of other files never.
+            again = os.path.join(tmp, "again")
+            check(run([args.scalesim, "export", cascade, "--to", "kubernetes", "-o", again]).returncode == 0,
+                  "export twice", "the first export failed")
+            p = run([args.scalesim, "export", cascade, "--to", "kubernetes", "-o", again])
+            check(p.returncode == 2 and "--force" in p.stderr, "export twice", "not refused: " + p.stderr)
+            with open(os.path.join(again, "stale.yaml"), "w") as f:
+                f.write("# Generated by scalesim export from an earlier run.\n")
+            p = run([args.scalesim, "export", cascade, "--to", "kubernetes", "-o", again, "--force"])
+            check(p.returncode == 0 and not os.path.exists(os.path.join(again, "stale.yaml")),
+                  "export --force", "stale file kept or failed: " + p.stderr)
+            mine = os.path.join(tmp, "mine")
+            os.makedirs(mine)
+            with open(os.path.join(mine, "notes.txt"), "w") as f:
+                f.write("mine\n")
+            p = run([args.scalesim, "export", cascade, "--to", "kubernetes", "-o", mine, "--force"])
+            check(p.returncode == 2 and os.listdir(mine) == ["notes.txt"], "folder of other files",
+                  "not refused or touched: " + p.stderr)
+            p = run([args.scalesim, "export", cascade, "--to", "kubernetes", "-o", "/dev/null/x"])
+            check(p.returncode == 4 and "cannot write" in p.stderr, "unwritable output",
+                  "exit %d: %s" % (p.returncode, p.stderr))
 
         with Section("6. Determinism"):
             cases = [("patterns/cascade.yaml", "kubernetes"), ("patterns/feature_store.yaml", "kubernetes"),

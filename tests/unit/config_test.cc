@@ -286,8 +286,7 @@ TEST(Knobs, AMisspeltKnobIsAnErrorNotASilentNoOp) {
     root.set_path("knobs.meen", "1ms");
     FAIL() << "a knob that does not exist was set";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("no knob 'meen'; did you mean 'mean'?"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no knob 'meen'; did you mean 'mean'?"), std::string::npos)
         << e.what();
   }
   // Knobs is a mapping; the error points at its line.

@@ -27,12 +27,7 @@ namespace {
 
 const std::vector<std::string> kTargets = {"kubernetes", "kubeflow", "mlflow", "feast"};
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
+#ifdef SCALESIM_HAVE_HDF5
 // Applies the sweep's point (its chosen optimum, or `point`) to `config`; records where each
 // value came from. Throws ConfigError when the sweep is of another config.
 std::string apply_sweep_point(ConfigNode& config, const std::string& config_path,
@@ -72,6 +67,8 @@ std::string apply_sweep_point(ConfigNode& config, const std::string& config_path
   return "point " + std::to_string(point) + (point == t.optimum ? " (the optimum)" : "") +
          " of sweep " + sweep_path + " (" + label + ")";
 }
+
+#endif
 
 // Files an earlier export wrote (they say so near their top).
 bool written_by_export(const fs::path& file) {
@@ -161,14 +158,18 @@ int export_command(const std::vector<std::string>& args) {
                       {},
                       {}};
     std::string from_sweep;
+#ifdef SCALESIM_HAVE_HDF5
     if (!sweep.empty()) from_sweep = apply_sweep_point(ctx.root, config_path, sweep, point, ctx);
+#else
+    if (!sweep.empty()) throw ConfigError("this build has no HDF5 support: --from-sweep needs it");
+#endif
     QueueingNetwork net = QueueingNetwork::from_config(ctx.root);
     ctx.net = &net;
     const NetworkRun run = simulate(net, net.settings().seed);
     for (const auto& [name, value] : analysis_metrics(net, run)) ctx.metrics[name] = value;
     ctx.origin = "scalesim run of " + config_path + " (seed " +
                  std::to_string(net.settings().seed) + ", " +
-                 fmt("%.6g", to_seconds(run.end_time)) + " s simulated" +
+                 number_text("%.6g", to_seconds(run.end_time)) + " s simulated" +
                  (from_sweep.empty() ? "" : ", " + from_sweep) + ")";
     std::vector<ExportFile> files;
     if (target == "kubernetes") files = export_kubernetes(ctx);

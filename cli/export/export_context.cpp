@@ -110,13 +110,19 @@ std::string identifier(const std::string& s) {
   return out;
 }
 
-std::string quoted(const std::string& s) {
+std::string yaml_quoted(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   return out + '"';
+}
+
+std::string number_text(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
 }
 
 std::string mebibytes(double bytes) {

@@ -56,7 +56,9 @@ std::string gpu_resource(const std::string& gpu);
 // A Python / Feast identifier: letters, digits and '_'.
 std::string identifier(const std::string& s);
 // A YAML double-quoted scalar.
-std::string quoted(const std::string& s);
+std::string yaml_quoted(const std::string& s);
+// printf of one number ("%.3f").
+std::string number_text(const char* format, double v);
 // Kubernetes memory quantities: bytes rounded up to whole MiB ("1536Mi").
 std::string mebibytes(double bytes);
 

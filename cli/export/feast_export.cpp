@@ -44,7 +44,7 @@ std::vector<ExportFile> export_feast(const ExportContext& ctx) {
   y.line(
       1, std::string("redis_type: ") + (s.shards > 1 ? "redis_cluster" : "redis"),
       std::to_string(s.shards) + " shard(s), " + ctx.source_of("components." + first + ".shards"));
-  y.line(1, "connection_string: " + quoted(hosts),
+  y.line(1, "connection_string: " + yaml_quoted(hosts),
          "the StatefulSet of scalesim export --to kubernetes");
   if (s.ttl > 0) {
     char ttl[32];

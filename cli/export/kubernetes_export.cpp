@@ -29,13 +29,8 @@ constexpr const char* kTritonTrtLlmImage = "nvcr.io/nvidia/tritonserver:24.08-tr
 constexpr const char* kVllmImage = "vllm/vllm-openai:v0.6.3";
 constexpr const char* kRedisImage = "redis:7.2";
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 std::string integer(double v) {
-  return fmt("%.0f", v);
+  return number_text("%.0f", v);
 }
 
 // The Hugging Face repository of a catalog LLM (what vLLM's --model takes).
@@ -76,9 +71,10 @@ Hpa hpa_bounds(const ExportContext& ctx, const std::string& metric, int replicas
   const double needed = replicas * *u / kTargetUtilisation;
   h.min = std::clamp(static_cast<int>(std::ceil(needed - 1e-9)), 1, replicas);
   h.max = std::max({replicas, h.min, static_cast<int>(std::ceil(2.0 * needed - 1e-9))});
-  h.why = "simulated " + metric + " " + fmt("%.3f", *u) + " on " + std::to_string(replicas) +
-          (replicas == 1 ? " replica" : " replicas") + ": the load needs " + fmt("%.2f", needed) +
-          " at the target " + fmt("%.2f", kTargetUtilisation) + " (min: that, at most " +
+  h.why = "simulated " + metric + " " + number_text("%.3f", *u) + " on " +
+          std::to_string(replicas) + (replicas == 1 ? " replica" : " replicas") +
+          ": the load needs " + number_text("%.2f", needed) + " at the target " +
+          number_text("%.2f", kTargetUtilisation) + " (min: that, at most " +
           std::to_string(replicas) + "; max: twice that, at least " + std::to_string(replicas) +
           ")";
   return h;
@@ -140,7 +136,7 @@ void hpa(YamlText& y, const ExportContext& ctx, const std::string& name,
   y.line(2, "      name: " + metric);
   y.line(2, "    target:");
   y.line(2, "      type: AverageValue");
-  y.line(2, "      averageValue: " + quoted(target));
+  y.line(2, "      averageValue: " + yaml_quoted(target));
   y.line(1, "behavior:");
   y.line(2, "scaleDown:");
   y.line(3, "stabilizationWindowSeconds: 300", "GPU pods start slowly: do not flap");
@@ -172,7 +168,7 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   y.comment(1, "Triton's model configuration, the dynamic batching simulated (" +
                    ctx.source_of("components." + cname + ".dynamic_batching.max_batch_size") + ")");
   y.line(1, "config.pbtxt: |");
-  y.line(2, "name: " + quoted(model));
+  y.line(2, "name: " + yaml_quoted(model));
   y.line(2, gpu ? "platform: \"tensorrt_plan\"" : "platform: \"onnxruntime_onnx\"");
   y.line(2, "max_batch_size: " + std::to_string(b.max_batch_size));
   y.line(2, "dynamic_batching {");
@@ -234,7 +230,7 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   const double host = s.memory.host_bytes;
   const std::string cpu = gpu ? std::to_string(2 * s.instances) : std::to_string(s.instances);
   y.line(6, "requests:");
-  y.line(7, "cpu: " + quoted(cpu),
+  y.line(7, "cpu: " + yaml_quoted(cpu),
          gpu ? "allowance: 2 cores per model instance (not simulated)"
              : "one core per model instance, as simulated");
   y.line(7, "memory: " + mebibytes(host),
@@ -243,7 +239,7 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   y.line(7, "memory: " + mebibytes(host));
   if (gpu) {
     y.line(7, gpu_resource(c.string("gpu")) + ": 1",
-           "one GPU per replica; " + fmt("%.1f", s.memory.gpu_bytes / 1e9) +
+           "one GPU per replica; " + number_text("%.1f", s.memory.gpu_bytes / 1e9) +
                " GB of its memory in use (simulated " + cname + ".gpu_memory_per_gpu_bytes)");
   }
   y.line(4, "  volumeMounts:");
@@ -258,9 +254,10 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   y.line(4, "  configMap: {name: " + config_map + "}");
   service(y, ctx, name, cname, {{"http", 8000}, {"grpc", 8001}, {"metrics", 8002}});
   hpa(y, ctx, name, cname, hpa_bounds(ctx, cname + ".utilisation", static_cast<int>(s.replicas)),
-      gpu ? "nv_gpu_utilization" : "nv_cpu_utilization", fmt("%.0fm", kTargetUtilisation * 1000),
+      gpu ? "nv_gpu_utilization" : "nv_cpu_utilization",
+      number_text("%.0fm", kTargetUtilisation * 1000),
       std::string(gpu ? "Triton's nv_gpu_utilization" : "Triton's nv_cpu_utilization") +
-          " (0..1) averaged over the pods, target " + fmt("%.2f", kTargetUtilisation));
+          " (0..1) averaged over the pods, target " + number_text("%.2f", kTargetUtilisation));
   return {cname + ".yaml", y.str()};
 }
 
@@ -300,8 +297,8 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
     y.line(2, "max_batch_size: " + std::to_string(p.max_num_seqs));
     y.line(2, "model_transaction_policy { decoupled: true }");
     const auto param = [&](const std::string& key, const std::string& value) {
-      y.line(2, "parameters { key: " + quoted(key) + " value: { string_value: " + quoted(value) +
-                    " } }");
+      y.line(2, "parameters { key: " + yaml_quoted(key) +
+                    " value: { string_value: " + yaml_quoted(value) + " } }");
     };
     param("gpt_model_type", "inflight_fused_batching");
     param("gpt_model_path", "/models/tensorrt_llm/1");
@@ -310,9 +307,9 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
                                         : "max_utilization");
     param("max_num_tokens", std::to_string(p.max_num_batched_tokens));
     param("kv_cache_free_gpu_mem_fraction",
-          fmt("%.2f", sched_node.is_map()
-                          ? sched_node.number_or("kv_cache_free_gpu_mem_fraction", 0.9)
-                          : 0.9));
+          number_text("%.2f", sched_node.is_map()
+                                  ? sched_node.number_or("kv_cache_free_gpu_mem_fraction", 0.9)
+                                  : 0.9));
     param("enable_chunked_context", p.batching == LlmBatching::kChunked ? "true" : "false");
     param("enable_kv_cache_reuse", p.prefix_caching ? "true" : "false");
     y.line(2, "instance_group [ { count: 1, kind: KIND_CPU } ]");
@@ -368,7 +365,7 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
     const auto arg = [&](const std::string& flag, const std::string& value,
                          const std::string& why = {}) {
       y.line(5, "- " + flag);
-      y.line(5, "- " + quoted(value), why);
+      y.line(5, "- " + yaml_quoted(value), why);
     };
     arg("--model", hf_model(model), "catalog model " + model);
     arg("--tensor-parallel-size", std::to_string(tp));
@@ -382,13 +379,14 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
     arg("--max-model-len", std::to_string(p.max_model_len));
     arg("--block-size", std::to_string(p.block_size));
     arg("--gpu-memory-utilization",
-        fmt("%.2f",
-            sched_node.is_map() ? sched_node.number_or("gpu_memory_utilization", 0.9) : 0.9));
+        number_text("%.2f", sched_node.is_map()
+                                ? sched_node.number_or("gpu_memory_utilization", 0.9)
+                                : 0.9));
     if (p.batching == LlmBatching::kChunked) y.line(5, "- --enable-chunked-prefill");
     if (p.prefix_caching) y.line(5, "- --enable-prefix-caching");
     if (p.swap_preemption) {
       arg("--swap-space",
-          fmt("%.0f", sched_node.is_map() ? sched_node.number_or("swap_space", 4) : 4));
+          number_text("%.0f", sched_node.is_map() ? sched_node.number_or("swap_space", 4) : 4));
       arg("--preemption-mode", "swap");
     }
   }
@@ -403,7 +401,7 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
   const double host = s.memory.host_bytes;
   const std::string gpus = std::to_string(s.gpus_per_replica);
   y.line(6, "requests:");
-  y.line(7, "cpu: " + quoted(std::to_string(4 * s.gpus_per_replica)),
+  y.line(7, "cpu: " + yaml_quoted(std::to_string(4 * s.gpus_per_replica)),
          "allowance: 4 cores per GPU worker (not simulated)");
   y.line(7, "memory: " + mebibytes(host),
          "simulated " + cname + ".host_memory_per_replica_bytes = " + integer(host));
@@ -411,8 +409,8 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
   y.line(7, "memory: " + mebibytes(host + kShmBytes), "and the 4 GiB /dev/shm below");
   y.line(7, gpu_resource(gpu) + ": " + gpus,
          "tensor_parallel " + std::to_string(tp) + " x pipeline_parallel " + std::to_string(pp) +
-             "; " + fmt("%.1f", s.memory.gpu_bytes / 1e9) + " GB in use per GPU (simulated " +
-             cname + ".gpu_memory_per_gpu_bytes)");
+             "; " + number_text("%.1f", s.memory.gpu_bytes / 1e9) +
+             " GB in use per GPU (simulated " + cname + ".gpu_memory_per_gpu_bytes)");
   y.line(4, "  volumeMounts:");
   y.line(5, "- {name: shm, mountPath: /dev/shm}", "NCCL between the GPU workers");
   y.line(5, std::string("- {name: models, mountPath: ") +
@@ -439,14 +437,15 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
   }
   const Hpa h = hpa_bounds(ctx, cname + (trt ? ".utilisation" : ".kv_utilisation"), replicas);
   if (trt) {
-    hpa(y, ctx, name, cname, h, "nv_gpu_utilization", fmt("%.0fm", kTargetUtilisation * 1000),
+    hpa(y, ctx, name, cname, h, "nv_gpu_utilization",
+        number_text("%.0fm", kTargetUtilisation * 1000),
         "Triton's nv_gpu_utilization (0..1) averaged over the pods");
   } else {
     const auto kv = ctx.metric(cname + ".kv_utilisation");
     hpa(y, ctx, name, cname, h, "vllm_gpu_cache_usage_perc",
-        fmt("%.0fm", kTargetUtilisation * 1000),
+        number_text("%.0fm", kTargetUtilisation * 1000),
         "vLLM's vllm:gpu_cache_usage_perc (KV cache in use, 0..1; simulated mean " +
-            (kv ? fmt("%.3f", *kv) : std::string("n/a")) + ")");
+            (kv ? number_text("%.3f", *kv) : std::string("n/a")) + ")");
   }
   return {cname + ".yaml", y.str()};
 }
@@ -509,24 +508,25 @@ ExportFile redis_cluster(const ExportContext& ctx, const std::string& cname,
   const std::string memory = integer(maxmemory);
   const std::string memory_why = "simulated " + cname + ".memory_per_shard_bytes " +
                                  integer(s.memory_per_shard_bytes) + " x " +
-                                 fmt("%.1f", kRedisMemoryHeadroom) + " headroom";
+                                 number_text("%.1f", kRedisMemoryHeadroom) + " headroom";
   if (cluster) {
     y.line(4, "  args:");
     for (const std::string a : {"--cluster-enabled", "yes", "--cluster-node-timeout", "15000",
                                 "--maxmemory-policy", "noeviction", "--appendonly", "no"}) {
-      y.line(5, "- " + quoted(a));
+      y.line(5, "- " + yaml_quoted(a));
     }
     y.line(5, "- \"--maxmemory\"");
-    y.line(5, "- " + quoted(memory), memory_why);
+    y.line(5, "- " + yaml_quoted(memory), memory_why);
   } else {
     // Pod 0 is the master; the others replicate it.
     y.line(4, "  command: [\"sh\", \"-c\"]");
     y.line(4, "  args:");
     y.line(5,
-           "- " + quoted("exec redis-server --maxmemory " + memory +
-                         " --maxmemory-policy noeviction --appendonly no $( [ \"${HOSTNAME##*-}\" "
-                         "= 0 ] || echo --replicaof " +
-                         name + "-0." + name + " 6379)"),
+           "- " + yaml_quoted(
+                      "exec redis-server --maxmemory " + memory +
+                      " --maxmemory-policy noeviction --appendonly no $( [ \"${HOSTNAME##*-}\" "
+                      "= 0 ] || echo --replicaof " +
+                      name + "-0." + name + " 6379)"),
            memory_why);
   }
   y.line(4, "  ports:");

@@ -29,12 +29,6 @@ struct PipelinePlan {
   std::vector<Stage> stages;  // in dependency order
 };
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 std::vector<PipelinePlan> pipelines(const ExportContext& ctx, const char* target) {
   std::vector<PipelinePlan> out;
   const ConfigNode components = ctx.root.at("components");
@@ -83,9 +77,9 @@ std::vector<PipelinePlan> pipelines(const ExportContext& ctx, const char* target
 }
 
 std::string simulated(const PipelinePlan& p, const Stage& s) {
-  return s.mean_s
-             ? "simulated " + p.component + "." + s.name + ".mean_s = " + fmt("%.0f s", *s.mean_s)
-             : "not simulated";
+  return s.mean_s ? "simulated " + p.component + "." + s.name +
+                        ".mean_s = " + number_text("%.0f s", *s.mean_s)
+                  : "not simulated";
 }
 
 }  // namespace
@@ -112,18 +106,19 @@ std::vector<ExportFile> export_kubeflow(const ExportContext& ctx) {
     for (const Stage& s : p.stages) {
       y.line(2, "exec-" + dns_label(s.name) + ":", simulated(p, s));
       y.line(3, "container:");
-      y.line(4, "image: " + quoted("registry.example.com/" + ctx.project() + "/" +
-                                   dns_label(s.name) + ":latest"));
-      y.line(4, "command: [\"python3\", \"-m\", " + quoted("pipeline." + identifier(s.name)) + "]");
+      y.line(4, "image: " + yaml_quoted("registry.example.com/" + ctx.project() + "/" +
+                                        dns_label(s.name) + ":latest"));
+      y.line(4, "command: [\"python3\", \"-m\", " + yaml_quoted("pipeline." + identifier(s.name)) +
+                    "]");
       y.line(4, "resources:");
       if (s.resource == "gpu") {
-        y.line(5, "resourceCpuRequest: " + quoted(std::to_string(8 * std::max(s.gpus, 1))),
+        y.line(5, "resourceCpuRequest: " + yaml_quoted(std::to_string(8 * std::max(s.gpus, 1))),
                "allowance: 8 cores per GPU for input pipelines (not simulated)");
-        y.line(5,
-               "resourceMemoryRequest: " + quoted(std::to_string(64 * std::max(s.gpus, 1)) + "Gi"));
+        y.line(5, "resourceMemoryRequest: " +
+                      yaml_quoted(std::to_string(64 * std::max(s.gpus, 1)) + "Gi"));
         y.line(5, "accelerator:");
         y.line(6, "resourceType: nvidia.com/gpu");
-        y.line(6, "resourceCount: " + quoted(std::to_string(s.gpus)),
+        y.line(6, "resourceCount: " + yaml_quoted(std::to_string(s.gpus)),
                s.gpu_type.empty() ? "one GPU (the stage's pool)"
                                   : "gpus_per_node of the simulated training on " + s.gpu_type);
       } else {
@@ -134,7 +129,7 @@ std::vector<ExportFile> export_kubeflow(const ExportContext& ctx) {
     }
     y.line(0, "pipelineInfo:");
     y.line(1, "name: " + name);
-    y.line(1, "description: " + quoted(ctx.net->settings().description));
+    y.line(1, "description: " + yaml_quoted(ctx.net->settings().description));
     y.line(0, "root:");
     y.line(1, "dag:");
     y.line(2, "tasks:");
@@ -151,7 +146,7 @@ std::vector<ExportFile> export_kubeflow(const ExportContext& ctx) {
       y.line(4, "taskInfo: {name: " + t + "}");
     }
     y.line(0, "schemaVersion: 2.1.0");
-    y.line(0, "sdkVersion: " + quoted(std::string("scalesim-") + SCALESIM_VERSION));
+    y.line(0, "sdkVersion: " + yaml_quoted(std::string("scalesim-") + SCALESIM_VERSION));
     // The GPU type of each training stage, as the kfp-kubernetes extension writes it.
     bool any_gpu_type = false;
     for (const Stage& s : p.stages) any_gpu_type = any_gpu_type || !s.gpu_type.empty();
@@ -190,7 +185,7 @@ std::vector<ExportFile> export_mlflow(const ExportContext& ctx) {
             "the image, each stage's module.");
   y.line(0, "name: " + identifier(ctx.net->settings().name));
   y.line(0, "docker_env:");
-  y.line(1, "image: " + quoted("registry.example.com/" + ctx.project() + "/pipeline:latest"));
+  y.line(1, "image: " + yaml_quoted("registry.example.com/" + ctx.project() + "/pipeline:latest"));
   y.line(0, "entry_points:");
   std::string main_command;
   for (const PipelinePlan& p : plans) {
@@ -201,14 +196,14 @@ std::vector<ExportFile> export_mlflow(const ExportContext& ctx) {
              simulated(p, s) + (s.gpus > 0 ? "; " + std::to_string(s.gpus) + " GPU(s)" : ""));
       y.line(2, "parameters:");
       y.line(3, "gpus: {type: float, default: " + std::to_string(s.gpus) + "}");
-      y.line(2,
-             "command: " + quoted("python3 -m pipeline." + identifier(s.name) + " --gpus {gpus}"));
+      y.line(2, "command: " +
+                    yaml_quoted("python3 -m pipeline." + identifier(s.name) + " --gpus {gpus}"));
       main_command +=
           (main_command.empty() ? "" : " && ") + std::string("mlflow run . -e ") + entry;
     }
   }
   y.line(1, "main:");
-  y.line(2, "command: " + quoted(main_command), "the stages in dependency order");
+  y.line(2, "command: " + yaml_quoted(main_command), "the stages in dependency order");
   return {{"MLproject", y.str()}};
 }
 

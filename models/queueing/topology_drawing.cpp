@@ -17,7 +17,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string fmt(const char* f, double v) {
+std::string dot_fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
@@ -25,19 +25,19 @@ std::string fmt(const char* f, double v) {
 
 // 12.3k/s, 950/s: a rate with three significant digits.
 std::string rate_text(double per_s) {
-  if (per_s >= 1e6) return fmt("%.3g", per_s / 1e6) + "M/s";
-  if (per_s >= 1e3) return fmt("%.3g", per_s / 1e3) + "k/s";
-  return fmt("%.3g", per_s) + "/s";
+  if (per_s >= 1e6) return dot_fmt("%.3g", per_s / 1e6) + "M/s";
+  if (per_s >= 1e3) return dot_fmt("%.3g", per_s / 1e3) + "k/s";
+  return dot_fmt("%.3g", per_s) + "/s";
 }
 
 std::string duration_text(double s) {
-  if (s >= 1.0) return fmt("%.3g", s) + " s";
-  if (s >= 1e-3) return fmt("%.3g", s * 1e3) + " ms";
-  return fmt("%.3g", s * 1e6) + " us";
+  if (s >= 1.0) return dot_fmt("%.3g", s) + " s";
+  if (s >= 1e-3) return dot_fmt("%.3g", s * 1e3) + " ms";
+  return dot_fmt("%.3g", s * 1e6) + " us";
 }
 
 // DOT's quoted strings: a quote or backslash escaped; labels use \n (centred lines).
-std::string quoted(std::string_view s) {
+std::string dot_quoted(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
     if (c == '\n') {
@@ -114,7 +114,7 @@ std::string load_colour(double u) {
   if (!std::isfinite(u)) return "#e8e8e8";
   u = std::clamp(u, 0.0, 1.0);
   const double hue = (1.0 - u) * 0.33;  // 0.33 green .. 0 red (HSV, as DOT takes it)
-  return fmt("%.3f", hue) + " 0.45 0.95";
+  return dot_fmt("%.3f", hue) + " 0.45 0.95";
 }
 
 std::string shape_of(std::string_view type) {
@@ -165,11 +165,12 @@ std::vector<ComponentLoad> component_loads(const QueueingNetwork& net, const Net
 std::string topology_dot(const QueueingNetwork& net, const std::vector<ComponentLoad>* loads) {
   const ConfigNode root = ConfigNode::load_string(net.settings().config_text);
   const ConfigNode components = root.at("components");
-  std::string dot = "digraph " + quoted(net.settings().name) + " {\n";
-  dot += "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, label=" +
-         quoted(net.settings().name +
-                (loads != nullptr ? " (colour: utilisation, green idle to red saturated)" : "")) +
-         ", labelloc=t];\n";
+  std::string dot = "digraph " + dot_quoted(net.settings().name) + " {\n";
+  dot +=
+      "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, label=" +
+      dot_quoted(net.settings().name +
+                 (loads != nullptr ? " (colour: utilisation, green idle to red saturated)" : "")) +
+      ", labelloc=t];\n";
   dot +=
       "  node [fontname=\"Helvetica\", fontsize=10, style=\"filled,rounded\", "
       "fillcolor=\"#f4f6fa\"];\n  edge [fontname=\"Helvetica\", fontsize=9];\n";
@@ -184,7 +185,7 @@ std::string topology_dot(const QueueingNetwork& net, const std::vector<Component
       std::string measured;
       if (std::isfinite(l.utilisation)) {
         measured +=
-            (l.hottest ? "hottest shard " : "") + fmt("%.0f", l.utilisation * 100) + "% busy";
+            (l.hottest ? "hottest shard " : "") + dot_fmt("%.0f", l.utilisation * 100) + "% busy";
       }
       if (std::isfinite(l.throughput_per_s)) {
         measured += (measured.empty() ? "" : ", ") + rate_text(l.throughput_per_s);
@@ -193,9 +194,9 @@ std::string topology_dot(const QueueingNetwork& net, const std::vector<Component
         measured += (measured.empty() ? "" : ", ") + std::string("p99 ") + duration_text(l.p99_s);
       }
       if (!measured.empty()) label += "\n" + measured;
-      attrs += ", fillcolor=" + quoted(load_colour(l.utilisation));
+      attrs += ", fillcolor=" + dot_quoted(load_colour(l.utilisation));
     }
-    dot += "  " + quoted(name) + " [label=" + quoted(label) + ", " + attrs + "];\n";
+    dot += "  " + dot_quoted(name) + " [label=" + dot_quoted(label) + ", " + attrs + "];\n";
   }
   // One arrow per connection (several links between the same two components are one arrow,
   // labelled with the shortest latency).
@@ -207,8 +208,9 @@ std::string topology_dot(const QueueingNetwork& net, const std::vector<Component
     if (it == arrows.end() || e.min_latency < it->second) arrows[key] = e.min_latency;
   }
   for (const auto& [ends, latency] : arrows) {
-    dot += "  " + quoted(net.name_of(ends.first)) + " -> " + quoted(net.name_of(ends.second));
-    if (latency > 0) dot += " [label=" + quoted(duration_text(to_seconds(latency))) + "]";
+    dot +=
+        "  " + dot_quoted(net.name_of(ends.first)) + " -> " + dot_quoted(net.name_of(ends.second));
+    if (latency > 0) dot += " [label=" + dot_quoted(duration_text(to_seconds(latency))) + "]";
     dot += ";\n";
   }
   return dot + "}\n";

@@ -721,6 +721,43 @@ def cost_section(rows, notes):
     return _section("cost", "Cost", body)
 
 
+RESOURCE_KEYS = ("gpus", "gpu_memory_bytes", "gpu_capacity_bytes", "host_memory_bytes",
+                 "redis_nodes", "redis_memory_bytes")
+
+
+def resources_section(results):
+    """What the design asks for (root attributes gpus, *_bytes, redis_nodes), in GB, and per
+    component (HBM per GPU, host memory per replica, Redis memory per shard)."""
+    meta = results.meta
+    if not any(k in meta for k in RESOURCE_KEYS):
+        return ""
+    gb = lambda v: f"{float(v) / 1e9:,.3g} GB"
+    rows = []
+    if int(meta.get("gpus", 0)) > 0:
+        share = float(meta["gpu_memory_bytes"]) / float(meta["gpu_capacity_bytes"])
+        rows.append(["GPUs", f"{int(meta['gpus'])}",
+                     f"{gb(meta['gpu_memory_bytes'])} of {gb(meta['gpu_capacity_bytes'])} HBM in use "
+                     f"({share:.0%})"])
+    if float(meta.get("host_memory_bytes", 0)) > 0:
+        rows.append(["host memory", gb(meta["host_memory_bytes"]), "serving replicas, all together"])
+    if int(meta.get("redis_nodes", 0)) > 0:
+        rows.append(["Redis", gb(meta["redis_memory_bytes"]),
+                     f"data on {int(meta['redis_nodes'])} nodes (masters and replicas)"])
+    per = []
+    for name, attrs in (results.components or {}).items():
+        a = attrs if isinstance(attrs, dict) else {}
+        for key, what in (("gpu_memory_per_gpu_bytes", "HBM in use per GPU"),
+                          ("host_memory_per_replica_bytes", "host memory per replica"),
+                          ("memory_per_shard_bytes", "Redis memory per shard")):
+            if key in a and _is_number(a[key]) and math.isfinite(float(a[key])):
+                per.append([esc(name), what, gb(a[key])])
+    body = table(["resource", "amount", "what"], [[esc(a), esc(b), esc(c)] for a, b, c in rows],
+                 numeric=(1,))
+    if per:
+        body += table(["component", "figure", "amount"], per, numeric=(2,))
+    return _section("resources", "Resources", body)
+
+
 def topology_section(extras):
     """The inline SVG drawing of /topology/dot, or why it is missing and the DOT source."""
     if extras.get("dot") is None:
@@ -1110,6 +1147,7 @@ def render_html(results, sections, extras):
                  "SLOs and description")
         parts.append(slo_section(slos, source, unread))
         parts.append(cost_section(costs, notes))
+        parts.append(resources_section(results))
         parts.append(topology_section(extras))
         parts.append(components_section(results))
         if results.sweep:

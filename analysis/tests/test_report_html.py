@@ -452,5 +452,23 @@ class TargetTest(unittest.TestCase):
         self.assertEqual(report_html.format_slo_value(2.0, ">= 1000/h"), "7200/h")
 
 
+class ResourcesSectionTest(unittest.TestCase):
+    def test_totals_and_per_component_figures_in_gb(self):
+        from types import SimpleNamespace
+        r = SimpleNamespace(meta={"gpus": 2, "gpu_memory_bytes": 13.3e9, "gpu_capacity_bytes": 32e9,
+                                  "host_memory_bytes": 21.9e9, "redis_nodes": 12,
+                                  "redis_memory_bytes": 0.645e9},
+                            components={"pool": {"gpu_memory_per_gpu_bytes": 6.65e9,
+                                                 "host_memory_per_replica_bytes": 8.8e9},
+                                        "store": {"memory_per_shard_bytes": 5.4e7}})
+        page = report_html.resources_section(r)
+        self.assertIn("13.3 GB of 32 GB HBM in use (42%)", page)
+        self.assertIn("data on 12 nodes", page)
+        self.assertIn("6.65 GB", page)
+        self.assertIn("0.054 GB", page)
+        # A file without the attributes (older runs, sweeps) gets no section.
+        self.assertEqual(report_html.resources_section(SimpleNamespace(meta={}, components={})), "")
+
+
 if __name__ == "__main__":
     unittest.main()

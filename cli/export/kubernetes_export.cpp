@@ -91,6 +91,40 @@ void metadata(YamlText& y, const ExportContext& ctx, const std::string& name,
   y.line(2, "app.kubernetes.io/managed-by: scalesim");
 }
 
+// A Deployment's head, up to its pod's containers: replicas (and where they came from), the
+// selector, the pod labels, and the node the pod must land on (a GPU product, or a CPU instance
+// type when `gpu` is empty).
+void deployment_head(YamlText& y, const ExportContext& ctx, const std::string& name,
+                     const std::string& cname, std::uint32_t replicas, const std::string& why,
+                     const std::string& gpu, const std::string& cpu) {
+  y.line(0, "apiVersion: apps/v1");
+  y.line(0, "kind: Deployment");
+  metadata(y, ctx, name, cname);
+  y.line(0, "spec:");
+  y.line(1, "replicas: " + std::to_string(replicas), why);
+  y.line(1, "selector:");
+  y.line(2, "matchLabels:");
+  y.line(3, "app.kubernetes.io/name: " + name);
+  y.line(1, "template:");
+  y.line(2, "metadata:");
+  y.line(3, "labels:");
+  y.line(4, "app.kubernetes.io/name: " + name);
+  y.line(4, "app.kubernetes.io/part-of: " + ctx.project());
+  y.line(2, "spec:");
+  y.line(3, "nodeSelector:");
+  if (gpu.empty()) {
+    y.line(4, "node.kubernetes.io/instance-type: " + cpu, "the simulated CPU instance");
+  } else {
+    y.line(4, "nvidia.com/gpu.product: " + gpu_product_label(gpu),
+           "GPU feature discovery's label for " + gpu);
+    y.line(3, "tolerations:");
+    y.line(4, "- key: nvidia.com/gpu");
+    y.line(4, "  operator: Exists");
+    y.line(4, "  effect: NoSchedule");
+  }
+  y.line(3, "containers:");
+}
+
 void service(YamlText& y, const ExportContext& ctx, const std::string& name,
              const std::string& component, const std::vector<std::pair<std::string, int>>& ports,
              bool headless = false) {
@@ -188,33 +222,9 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   y.line(2, "instance_group [ { count: " + std::to_string(s.instances) +
                 (gpu ? ", kind: KIND_GPU } ]" : ", kind: KIND_CPU } ]"));
   y.document();
-  y.line(0, "apiVersion: apps/v1");
-  y.line(0, "kind: Deployment");
-  metadata(y, ctx, name, cname);
-  y.line(0, "spec:");
-  y.line(1, "replicas: " + std::to_string(s.replicas),
-         ctx.source_of("components." + cname + ".replicas"));
-  y.line(1, "selector:");
-  y.line(2, "matchLabels:");
-  y.line(3, "app.kubernetes.io/name: " + name);
-  y.line(1, "template:");
-  y.line(2, "metadata:");
-  y.line(3, "labels:");
-  y.line(4, "app.kubernetes.io/name: " + name);
-  y.line(4, "app.kubernetes.io/part-of: " + ctx.project());
-  y.line(2, "spec:");
-  y.line(3, "nodeSelector:");
-  if (gpu) {
-    y.line(4, "nvidia.com/gpu.product: " + gpu_product_label(c.string("gpu")),
-           "GPU feature discovery's label for " + c.string("gpu"));
-    y.line(3, "tolerations:");
-    y.line(4, "- key: nvidia.com/gpu");
-    y.line(4, "  operator: Exists");
-    y.line(4, "  effect: NoSchedule");
-  } else {
-    y.line(4, "node.kubernetes.io/instance-type: " + c.string("cpu"), "the simulated CPU instance");
-  }
-  y.line(3, "containers:");
+  deployment_head(y, ctx, name, cname, s.replicas,
+                  ctx.source_of("components." + cname + ".replicas"),
+                  gpu ? c.string("gpu") : std::string(), gpu ? std::string() : c.string("cpu"));
   y.line(4, "- name: server");
   y.line(4, std::string("  image: ") + kTritonImage);
   y.line(4, "  args:");
@@ -319,32 +329,12 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
               "Still to fill in: a Hugging Face token secret for gated models, the image "
               "registry; the model downloads into the cache volume on first start.");
   }
-  y.line(0, "apiVersion: apps/v1");
-  y.line(0, "kind: Deployment");
-  metadata(y, ctx, name, cname);
-  y.line(0, "spec:");
   const int replicas = static_cast<int>(s.replicas);
-  y.line(1, "replicas: " + std::to_string(replicas),
-         s.disaggregation.prefill_replicas > 0
-             ? "prefill + decode replicas (a disaggregated pool deploys as one here)"
-             : ctx.source_of("components." + cname + ".replicas"));
-  y.line(1, "selector:");
-  y.line(2, "matchLabels:");
-  y.line(3, "app.kubernetes.io/name: " + name);
-  y.line(1, "template:");
-  y.line(2, "metadata:");
-  y.line(3, "labels:");
-  y.line(4, "app.kubernetes.io/name: " + name);
-  y.line(4, "app.kubernetes.io/part-of: " + ctx.project());
-  y.line(2, "spec:");
-  y.line(3, "nodeSelector:");
-  y.line(4, "nvidia.com/gpu.product: " + gpu_product_label(gpu),
-         "GPU feature discovery's label for " + gpu);
-  y.line(3, "tolerations:");
-  y.line(4, "- key: nvidia.com/gpu");
-  y.line(4, "  operator: Exists");
-  y.line(4, "  effect: NoSchedule");
-  y.line(3, "containers:");
+  deployment_head(y, ctx, name, cname, s.replicas,
+                  s.disaggregation.prefill_replicas > 0
+                      ? "prefill + decode replicas (a disaggregated pool deploys as one here)"
+                      : ctx.source_of("components." + cname + ".replicas"),
+                  gpu, {});
   y.line(4, "- name: engine");
   y.line(4, std::string("  image: ") + (trt ? kTritonTrtLlmImage : kVllmImage));
   y.line(4, "  args:",

@@ -14,4 +14,4 @@ echo
 /usr/bin/python3 analysis/scalesim-report results/demo.h5 -o results/demo-report >/dev/null
 echo
 echo "Results: results/demo.h5 (schema: docs/hdf5-schema.md)"
-echo "Report:  results/demo-report/report.md and its plots"
+echo "Report:  results/demo-report/report.html (open it in a browser), report.md and the plots"

@@ -45,6 +45,8 @@ class Results:
     tpot_histograms: Dict[str, pd.DataFrame] = field(default_factory=dict)
     # LLM engines: KV-cache share in use, running sequences and output tokens/s over time.
     kv_timeseries: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The same per replica: {engine: {replica: frame}} (replicas "0", "1", or "prefill0", ...).
+    replica_timeseries: Dict[str, Dict[str, pd.DataFrame]] = field(default_factory=dict)
     sweep: Optional[Dict[str, pd.DataFrame]] = None
 
     def components_of_type(self, kind):
@@ -91,6 +93,9 @@ def _read_all(path, f, meta):
         tpot_histograms=_read_histograms(f, order, "tpot_histogram", only_type="llm_engine"),
         kv_timeseries={name: _table(f["components"][name]["kv_timeseries"]) for name in order
                        if "kv_timeseries" in f["components"][name]},
+        replica_timeseries={name: {r: _table(t) for r, t in
+                                   f["components"][name]["replica_timeseries"].items()}
+                            for name in order if "replica_timeseries" in f["components"][name]},
         sweep=_read_sweep(f),
     )
 

@@ -286,8 +286,8 @@ def plot_llm_token_latency(results, out_dir):
 
 
 def plot_llm_batch(results, out_dir):
-    """Running sequences (share of replicas x max_num_seqs), KV-cache use and waiting requests
-    over time."""
+    """Running sequences (share of replicas x max_num_seqs), KV-cache use (engine-wide and per
+    replica) and waiting requests over time."""
     engines = results.components_of_type("llm_engine")
     with_kv = [name for name in engines if name in results.kv_timeseries]
     fig, axes = plt.subplots(3 if with_kv else 2, 1, figsize=(7.5, 8.5 if with_kv else 6.0),
@@ -297,7 +297,19 @@ def plot_llm_batch(results, out_dir):
     _plot_series(ax_queue, results, engines, "queue_length")
     if with_kv:
         _plot_series(axes[1], results, with_kv, "kv_utilisation", series=results.kv_timeseries)
+        # Each replica's own cache, thin, under the engine-wide line (a few replicas only:
+        # past eight the lines are noise).
+        for name in with_kv:
+            per = results.replica_timeseries.get(name, {})
+            if 1 < len(per) <= 8:
+                for replica, frame in per.items():
+                    if frame.empty or frame["kv_utilisation"].isna().all():
+                        continue
+                    t, v = _interval_steps(frame, "kv_utilisation")
+                    axes[1].plot(t, v, drawstyle="steps-pre", linewidth=0.7, alpha=0.6,
+                                 label=f"{name} replica {replica}")
         axes[1].set_ylabel("KV cache in use")
+        _legend(axes[1], len(axes[1].get_lines()), outside=True)
     if not drawn:
         plt.close(fig)
         return None, "not drawn: no LLM engine has time-series rows"

@@ -258,6 +258,11 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
             if constexpr (std::is_same_v<std::decay_t<decltype(c)>, LlmEngine>) {
               const auto& kv = c.kv_series().rows();
               g.table("kv_timeseries", kv_series_type(), kv.data(), kv.size());
+              const Hdf5Group per = g.group("replica_timeseries");
+              for (std::uint32_t r = 0; r < c.replica_series().size(); ++r) {
+                const auto& own = c.replica_series()[r].rows();
+                per.table(c.replica_name(r), kv_series_type(), own.data(), own.size());
+              }
             }
           },
           comp);

@@ -37,6 +37,15 @@ LlmEngine::LlmEngine(LlmEngineSetup setup, std::optional<Link> out, SimTime warm
     replicas_.emplace_back(prefills ? prefill : setup_.policy);
   }
   instances_.assign(engines, InstanceStats(warmup));
+  replica_series_.assign(
+      setup_.replicas,
+      TimeSeriesRecorder(
+          interval,
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(
+              std::uint64_t{setup_.pipeline_stages} * setup_.policy.kv_blocks, UINT32_MAX)),
+          adaptive));
+  replica_blocks_.assign(setup_.replicas, 0);
+  replica_running_.assign(setup_.replicas, 0);
   stage_free_.assign(engines, 0);
   if (setup_.routing == LlmRouting::kPrefixAffinity)
     affinity_.assign(setup_.policy.prefix_groups, -1);
@@ -79,6 +88,13 @@ void LlmEngine::InstanceStats::load(ByteReader& r) {
 void LlmEngine::account(std::uint32_t e, const Snapshot& before, SimTime now) {
   const LlmReplica& rep = replicas_[e];
   InstanceStats& st = instances_[e];
+  const std::uint32_t r = e / setup_.pipeline_stages;
+  if (rep.used_blocks() != before.blocks || rep.running() != before.running) {
+    replica_series_[r].advance(now, static_cast<double>(replica_blocks_[r]),
+                               static_cast<double>(replica_running_[r]));
+    replica_blocks_[r] = replica_blocks_[r] + rep.used_blocks() - before.blocks;
+    replica_running_[r] = replica_running_[r] + rep.running() - before.running;
+  }
   const auto delta = [](std::uint64_t after, std::uint64_t was) {
     return static_cast<double>(after) - static_cast<double>(was);
   };
@@ -221,6 +237,7 @@ void LlmEngine::save(ByteWriter& w) const {
   w.put(flops_);
   w.put(memory_bytes_);
   kv_series_.save(w);
+  for (const TimeSeriesRecorder& t : replica_series_) t.save(w);
   for (const InstanceStats& st : instances_) st.save(w);
   w.put(transfers_done_);
   w.put(transfer_bytes_);
@@ -251,6 +268,7 @@ void LlmEngine::load(ByteReader& r) {
   flops_ = r.get<double>();
   memory_bytes_ = r.get<double>();
   kv_series_.load(r);
+  for (TimeSeriesRecorder& t : replica_series_) t.load(r);
   for (InstanceStats& st : instances_) st.load(r);
   transfers_done_ = r.get<std::uint64_t>();
   transfer_bytes_ = r.get<double>();

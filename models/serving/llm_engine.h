@@ -145,6 +145,13 @@ class LlmEngine : public ComponentSeries {
   // KV-cache share in use (utilisation column), sequences running (queue_length column) and
   // output tokens per second (throughput column) over time: HDF5 kv_timeseries.
   const TimeSeriesRecorder& kv_series() const { return kv_series_; }
+  // The same per replica (its micro-batches together): HDF5 replica_timeseries.
+  const std::vector<TimeSeriesRecorder>& replica_series() const { return replica_series_; }
+  // The by_replica table's name of replica r: "0", "1", ... or "prefill0", "decode1", ...
+  std::string replica_name(std::uint32_t r) const {
+    const std::uint32_t prefill = setup_.disaggregation.prefill_replicas;
+    return (r < prefill ? "prefill" : prefill > 0 ? "decode" : "") + std::to_string(r);
+  }
   // Engine instances: replicas x pipeline stages (each stage count runs as many micro-batches).
   std::uint32_t engines() const { return static_cast<std::uint32_t>(replicas_.size()); }
   // Per engine instance, since warm-up: what Little's law relates on each.
@@ -182,6 +189,10 @@ class LlmEngine : public ComponentSeries {
   void finish(SimTime end) {
     series_.finish(end, static_cast<double>(running_), static_cast<double>(waiting_));
     kv_series_.finish(end, static_cast<double>(kv_blocks_used_), static_cast<double>(running_));
+    for (std::size_t r = 0; r < replica_series_.size(); ++r) {
+      replica_series_[r].finish(end, static_cast<double>(replica_blocks_[r]),
+                                static_cast<double>(replica_running_[r]));
+    }
   }
   void hash_into(ResultHash& h, SimTime now) const;
 
@@ -250,6 +261,7 @@ class LlmEngine : public ComponentSeries {
     rep.complete(now);
     const std::uint64_t tokens = rep.generated_tokens() - generated;
     kv_series_.count(tokens);
+    replica_series_[e / setup_.pipeline_stages].count(tokens);
     if (now >= warmup_) {
       output_tokens_ += tokens;
       instances_[e].output_tokens += tokens;
@@ -361,6 +373,8 @@ class LlmEngine : public ComponentSeries {
   Welford preempted_;  // preemptions per measured request
   double flops_ = 0, memory_bytes_ = 0;
   TimeSeriesRecorder kv_series_;
+  std::vector<TimeSeriesRecorder> replica_series_;               // per replica
+  std::vector<std::uint64_t> replica_blocks_, replica_running_;  // per replica, now
   Welford ttft_, tpot_, e2e_, queue_, normalized_, batch_;
   LatencyHistogram ttft_hist_, tpot_hist_, e2e_hist_, queue_hist_;
   TimeWeighted kv_used_, running_tw_, waiting_tw_, busy_replicas_;

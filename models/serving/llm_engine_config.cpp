@@ -537,11 +537,7 @@ void LlmEngine::report(ComponentReport& r, const ReportContext& ctx) const {
       in_tokens += static_cast<double>(st.input_tokens);
       out_tokens += static_cast<double>(st.output_tokens);
     }
-    const bool prefills = rep < setup_.disaggregation.prefill_replicas;
-    r.row((prefills                                     ? "prefill"
-           : setup_.disaggregation.prefill_replicas > 0 ? "decode"
-                                                        : "") +
-              std::to_string(rep),
+    r.row(replica_name(rep),
           {static_cast<double>(time_in.count()), in_system, time_in.mean(),
            ctx.per_second(static_cast<double>(time_in.count())), ctx.per_second(in_tokens),
            ctx.per_second(out_tokens), batch.mean(), running,

@@ -243,6 +243,24 @@ class LlmEngineHdf5(unittest.TestCase):
                 for n, t, x in zip(rows["mean_in_system"][()], rows["mean_time_s"][()], rows["throughput_per_s"][()]):
                     self.assertAlmostEqual(n, x * t, delta=1e-6 * n)
                 self.assertEqual([r["replica"] for r in engine["by_replica"]], ["0", "1"])
+                # Per replica: the same series, whose time averages and totals are the
+                # by_replica table's (the run drains; nothing before 0 is excluded).
+                per = g["replica_timeseries"]
+                self.assertEqual(sorted(per.keys()), ["0", "1"])
+                total_tokens = 0.0
+                for row in engine["by_replica"]:
+                    ts = per[row["replica"]][()]
+                    self.assertEqual(len(ts), len(kv))
+                    self.assertTrue(np.array_equal(ts["t_s"], kv["t_s"]))
+                    self.assertAlmostEqual(float((ts["kv_utilisation"] * spans).sum() / end),
+                                           row["kv_utilisation"], places=9)
+                    self.assertAlmostEqual(float((ts["running"] * spans).sum() / end),
+                                           row["mean_running"], places=6)
+                    replica_tokens = float((ts["output_tokens_per_s"] * spans).sum())
+                    self.assertAlmostEqual(replica_tokens, row["output_tokens_per_s"] * end,
+                                           delta=1e-6 * replica_tokens)
+                    total_tokens += replica_tokens
+                self.assertAlmostEqual(total_tokens, tokens, delta=1e-6 * tokens)
                 self.assertGreater(engine["mbu"], engine["mfu"])  # decoding is bandwidth-bound
                 self.assertLess(engine["mbu"], 1.0)
 

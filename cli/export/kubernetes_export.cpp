@@ -91,16 +91,24 @@ void metadata(YamlText& y, const ExportContext& ctx, const std::string& name,
   y.line(2, "app.kubernetes.io/managed-by: scalesim");
 }
 
-// A Deployment's head, up to its pod's containers: replicas (and where they came from), the
-// selector, the pod labels, and the node the pod must land on (a GPU product, or a CPU instance
-// type when `gpu` is empty).
-void deployment_head(YamlText& y, const ExportContext& ctx, const std::string& name,
-                     const std::string& cname, std::uint32_t replicas, const std::string& why,
-                     const std::string& gpu, const std::string& cpu) {
+// Where a workload's pods must land: a GPU product, or a CPU instance type (neither: anywhere).
+struct Placement {
+  std::string gpu, cpu;
+};
+
+// A workload's head (a Deployment, or a StatefulSet under its headless Service), up to its pod's
+// containers: replicas (and where they came from), the selector, the pod labels and placement.
+void workload_head(YamlText& y, const ExportContext& ctx, const std::string& kind,
+                   const std::string& name, const std::string& cname, std::uint32_t replicas,
+                   const std::string& why, const Placement& on) {
   y.line(0, "apiVersion: apps/v1");
-  y.line(0, "kind: Deployment");
+  y.line(0, "kind: " + kind);
   metadata(y, ctx, name, cname);
   y.line(0, "spec:");
+  if (kind == "StatefulSet") {
+    y.line(1, "serviceName: " + name);
+    y.line(1, "podManagementPolicy: Parallel");
+  }
   y.line(1, "replicas: " + std::to_string(replicas), why);
   y.line(1, "selector:");
   y.line(2, "matchLabels:");
@@ -111,16 +119,17 @@ void deployment_head(YamlText& y, const ExportContext& ctx, const std::string& n
   y.line(4, "app.kubernetes.io/name: " + name);
   y.line(4, "app.kubernetes.io/part-of: " + ctx.project());
   y.line(2, "spec:");
-  y.line(3, "nodeSelector:");
-  if (gpu.empty()) {
-    y.line(4, "node.kubernetes.io/instance-type: " + cpu, "the simulated CPU instance");
-  } else {
-    y.line(4, "nvidia.com/gpu.product: " + gpu_product_label(gpu),
-           "GPU feature discovery's label for " + gpu);
+  if (!on.gpu.empty()) {
+    y.line(3, "nodeSelector:");
+    y.line(4, "nvidia.com/gpu.product: " + gpu_product_label(on.gpu),
+           "GPU feature discovery's label for " + on.gpu);
     y.line(3, "tolerations:");
     y.line(4, "- key: nvidia.com/gpu");
     y.line(4, "  operator: Exists");
     y.line(4, "  effect: NoSchedule");
+  } else if (!on.cpu.empty()) {
+    y.line(3, "nodeSelector:");
+    y.line(4, "node.kubernetes.io/instance-type: " + on.cpu, "the simulated CPU instance");
   }
   y.line(3, "containers:");
 }
@@ -222,9 +231,9 @@ ExportFile model_server(const ExportContext& ctx, const std::string& cname, cons
   y.line(2, "instance_group [ { count: " + std::to_string(s.instances) +
                 (gpu ? ", kind: KIND_GPU } ]" : ", kind: KIND_CPU } ]"));
   y.document();
-  deployment_head(y, ctx, name, cname, s.replicas,
-                  ctx.source_of("components." + cname + ".replicas"),
-                  gpu ? c.string("gpu") : std::string(), gpu ? std::string() : c.string("cpu"));
+  workload_head(y, ctx, "Deployment", name, cname, s.replicas,
+                ctx.source_of("components." + cname + ".replicas"),
+                gpu ? Placement{c.string("gpu"), {}} : Placement{{}, c.string("cpu")});
   y.line(4, "- name: server");
   y.line(4, std::string("  image: ") + kTritonImage);
   y.line(4, "  args:");
@@ -330,11 +339,11 @@ ExportFile llm_engine(const ExportContext& ctx, const std::string& cname, const 
               "registry; the model downloads into the cache volume on first start.");
   }
   const int replicas = static_cast<int>(s.replicas);
-  deployment_head(y, ctx, name, cname, s.replicas,
-                  s.disaggregation.prefill_replicas > 0
-                      ? "prefill + decode replicas (a disaggregated pool deploys as one here)"
-                      : ctx.source_of("components." + cname + ".replicas"),
-                  gpu, {});
+  workload_head(y, ctx, "Deployment", name, cname, s.replicas,
+                s.disaggregation.prefill_replicas > 0
+                    ? "prefill + decode replicas (a disaggregated pool deploys as one here)"
+                    : ctx.source_of("components." + cname + ".replicas"),
+                Placement{gpu, {}});
   y.line(4, "- name: engine");
   y.line(4, std::string("  image: ") + (trt ? kTritonTrtLlmImage : kVllmImage));
   y.line(4, "  args:",
@@ -473,26 +482,12 @@ ExportFile redis_cluster(const ExportContext& ctx, const std::string& cname,
   y.comment(
       0,
       "Still to fill in: a storage class if the data must survive restarts (persistence is off).");
-  y.line(0, "apiVersion: apps/v1");
-  y.line(0, "kind: StatefulSet");
-  metadata(y, ctx, name, cname);
-  y.line(0, "spec:");
-  y.line(1, "serviceName: " + name);
-  y.line(1, "replicas: " + std::to_string(nodes),
-         std::to_string(s.shards) + (s.shards == 1 ? " shard" : " shards") + " x (1 master + " +
-             replicas_each + "): " + ctx.source_of("components." + cname + ".shards") + ", " +
-             ctx.source_of("components." + cname + ".replicas"));
-  y.line(1, "podManagementPolicy: Parallel");
-  y.line(1, "selector:");
-  y.line(2, "matchLabels:");
-  y.line(3, "app.kubernetes.io/name: " + name);
-  y.line(1, "template:");
-  y.line(2, "metadata:");
-  y.line(3, "labels:");
-  y.line(4, "app.kubernetes.io/name: " + name);
-  y.line(4, "app.kubernetes.io/part-of: " + ctx.project());
-  y.line(2, "spec:");
-  y.line(3, "containers:");
+  workload_head(y, ctx, "StatefulSet", name, cname, nodes,
+                std::to_string(s.shards) + (s.shards == 1 ? " shard" : " shards") +
+                    " x (1 master + " + replicas_each +
+                    "): " + ctx.source_of("components." + cname + ".shards") + ", " +
+                    ctx.source_of("components." + cname + ".replicas"),
+                Placement{});
   y.line(4, "- name: redis");
   y.line(4, std::string("  image: ") + kRedisImage);
   const std::string memory = integer(maxmemory);

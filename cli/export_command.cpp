@@ -32,7 +32,13 @@ const std::vector<std::string> kTargets = {"kubernetes", "kubeflow", "mlflow", "
 // value came from. Throws ConfigError when the sweep is of another config.
 std::string apply_sweep_point(ConfigNode& config, const std::string& config_path,
                               const std::string& sweep_path, int point, ExportContext& ctx) {
-  const SweepTable t = read_sweep_hdf5(sweep_path);
+  const SweepTable t = [&] {
+    try {
+      return read_sweep_hdf5(sweep_path);
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(sweep_path + ": not the results of `scalesim sweep -o` (" + e.what() + ")");
+    }
+  }();
   if (t.spec_text.empty())
     throw ConfigError(sweep_path + ": not a sweep results file (no /sweep/spec)");
   const SweepSpec spec = load_sweep_spec_string(t.spec_text, sweep_path + ":/sweep/spec",

@@ -17,9 +17,15 @@ namespace scalesim {
 struct SharedCounter::Impl {
   MPI_Win window = MPI_WIN_NULL;
   std::uint64_t* base = nullptr;
+  std::vector<std::uint64_t> local;  // one rank without MPI
 };
 
 SharedCounter::SharedCounter(Transport& transport, int slots) : impl_(std::make_unique<Impl>()) {
+  if (!mpi_initialised()) {
+    impl_->local.assign(static_cast<std::size_t>(slots), 0);
+    impl_->base = impl_->local.data();
+    return;
+  }
   const MPI_Aint bytes =
       transport.rank() == 0 ? static_cast<MPI_Aint>(sizeof(std::uint64_t)) * slots : 0;
   detail::check_mpi(MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
@@ -39,6 +45,11 @@ SharedCounter::~SharedCounter() {
 
 std::uint64_t SharedCounter::fetch_add(int slot, std::uint64_t n) {
   std::uint64_t before = 0;
+  if (impl_->window == MPI_WIN_NULL) {
+    before = impl_->base[slot];
+    impl_->base[slot] += n;
+    return before;
+  }
   detail::check_mpi(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, impl_->window), "MPI_Win_lock");
   detail::check_mpi(MPI_Fetch_and_op(&n, &before, MPI_UINT64_T, 0, slot, MPI_SUM, impl_->window),
                     "MPI_Fetch_and_op");
@@ -47,6 +58,7 @@ std::uint64_t SharedCounter::fetch_add(int slot, std::uint64_t n) {
 }
 
 bool SharedCounter::thread_calls_allowed() {
+  if (!mpi_initialised()) return true;
   int provided = MPI_THREAD_SINGLE;
   MPI_Query_thread(&provided);
   return provided >= MPI_THREAD_SERIALIZED;

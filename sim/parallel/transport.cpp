@@ -15,6 +15,26 @@
 
 namespace scalesim {
 
+namespace {
+// A job of one rank: what it sends to itself is what it receives.
+std::int64_t one_rank_exchange(const std::vector<std::vector<std::byte>>& outbox,
+                               std::vector<std::byte>& inbox, std::int64_t local_min) {
+  inbox = outbox[0];
+  return local_min;
+}
+}  // namespace
+
+bool launched_by_mpi() {
+  // SCALESIM_MPI=1 / 0 forces the choice; otherwise the variables that mpirun/mpiexec (Open MPI,
+  // MPICH's Hydra, MVAPICH, Intel MPI) and srun's PMI/PMIx plugins set in every rank.
+  if (const char* forced = std::getenv("SCALESIM_MPI")) return std::strcmp(forced, "0") != 0;
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                           "MPI_LOCALNRANKS", "MV2_COMM_WORLD_SIZE", "HYDRA_CONTROL_FD"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
 #ifdef SCALESIM_HAVE_MPI
 
 namespace {
@@ -27,17 +47,25 @@ int to_int(std::size_t n) {
 }  // namespace
 
 MpiSession::MpiSession(int* argc, char*** argv) {
+  if (!launched_by_mpi()) return;
   int provided = 0;
   // SERIALIZED lets a sweep's worker threads take tasks from the shared counter (one at a
   // time); the engine itself needs only FUNNELED.
   MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
+  initialised_ = true;
   if (provided < MPI_THREAD_FUNNELED) {
     std::fprintf(stderr, "scalesim: the MPI library does not support MPI_THREAD_FUNNELED\n");
     MPI_Abort(MPI_COMM_WORLD, 4);
   }
 }
 MpiSession::~MpiSession() {
-  MPI_Finalize();
+  if (initialised_) MPI_Finalize();
+}
+
+bool mpi_initialised() {
+  int flag = 0;
+  MPI_Initialized(&flag);
+  return flag != 0;
 }
 
 struct Transport::Impl {
@@ -49,6 +77,7 @@ struct Transport::Impl {
 };
 
 Transport::Transport() : impl_(std::make_unique<Impl>()) {
+  if (!mpi_initialised()) return;  // a process started without a launcher: one rank
   detail::check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm), "MPI_Comm_dup");
   MPI_Comm_rank(impl_->comm, &rank_);
   MPI_Comm_size(impl_->comm, &size_);
@@ -60,6 +89,7 @@ Transport::~Transport() {
 std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox,
                                  std::vector<std::byte>& inbox, std::int64_t local_min,
                                  bool& stop) {
+  if (impl_->comm == MPI_COMM_NULL) return one_rank_exchange(outbox, inbox, local_min);
   auto& m = *impl_;
   const auto n = static_cast<std::size_t>(size_);
   m.pair_out.resize(4 * n);
@@ -111,22 +141,26 @@ std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outb
 }
 
 std::int64_t Transport::allreduce_min(std::int64_t v) {
+  if (impl_->comm == MPI_COMM_NULL) return v;
   std::int64_t out = 0;
   detail::check_mpi(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MIN, impl_->comm), "MPI_Allreduce");
   return out;
 }
 void Transport::allreduce_sum(std::vector<std::uint64_t>& values) {
+  if (impl_->comm == MPI_COMM_NULL) return;
   detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_UINT64_T,
                                   MPI_SUM, impl_->comm),
                     "MPI_Allreduce");
 }
 void Transport::allreduce_sum(std::vector<double>& values) {
+  if (impl_->comm == MPI_COMM_NULL) return;
   detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_DOUBLE,
                                   MPI_SUM, impl_->comm),
                     "MPI_Allreduce");
 }
 std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byte>& mine,
                                                       int root) {
+  if (impl_->comm == MPI_COMM_NULL) return {mine};
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
   detail::check_mpi(
@@ -152,6 +186,7 @@ std::vector<std::vector<std::byte>> Transport::gather(const std::vector<std::byt
   return out;
 }
 std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::byte>& mine) {
+  if (impl_->comm == MPI_COMM_NULL) return {mine};
   const std::int64_t size = static_cast<std::int64_t>(mine.size());
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(size_));
   detail::check_mpi(MPI_Allgather(&size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, impl_->comm),
@@ -175,12 +210,12 @@ std::vector<std::vector<std::byte>> Transport::allgather(const std::vector<std::
   return out;
 }
 void Transport::barrier() {
-  MPI_Barrier(impl_->comm);
+  if (impl_->comm != MPI_COMM_NULL) MPI_Barrier(impl_->comm);
 }
 void Transport::abort(int code, const std::string& message) {
   std::fprintf(stderr, "scalesim (rank %d): %s\n", rank_, message.c_str());
   std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, code);
+  if (impl_->comm != MPI_COMM_NULL) MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);
 }
 
@@ -188,13 +223,15 @@ void Transport::abort(int code, const std::string& message) {
 
 MpiSession::MpiSession(int*, char***) {}
 MpiSession::~MpiSession() = default;
+bool mpi_initialised() {
+  return false;
+}
 struct Transport::Impl {};
 Transport::Transport() : impl_(std::make_unique<Impl>()) {}
 Transport::~Transport() = default;
 std::int64_t Transport::exchange(const std::vector<std::vector<std::byte>>& outbox,
                                  std::vector<std::byte>& inbox, std::int64_t local_min, bool&) {
-  inbox = outbox[0];
-  return local_min;
+  return one_rank_exchange(outbox, inbox, local_min);
 }
 std::int64_t Transport::allreduce_min(std::int64_t v) {
   return v;

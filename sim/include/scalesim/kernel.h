@@ -109,13 +109,15 @@ class SequentialKernel {
         break;
       }
       const QueuedKey q = queue_.pop();
-      const Body body = pool_[q.slot];
-      pool_.release(q.slot);
-      now_ = q.time;
+      // The event is built straight from the pool slot: a copy of the body into a local first
+      // made the compiler move it through the stack twice, stalling on store forwarding.
+      const Body& body = pool_[q.slot];
       const EventType ev{q.key(), body.dst, body.kind, body.payload};
-      Context ctx(this, body.dst);
+      pool_.release(q.slot);  // the handler may reuse the slot; ev is a copy
+      now_ = q.time;
+      Context ctx(this, ev.dst);
       model_.handle(ctx, ev);
-      ++processed_[body.dst];
+      ++processed_[ev.dst];
       ++counters_.events_processed;
     }
     counters_.last_event_time = now_;

@@ -12,18 +12,29 @@
 
 namespace scalesim {
 
-// Initialises MPI for the life of the process (RAII); a no-op without MPI.
+// Whether this process was started by an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx),
+// from the variables those set; SCALESIM_MPI=1 or 0 overrides.
+bool launched_by_mpi();
+// Whether MPI is initialised in this process (false in a build without MPI).
+bool mpi_initialised();
+
+// Initialises MPI for the life of the process (RAII) when a launcher started it. A plain
+// `scalesim run` is one rank either way, and MPI's singleton start-up (Open MPI forks a
+// runtime daemon) costs ~0.4 s, so without a launcher the process runs as one rank without MPI.
 class MpiSession {
  public:
   MpiSession(int* argc, char*** argv);
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
+
+ private:
+  bool initialised_ = false;
 };
 
 class Transport {
  public:
-  Transport();  // all ranks of the job (MPI_COMM_WORLD, duplicated)
+  Transport();  // all ranks of the job (MPI_COMM_WORLD, duplicated); one rank without MPI
   ~Transport();
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;

@@ -7,11 +7,8 @@
 #ifdef SCALESIM_HDF5_PARALLEL
 #include <mpi.h>
 #endif
-#ifdef SCALESIM_HAVE_LIBDEFLATE
-#include <libdeflate.h>
-
-#include <cstring>
-#include <memory>
+#ifdef SCALESIM_HAVE_ZLIB
+#include "sim/io/shuffle_deflate.h"
 #endif
 #ifdef _OPENMP
 #include <omp.h>
@@ -49,34 +46,7 @@ H5Handle string_type(std::size_t length) {
   return t;
 }
 
-#ifdef SCALESIM_HAVE_LIBDEFLATE
-// The shuffle filter's byte transposition of n rows (byte b of row r goes to b * chunk_rows + r,
-// zeros past n), then a zlib stream of the whole chunk into `out` (sized for the bound): the
-// bytes HDF5's shuffle and deflate filters would produce, so any HDF5 reader decodes them with
-// its standard filters. Returns the compressed size, 0 on failure.
-std::size_t shuffle_and_compress(libdeflate_compressor* compressor, const std::byte* in,
-                                 std::uint64_t n, std::size_t element, std::uint64_t chunk_rows,
-                                 std::vector<std::byte>& shuffled, std::vector<std::byte>& out) {
-  const std::size_t chunk_bytes = chunk_rows * element;
-  shuffled.resize(chunk_bytes);
-  if (n < chunk_rows) std::fill(shuffled.begin(), shuffled.end(), std::byte{0});  // past the end
-  // In blocks of rows small enough to stay in L1, each output stream written in order.
-  constexpr std::uint64_t kBlock = 256;
-  for (std::uint64_t r0 = 0; r0 < n; r0 += kBlock) {
-    const std::uint64_t rb = std::min(kBlock, n - r0);
-    for (std::size_t b = 0; b < element; ++b) {
-      std::byte* dst = shuffled.data() + b * chunk_rows + r0;
-      const std::byte* src = in + r0 * element + b;
-      for (std::uint64_t r = 0; r < rb; ++r) dst[r] = src[r * element];
-    }
-  }
-  if (compressor == nullptr) return 0;
-  out.resize(libdeflate_zlib_compress_bound(compressor, chunk_bytes));
-  return libdeflate_zlib_compress(compressor, shuffled.data(), chunk_bytes, out.data(), out.size());
-}
-
-using Compressor = std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)>;
-
+#ifdef SCALESIM_HAVE_ZLIB
 // Writes a whole chunked, shuffle+deflate dataset by compressing its chunks on every core and
 // handing them to HDF5 ready-made (H5Dwrite_chunk): HDF5's own filter pipeline runs on one
 // core.
@@ -89,19 +59,18 @@ void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::
 #pragma omp parallel
 #endif
   {
-    const Compressor compressor(libdeflate_alloc_compressor(level), libdeflate_free_compressor);
-    std::vector<std::byte> shuffled, scratch;
+    ShuffleDeflate compressor(level);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (std::uint64_t c = 0; c < chunks; ++c) {
       const std::uint64_t first = c * chunk_rows;
       const std::uint64_t n = std::min(chunk_rows, total - first);
-      const std::size_t size = shuffle_and_compress(compressor.get(), rows + first * element, n,
-                                                    element, chunk_rows, shuffled, scratch);
-      if (size == 0) failed.store(true);
-      // Keep only the bytes produced (the scratch buffer is reused).
-      compressed[c].assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size));
+      try {
+        compressed[c] = compressor.compress(rows + first * element, n, element, chunk_rows);
+      } catch (const std::exception&) {
+        failed.store(true);  // no exception may leave an OpenMP region
+      }
     }
   }
   if (failed) throw std::runtime_error("HDF5: cannot compress a chunk of results");
@@ -335,7 +304,7 @@ Hdf5Group Hdf5Group::sliced_table(const std::string& name, const CompoundType& t
   H5Handle d(H5Dcreate2(h_.get(), name.c_str(), type.file(), space.get(), H5P_DEFAULT, dcpl.get(),
                         H5P_DEFAULT),
              H5Dclose, "create dataset " + name);
-#ifdef SCALESIM_HAVE_LIBDEFLATE
+#ifdef SCALESIM_HAVE_ZLIB
   // One writer, rows in memory exactly as in the file: compress in parallel ourselves.
   const std::size_t element = H5Tget_size(type.file());
   if (!parallel_ && H5Tget_size(type.memory()) == element &&
@@ -373,6 +342,10 @@ Hdf5GrowingTable::Hdf5GrowingTable(const Hdf5Group& parent, const std::string& n
     throw std::logic_error("a growing table's rows must be laid out as in the file");
 }
 
+Hdf5GrowingTable::~Hdf5GrowingTable() = default;
+Hdf5GrowingTable::Hdf5GrowingTable(Hdf5GrowingTable&&) noexcept = default;
+Hdf5GrowingTable& Hdf5GrowingTable::operator=(Hdf5GrowingTable&&) noexcept = default;
+
 void Hdf5GrowingTable::grow(std::uint64_t rows) {
   if (rows <= size_) return;
   const hsize_t dims = rows;
@@ -386,15 +359,13 @@ void Hdf5GrowingTable::write(std::uint64_t offset, const void* rows, std::uint64
     throw std::logic_error("a growing table is written by one writer, a chunk at a time");
   grow(offset + count);
   const auto* in = static_cast<const std::byte*>(rows);
-#ifdef SCALESIM_HAVE_LIBDEFLATE
-  const Compressor compressor(libdeflate_alloc_compressor(level_), libdeflate_free_compressor);
+#ifdef SCALESIM_HAVE_ZLIB
+  if (!compressor_) compressor_ = std::make_unique<ShuffleDeflate>(level_);
   for (std::uint64_t first = 0; first < count; first += chunk_) {
     const std::uint64_t n = std::min(chunk_, count - first);
-    const std::size_t size = shuffle_and_compress(compressor.get(), in + first * element_, n,
-                                                  element_, chunk_, shuffled_, compressed_);
-    if (size == 0) throw std::runtime_error("HDF5: cannot compress a chunk of results");
+    const auto& chunk = compressor_->compress(in + first * element_, n, element_, chunk_);
     const hsize_t at = offset + first;
-    check(H5Dwrite_chunk(d_.id(), d_.transfer(), 0, &at, size, compressed_.data()),
+    check(H5Dwrite_chunk(d_.id(), d_.transfer(), 0, &at, chunk.size(), chunk.data()),
           "write a chunk");
   }
 #else

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -118,11 +119,16 @@ class Hdf5Group {
 // A 1-D chunked, shuffle+deflate compressed compound dataset that grows as rows are written, so
 // a long table is written a chunk at a time and never held whole. Rows are in memory exactly as
 // in the file (the type's memory and file layouts agree).
+class ShuffleDeflate;
+
 class Hdf5GrowingTable {
  public:
   // Creates `name` under `parent` with no rows (collective, like every metadata operation).
   Hdf5GrowingTable(const Hdf5Group& parent, const std::string& name, const CompoundType& type,
                    std::uint64_t chunk_rows, int deflate_level);
+  ~Hdf5GrowingTable();
+  Hdf5GrowingTable(Hdf5GrowingTable&&) noexcept;
+  Hdf5GrowingTable& operator=(Hdf5GrowingTable&&) noexcept;
   // One writer: rows [offset, offset + count), offset a multiple of chunk_rows; the table grows
   // to hold them. Whole chunks are compressed here and handed to HDF5 ready-made.
   void write(std::uint64_t offset, const void* rows, std::uint64_t count);
@@ -144,7 +150,7 @@ class Hdf5GrowingTable {
   int level_;
   bool parallel_;
   std::uint64_t size_ = 0;
-  std::vector<std::byte> shuffled_, compressed_;  // one chunk each, reused
+  std::unique_ptr<ShuffleDeflate> compressor_;  // made at the first write, reused
 };
 
 // Debian's HDF5 library is not thread-safe: a thread that calls it while another thread may

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "models/phold/phold.h"
+#include "scalesim/event_queue/adaptive_queue.h"
 #include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/json_writer.h"
 #include "scalesim/kernel.h"
@@ -114,7 +115,8 @@ int phold_command(const std::vector<std::string>& args, Transport& transport) {
       "probability of a random destination")("end", po::value(&p.end)->default_value(p.end),
                                              "end time")(
       "seed", po::value(&seed)->default_value(seed), "random seed")(
-      "queue", po::value(&queue)->default_value(queue), "pending-event set: calendar or heap")(
+      "queue", po::value(&queue)->default_value(queue),
+      "pending-event set: calendar, heap or adaptive (heap while few are pending)")(
       "threads", po::value(&threads), "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)")(
       "partition", po::value(&partition)->default_value(partition), "metis or block")(
       "stats", "print per-rank counters (events, windows, remote events, bytes, times)")(
@@ -140,13 +142,16 @@ int phold_command(const std::vector<std::string>& args, Transport& transport) {
   PholdOutcome r;
   try {
     const PartitionMethod method = parse_partition_method(partition);
-    if (queue == "heap") {
+    if (queue == "adaptive") {
+      r = run_phold<AdaptiveQueue>(p, seed, transport, threads, method);
+    } else if (queue == "heap") {
       r = run_phold<DaryHeap<4>>(p, seed, transport, threads, method);
     } else if (queue == "calendar") {
       r = run_phold<CalendarQueue>(p, seed, transport, threads, method);
     } else {
       if (root)
-        std::fprintf(stderr, "scalesim phold: --queue must be heap or calendar, not '%s'\n",
+        std::fprintf(stderr,
+                     "scalesim phold: --queue must be calendar, heap or adaptive, not '%s'\n",
                      queue.c_str());
       return kExitUsage;
     }

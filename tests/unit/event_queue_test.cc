@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "scalesim/event_queue/adaptive_queue.h"
 #include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/event_queue/dary_heap.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 template <class Q>
 class EventQueueTest : public ::testing::Test {};
-using QueueTypes = ::testing::Types<DaryHeap<2>, DaryHeap<4>, DaryHeap<8>, CalendarQueue>;
+using QueueTypes =
+    ::testing::Types<DaryHeap<2>, DaryHeap<4>, DaryHeap<8>, CalendarQueue, AdaptiveQueue>;
 TYPED_TEST_SUITE(EventQueueTest, QueueTypes);
 
 // Hold model: pop the minimum, push 0..2 events later, with many exact ties in time.
@@ -81,6 +83,46 @@ TYPED_TEST(EventQueueTest, SortsThroughGrowthShrinkAndScaleChange) {
     ASSERT_EQ(q.pop().key(), want.key());
   }
   EXPECT_TRUE(q.empty());
+}
+
+// The adaptive queue moves its events between heap and calendar as the population crosses
+// its bounds, repeatedly, and the order seen by pop() never notices.
+TEST(AdaptiveQueue, MovesBetweenHeapAndCalendarKeepingOrder) {
+  AdaptiveQueue q;
+  std::vector<QueuedKey> shadow;  // kept as a min-heap by key_less
+  const auto later = [](const QueuedKey& a, const QueuedKey& b) { return key_less(b, a); };
+  std::mt19937_64 gen(7);
+  std::uint64_t seq = 0;
+  SimTime now = 0;
+  int to_calendar = 0, to_heap = 0;
+  for (int cycle = 0; cycle < 6; ++cycle) {
+    const std::size_t high = AdaptiveQueue::kToCalendar + 100, low = AdaptiveQueue::kToHeap - 20;
+    for (bool filling : {true, false}) {
+      while (filling ? q.size() < high : q.size() > low) {
+        const bool was_calendar = q.on_calendar();
+        if (filling || gen() % 4 == 0) {  // draining still pushes now and then
+          const QueuedKey e{now + static_cast<SimTime>(gen() % 5000), static_cast<LpId>(gen() % 9),
+                            static_cast<std::uint32_t>(seq), seq};
+          ++seq;
+          q.push(e);
+          shadow.push_back(e);
+          std::push_heap(shadow.begin(), shadow.end(), later);
+        } else {
+          std::pop_heap(shadow.begin(), shadow.end(), later);
+          const QueuedKey want = shadow.back();
+          shadow.pop_back();
+          const QueuedKey got = q.pop();
+          ASSERT_EQ(got.key(), want.key());
+          now = got.time;
+        }
+        to_calendar += !was_calendar && q.on_calendar() ? 1 : 0;
+        to_heap += was_calendar && !q.on_calendar() ? 1 : 0;
+        ASSERT_EQ(q.size(), shadow.size());
+      }
+    }
+  }
+  EXPECT_EQ(to_calendar, 6);
+  EXPECT_EQ(to_heap, 6);
 }
 
 TEST(EventKey, OrdersByTimeThenSourceThenSequence) {

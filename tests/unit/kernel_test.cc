@@ -37,7 +37,7 @@ struct TieModel {
 
 template <class Q>
 class KernelTest : public ::testing::Test {};
-using Queues = ::testing::Types<DaryHeap<4>, CalendarQueue>;
+using Queues = ::testing::Types<DaryHeap<4>, CalendarQueue, AdaptiveQueue>;
 TYPED_TEST_SUITE(KernelTest, Queues);
 
 TYPED_TEST(KernelTest, SimultaneousEventsFollowSourceThenSequence) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "scalesim/event.h"
+#include "scalesim/event_queue/adaptive_queue.h"
 #include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/event_queue/dary_heap.h"
 #include "scalesim/event_queue/event_pool.h"
@@ -52,7 +53,7 @@ struct KernelCounters {
                          " ns): events may not go to the past or to an unknown LP");
 }
 
-template <class Model, class Queue = CalendarQueue>
+template <class Model, class Queue = AdaptiveQueue>
 class SequentialKernel {
  public:
   using Payload = typename Model::Payload;

@@ -35,6 +35,7 @@
 
 #include "scalesim/byte_buffer.h"
 #include "scalesim/event.h"
+#include "scalesim/event_queue/adaptive_queue.h"
 #include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/event_queue/event_pool.h"
 #include "scalesim/interrupt.h"
@@ -55,7 +56,7 @@ inline int default_thread_count() {
   return n > 0 ? n : 1;
 }
 
-template <class Model, class Queue = CalendarQueue>
+template <class Model, class Queue = AdaptiveQueue>
 class ParallelKernel {
  public:
   using Payload = typename Model::Payload;

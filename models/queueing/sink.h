@@ -87,18 +87,20 @@ class Sink : public ComponentSeries {
     histogram_.add(static_cast<std::uint64_t>(latency));
     if (measured() == 1) first_ = ctx.now();
     last_ = ctx.now();
+    if (one_class_) {
+      // While every measured request came from one source, its class statistics are the
+      // overall ones (the same additions in the same order): kept once, copied when asked.
+      if (measured() == 1) one_source_ = c.source;
+      if (c.source == one_source_) return record(ctx, c);
+      sync_classes();
+      one_class_ = false;
+    }
     ClassLatency& cls = class_of(c.source);
     cls.latency.add(to_seconds(latency));
     cls.histogram.add(static_cast<std::uint64_t>(latency));
     if (cls.latency.count() == 1) cls.first = ctx.now();
     cls.last = ctx.now();
-    if (record_requests_ && keep(c.id)) {
-      records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
-      if (records_.size() == block_ && stream_ != nullptr) [[unlikely]] {
-        stream_->block(ctx.self(), records_);
-        records_.clear();  // keeps its capacity: no allocation per block
-      }
-    }
+    record(ctx, c);
   }
 
   std::uint64_t arrived() const { return arrived_; }
@@ -106,7 +108,10 @@ class Sink : public ComponentSeries {
   const Welford& latency() const { return latency_; }
   const BatchMeans& latency_batches() const { return latency_batches_; }
   const LatencyHistogram& histogram() const { return histogram_; }
-  const std::vector<ClassLatency>& classes() const { return classes_; }
+  const std::vector<ClassLatency>& classes() const {
+    sync_classes();
+    return classes_;
+  }
   // The records not yet handed to the stream (all of them without one), in arrival order.
   const std::vector<RequestRecord>& records() const { return records_; }
   double sample_fraction() const { return sample_; }
@@ -127,6 +132,7 @@ class Sink : public ComponentSeries {
   // Reported state, moved between ranks. Request records stay with the rank that made them
   // (each rank writes its own slice of /requests).
   void save(ByteWriter& w) const {
+    sync_classes();
     w.put(arrived_);
     latency_.save(w);
     latency_batches_.save(w);
@@ -159,6 +165,7 @@ class Sink : public ComponentSeries {
       c.first = r.get<SimTime>();
       c.last = r.get<SimTime>();
     }
+    one_class_ = false;  // the classes arrived whole
   }
 
   void hash_into(ResultHash& h) const {
@@ -169,13 +176,30 @@ class Sink : public ComponentSeries {
     h.add(histogram_.counts());
     h.add(first_);
     h.add(last_);
-    for (const auto& c : classes_) {
+    for (const auto& c : classes()) {
       h.add(std::uint64_t{c.source});
       h.add(c.histogram.counts());
     }
   }
 
  private:
+  template <class Ctx>
+  void record(Ctx& ctx, const Customer& c) {
+    if (record_requests_ && keep(c.id)) {
+      records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
+      if (records_.size() == block_ && stream_ != nullptr) [[unlikely]] {
+        stream_->block(ctx.self(), records_);
+        records_.clear();  // keeps its capacity: no allocation per block
+      }
+    }
+  }
+
+  // While one source only: the class table is the overall statistics, copied.
+  void sync_classes() const {
+    if (!one_class_ || measured() == 0) return;
+    classes_.assign(1, ClassLatency{one_source_, latency_, histogram_, first_, last_});
+  }
+
   ClassLatency& class_of(std::uint32_t source) {
     for (auto& c : classes_) {
       if (c.source == source) return c;  // few classes: a scan is cheapest
@@ -200,7 +224,9 @@ class Sink : public ComponentSeries {
   BatchMeans latency_batches_;
   LatencyHistogram histogram_;
   SimTime first_ = 0, last_ = 0;
-  std::vector<ClassLatency> classes_;
+  mutable std::vector<ClassLatency> classes_;  // filled from the overall ones by sync_classes()
+  bool one_class_ = true;                       // every measured request so far from one_source_
+  std::uint32_t one_source_ = 0;
   double sample_;
   bool record_requests_ = false;
   std::vector<RequestRecord> records_;

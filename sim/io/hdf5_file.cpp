@@ -67,7 +67,8 @@ void write_chunks_direct(hid_t dataset, hid_t xfer, const std::byte* rows, std::
       const std::uint64_t first = c * chunk_rows;
       const std::uint64_t n = std::min(chunk_rows, total - first);
       try {
-        compressed[c] = compressor.compress(rows + first * element, n, element, chunk_rows);
+        const auto chunk = compressor.compress(rows + first * element, n, element, chunk_rows);
+        compressed[c].assign(chunk.begin(), chunk.end());
       } catch (const std::exception&) {
         failed.store(true);  // no exception may leave an OpenMP region
       }
@@ -363,7 +364,7 @@ void Hdf5GrowingTable::write(std::uint64_t offset, const void* rows, std::uint64
   if (!compressor_) compressor_ = std::make_unique<ShuffleDeflate>(level_);
   for (std::uint64_t first = 0; first < count; first += chunk_) {
     const std::uint64_t n = std::min(chunk_, count - first);
-    const auto& chunk = compressor_->compress(in + first * element_, n, element_, chunk_);
+    const auto chunk = compressor_->compress(in + first * element_, n, element_, chunk_);
     const hsize_t at = offset + first;
     check(H5Dwrite_chunk(d_.id(), d_.transfer(), 0, &at, chunk.size(), chunk.data()),
           "write a chunk");

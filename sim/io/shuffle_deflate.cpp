@@ -73,9 +73,8 @@ ShuffleDeflate::~ShuffleDeflate() {
   deflateEnd(&stream_->z);
 }
 
-const std::vector<std::byte>& ShuffleDeflate::compress(const std::byte* rows, std::uint64_t n,
-                                                       std::size_t element,
-                                                       std::uint64_t chunk_rows) {
+std::span<const std::byte> ShuffleDeflate::compress(const std::byte* rows, std::uint64_t n,
+                                                    std::size_t element, std::uint64_t chunk_rows) {
   const std::size_t plane = chunk_rows;
   const std::size_t chunk_bytes = plane * element;
   if (chunk_bytes > std::numeric_limits<uInt>::max())
@@ -97,7 +96,8 @@ const std::vector<std::byte>& ShuffleDeflate::compress(const std::byte* rows, st
   check(deflateReset(&z), "reset");
   // Room for the worst case: every plane stored (5 bytes per 64 KiB block), plus a block end per
   // plane switch and the stream's header and checksum.
-  out_.resize(chunk_bytes + chunk_bytes / 1024 + 64 * element + 64);
+  // (resize() only grows it: shrinking and growing again would zero the buffer every chunk.)
+  out_.resize(std::max(out_.size(), chunk_bytes + chunk_bytes / 1024 + 64 * element + 64));
   // RFC 1950 header: deflate with a 32 KiB window (0x78), then FLEVEL and the check bits that
   // make the pair a multiple of 31.
   const unsigned flevel = level_ == 1 ? 0 : (level_ < 6 ? 1 : (level_ == 6 ? 2 : 3));
@@ -128,8 +128,7 @@ const std::vector<std::byte>& ShuffleDeflate::compress(const std::byte* rows, st
   const std::size_t end = out_.size() - 4 - z.avail_out;
   const std::uint32_t adler = adler32_of(shuffled_.data(), chunk_bytes);
   for (std::size_t i = 0; i < 4; ++i) out_[end + i] = static_cast<std::byte>(adler >> (24 - 8 * i));
-  out_.resize(end + 4);
-  return out_;
+  return {out_.data(), end + 4};
 }
 
 }  // namespace scalesim

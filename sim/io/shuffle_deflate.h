@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace scalesim {
@@ -29,9 +30,10 @@ class ShuffleDeflate {
   ShuffleDeflate& operator=(const ShuffleDeflate&) = delete;
 
   // Compresses n rows of `element` bytes into a chunk of chunk_rows rows (rows past n are
-  // zeros, as HDF5 pads a partial chunk) and returns the zlib stream. REQUIRES: n <= chunk_rows.
-  const std::vector<std::byte>& compress(const std::byte* rows, std::uint64_t n,
-                                         std::size_t element, std::uint64_t chunk_rows);
+  // zeros, as HDF5 pads a partial chunk) and returns the zlib stream, valid until the next call.
+  // REQUIRES: n <= chunk_rows.
+  std::span<const std::byte> compress(const std::byte* rows, std::uint64_t n, std::size_t element,
+                                      std::uint64_t chunk_rows);
 
  private:
   struct Stream;

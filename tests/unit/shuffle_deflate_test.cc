@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <span>
 #include <vector>
 
 namespace scalesim {
@@ -29,7 +30,7 @@ std::vector<std::byte> make_rows(std::uint64_t n, std::uint32_t seed) {
 }
 
 // What HDF5 reads back: inflate (checking the zlib header and Adler-32), then unshuffle.
-std::vector<std::byte> decode(const std::vector<std::byte>& chunk, std::size_t element,
+std::vector<std::byte> decode(std::span<const std::byte> chunk, std::size_t element,
                               std::uint64_t chunk_rows) {
   std::vector<std::byte> shuffled(element * chunk_rows);
   uLongf size = shuffled.size();
@@ -50,7 +51,7 @@ TEST(ShuffleDeflate, RoundTripsEveryLevelAndPartialChunks) {
     for (const std::uint64_t n : {std::uint64_t{65536}, std::uint64_t{40000}, std::uint64_t{1}}) {
       const auto rows =
           make_rows(n, static_cast<std::uint32_t>(n) + static_cast<std::uint32_t>(level));
-      const auto& chunk = compressor.compress(rows.data(), n, kElement, 65536);
+      const auto chunk = compressor.compress(rows.data(), n, kElement, 65536);
       const auto back = decode(chunk, kElement, 65536);
       ASSERT_TRUE(std::equal(rows.begin(), rows.end(), back.begin())) << level << " " << n;
       for (std::size_t i = rows.size(); i < back.size(); ++i)
@@ -72,7 +73,7 @@ TEST(ShuffleDeflate, NoiseIsStoredNotExpanded) {
   std::mt19937_64 rng(42);
   for (auto& b : rows) b = static_cast<std::byte>(rng());
   ShuffleDeflate compressor(1);
-  const auto& chunk = compressor.compress(rows.data(), kRows, 8, kRows);
+  const auto chunk = compressor.compress(rows.data(), kRows, 8, kRows);
   EXPECT_LE(chunk.size(), rows.size() + rows.size() / 1000 + 64);
   const auto back = decode(chunk, 8, kRows);
   EXPECT_TRUE(std::equal(rows.begin(), rows.end(), back.begin()));

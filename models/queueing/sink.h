@@ -81,20 +81,24 @@ class Sink : public ComponentSeries {
     series_.count();
     const Customer& c = ev.payload;
     if (c.created < warmup_) return;  // warm-up customers are not measured
+    if (one_class_) {
+      // While every measured request came from one source, its class statistics are the
+      // overall ones (the same additions in the same order): kept once, copied when asked. A
+      // second source ends that, before its request is added anywhere.
+      if (measured() == 0) {
+        one_source_ = c.source;
+      } else if (c.source != one_source_) {
+        sync_classes();
+        one_class_ = false;
+      }
+    }
     const SimTime latency = ctx.now() - c.created;
     latency_.add(to_seconds(latency));
     latency_batches_.add(to_seconds(latency));
     histogram_.add(static_cast<std::uint64_t>(latency));
     if (measured() == 1) first_ = ctx.now();
     last_ = ctx.now();
-    if (one_class_) {
-      // While every measured request came from one source, its class statistics are the
-      // overall ones (the same additions in the same order): kept once, copied when asked.
-      if (measured() == 1) one_source_ = c.source;
-      if (c.source == one_source_) return record(ctx, c);
-      sync_classes();
-      one_class_ = false;
-    }
+    if (one_class_) return record(ctx, c);
     ClassLatency& cls = class_of(c.source);
     cls.latency.add(to_seconds(latency));
     cls.histogram.add(static_cast<std::uint64_t>(latency));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "scalesim/event_queue/adaptive_queue.h"
 #include "scalesim/event_queue/calendar_queue.h"
 #include "scalesim/event_queue/dary_heap.h"
 #include "scalesim/random.h"
@@ -66,6 +67,15 @@ BENCHMARK(BM_Hold<CalendarQueue>)
     ->Arg(1000)
     ->Arg(1000000)
     ->Arg(10000000)
+    ->Unit(benchmark::kNanosecond);
+
+BENCHMARK(BM_Hold<AdaptiveQueue>)
+    ->Name("hold/adaptive")
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(1000)
+    ->Arg(1000000)
     ->Unit(benchmark::kNanosecond);
 
 }  // namespace

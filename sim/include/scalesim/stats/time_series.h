@@ -38,11 +38,8 @@ class TimeSeriesRecorder {
 
   // Call before a state change at `now`, with the values held until now.
   void advance(SimTime now, double busy, double queued) {
-    while (now >= next_end_) {
-      accumulate(next_end_, busy, queued);
-      close(next_end_);
-      next_end_ += interval_;
-    }
+    if (now >= next_end_) [[unlikely]]
+      close_intervals(now, busy, queued);  // once per interval; the rest stays inline
     accumulate(now, busy, queued);
   }
   void count() { ++count_; }
@@ -79,6 +76,13 @@ class TimeSeriesRecorder {
   }
 
  private:
+  [[gnu::noinline]] void close_intervals(SimTime now, double busy, double queued) {
+    while (now >= next_end_) {
+      accumulate(next_end_, busy, queued);
+      close(next_end_);
+      next_end_ += interval_;
+    }
+  }
   void accumulate(SimTime t, double busy, double queued) {
     if (t <= last_) return;
     const auto dt = static_cast<double>(t - last_);

@@ -229,7 +229,7 @@ class Sink : public ComponentSeries {
   LatencyHistogram histogram_;
   SimTime first_ = 0, last_ = 0;
   mutable std::vector<ClassLatency> classes_;  // filled from the overall ones by sync_classes()
-  bool one_class_ = true;                       // every measured request so far from one_source_
+  bool one_class_ = true;                      // every measured request so far from one_source_
   std::uint32_t one_source_ = 0;
   double sample_;
   bool record_requests_ = false;

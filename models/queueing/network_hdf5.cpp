@@ -15,6 +15,10 @@
 #include <tuple>
 #include <type_traits>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 #include "models/queueing/report_format.h"
 #include "models/queueing/resource_requirements.h"
 #include "models/queueing/topology_drawing.h"
@@ -302,6 +306,16 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
   }
 }
 
+// CPUs this process may run on (taskset, cgroup cpusets, SLURM's binding).
+unsigned available_cpus() {
+#ifdef __linux__
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+#endif
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 std::string interrupted_name(const std::string& path) {
   const auto dot = path.rfind('.');
@@ -329,6 +343,7 @@ struct ResultsFile::Impl final : RecordStream {
         partial(path + ".partial"),
         transport(t),
         direct(t.size() == 1 && threads == 1),
+        writer_thread(direct && available_cpus() > 1),
         chunk_rows(chunk),
         file(partial, t.size() > 1, t.rank()),
         blocks_of(net.lp_count(), 0) {
@@ -416,8 +431,9 @@ struct ResultsFile::Impl final : RecordStream {
     pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(done));
   }
 
-  // Direct mode: compressing a block costs about a third of what simulating its requests
-  // does, so a writer thread compresses and writes while the run goes on. At most
+  // Direct mode: compressing a block costs about a tenth of what simulating its requests
+  // does, so a writer thread compresses and writes while the run goes on, unless the process
+  // has one CPU: then the thread would only add switches and cold caches. At most
   // kInFlight blocks wait for it (bounded memory; the run waits when the writer lags).
   static constexpr std::size_t kInFlight = 4;
 
@@ -430,12 +446,24 @@ struct ResultsFile::Impl final : RecordStream {
   }
 
   void submit(std::vector<RequestRow> rows) {
+    if (!writer_thread) {
+      write_block(rows);
+      spare.push_back(std::move(rows));
+      return;
+    }
     std::unique_lock lock(queue_mutex);
     if (!writer.joinable()) writer = std::thread([this] { write_loop(); });
     queue_changed.wait(lock, [&] { return queue.size() < kInFlight || writer_error; });
     if (writer_error) std::rethrow_exception(writer_error);
     queue.push_back(std::move(rows));
     queue_changed.notify_all();
+  }
+
+  void write_block(const std::vector<RequestRow>& rows) {
+    // The run's own thread may be reading an HDF5 trace meanwhile.
+    const std::lock_guard library(hdf5_library_mutex());
+    table->write(table->size(), rows.data(), rows.size());
+    file.flush();  // each block on disk before the next: a killed run leaves a readable file
   }
 
   void write_loop() {
@@ -446,10 +474,7 @@ struct ResultsFile::Impl final : RecordStream {
       std::vector<RequestRow>& rows = queue.front();
       lock.unlock();
       try {
-        // The run's own thread may be reading an HDF5 trace meanwhile.
-        const std::lock_guard library(hdf5_library_mutex());
-        table->write(table->size(), rows.data(), rows.size());
-        file.flush();  // each block on disk before the next: a killed run leaves a readable file
+        write_block(rows);
       } catch (...) {
         lock.lock();
         writer_error = std::current_exception();
@@ -582,6 +607,7 @@ struct ResultsFile::Impl final : RecordStream {
   std::string final_path, partial;
   Transport& transport;
   bool direct;
+  bool writer_thread;  // direct mode with more than one CPU: blocks written by `writer`
   std::uint64_t chunk_rows;
   Hdf5File file;
   std::optional<Hdf5GrowingTable> table;

@@ -36,11 +36,12 @@ components:
 """
 
 
-def run(args, ranks=1):
+def run(args, ranks=1, cpus=None):
     argv = [SCALESIM] + args
     if ranks > 1:
         argv = [MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-n", str(ranks)] + argv
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120, preexec_fn=pin)
     if p.returncode != 0:
         raise AssertionError(f"{argv} exited {p.returncode}: {p.stderr}")
     return p
@@ -62,9 +63,24 @@ class Streaming(unittest.TestCase):
     def out(self, name):
         return os.path.join(self.tmp.name, name)
 
-    def cascade(self, out, *extra, ranks=1):
+    def cascade(self, out, *extra, ranks=1, cpus=None):
         return run(["run", CASCADE, "--set", f"components.requests.customers={REQUESTS}",
-                    "--set", "end.time=100000s", "--json", "-o", out, *extra], ranks=ranks)
+                    "--set", "end.time=100000s", "--json", "-o", out, *extra], ranks=ranks,
+                   cpus=cpus)
+
+    def test_one_cpu_writes_the_same_file_without_a_writer_thread(self):
+        # With one CPU the run compresses its blocks itself; with more a writer thread does.
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            self.skipTest("one CPU here: both runs would take the same path")
+        pinned, free = self.out("pinned.h5"), self.out("free.h5")
+        self.cascade(pinned, "--records-chunk", "4096", cpus={cpus[0]})
+        self.cascade(free, "--records-chunk", "4096")
+        a, hash_a, _ = requests_of(pinned)
+        b, hash_b, _ = requests_of(free)
+        self.assertGreater(len(a), 0.9 * REQUESTS)
+        self.assertEqual(a.tobytes(), b.tobytes())
+        self.assertEqual(hash_a, hash_b)
 
     def test_small_chunks_equal_one_chunk_written_at_the_end(self):
         streamed, whole = self.out("streamed.h5"), self.out("whole.h5")

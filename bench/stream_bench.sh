@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Streamed request records (docs/hdf5-schema.md): the cascade template at N requests on one
 # simulation thread, without and with -o: simulated requests per wall second, CPU seconds, peak
-# RSS, bytes per request of /requests on disk; with -o also pinned to one core (taskset), and
-# once on 2 ranks writing one file. Several runs; medians.
+# RSS, bytes per request of /requests on disk; then both pinned to one core (taskset), in
+# interleaved pairs with the ratio of each pair; and once on 2 ranks writing one file. Several
+# runs; medians.
 #
 #   bench/stream_bench.sh [RUNS] [N...]        (defaults: 3, 10000000 100000000)
+#   PIN_CPU=1 picks the core of the one-core pairs (default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -14,6 +16,7 @@ sizes=("$@")
 ((${#sizes[@]})) || sizes=(10000000 100000000)
 bin=${SCALESIM_BIN:-build/default/cli/scalesim}
 dir=${BENCH_DIR:-$(mktemp -d)}
+cpu=${PIN_CPU:-0}
 trap 'rm -rf "$dir"' EXIT
 cfg=(configs/patterns/cascade.yaml --set end.time=100000000s --threads 1)
 
@@ -42,11 +45,22 @@ for n in "${sizes[@]}"; do
     measure "$bin" run "${cfg[@]}" --set components.requests.customers="$n" -o "$dir/out.h5"
   done | report "with -o"
   if command -v taskset >/dev/null; then
+    # One core: with and without -o both pinned to the same CPU, in turn (A B A B ...), so that
+    # the ratio of each pair is taken on the same core at nearly the same time.
+    pairs=$dir/pairs
+    : >"$pairs"
     for ((i = 0; i < runs; i++)); do
+      b=$(measure taskset -c "$cpu" "$bin" run "${cfg[@]}" --set components.requests.customers="$n")
       rm -f "$dir/out.h5"
-      measure taskset -c 0 "$bin" run "${cfg[@]}" --set components.requests.customers="$n" \
-        -o "$dir/out.h5"
-    done | report "with -o, one core (taskset)"
+      a=$(measure taskset -c "$cpu" "$bin" run "${cfg[@]}" --set components.requests.customers="$n" \
+        -o "$dir/out.h5")
+      echo "$a $b" >>"$pairs"
+    done
+    awk '{print $4, $5, $6}' "$pairs" | report "without -o, one core"
+    awk '{print $1, $2, $3}' "$pairs" | report "with -o, one core"
+    printf 'one core, with / without -o, per pair: %s; median %s\n' \
+      "$(awk '{printf "%.3f ", $1 / $4}' "$pairs")" \
+      "$(awk '{print $1 / $4}' "$pairs" | median)"
   fi
   /usr/bin/python3 -c "
 import h5py, os

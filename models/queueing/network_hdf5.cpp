@@ -351,6 +351,7 @@ struct ResultsFile::Impl final : RecordStream {
     path_index.assign(net.lp_count(), 0);
     std::vector<std::string> class_names, path_names{"-"};
     for (LpId lp = 0; lp < net.lp_count(); ++lp) {
+      sinks += std::holds_alternative<Sink>(net.component(lp)) ? 1U : 0U;
       if (std::holds_alternative<Source>(net.component(lp)) ||
           std::holds_alternative<TraceSource>(net.component(lp))) {
         class_index[lp] = static_cast<std::uint16_t>(class_names.size());
@@ -400,6 +401,12 @@ struct ResultsFile::Impl final : RecordStream {
 
   void block(std::uint32_t lp, std::span<const RequestRecord> records) override {
     const Block b{records.back().completion, lp, blocks_of[lp]++, 0};
+    if (direct && sinks == 1) {  // nothing can sort before it: written while its rows are hot
+      std::vector<RequestRow> rows = take_buffer();
+      to_rows(records, rows);
+      submit(std::move(rows));
+      return;
+    }
     if (direct) {
       // Blocks are filled in time order here, but two sinks may fill one at the same instant:
       // a block is written once a later instant shows that nothing can sort before it.
@@ -608,6 +615,7 @@ struct ResultsFile::Impl final : RecordStream {
   Transport& transport;
   bool direct;
   bool writer_thread;  // direct mode with more than one CPU: blocks written by `writer`
+  std::uint32_t sinks = 0;
   std::uint64_t chunk_rows;
   Hdf5File file;
   std::optional<Hdf5GrowingTable> table;

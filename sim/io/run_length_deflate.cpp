@@ -46,19 +46,20 @@ constexpr std::array<std::uint8_t, 19> kCodeLengthOrder{16, 17, 18, 0, 8,  7, 9,
 // (a block's histogram would need a Fibonacci-like skew), and it converges to a balanced tree.
 void code_lengths(const std::uint32_t* freq, std::size_t n, std::size_t max_bits,
                   std::uint8_t* lengths) {
-  std::array<std::uint32_t, kLiterals> f{};
+  // (Scratch arrays are not zeroed: each entry read is written first. This runs per plane.)
+  std::array<std::uint32_t, kLiterals> f;
   std::copy(freq, freq + n, f.begin());
   for (;;) {
     // Leaves sorted by weight; internal nodes are made in non-decreasing weight order, so the
     // two lightest nodes are always at the heads of the two queues.
-    std::array<std::uint16_t, kLiterals> leaves{};
+    std::array<std::uint16_t, kLiterals> leaves;
     std::size_t used = 0;
     for (std::size_t s = 0; s < n; ++s)
       if (f[s] != 0) leaves[used++] = static_cast<std::uint16_t>(s);
     std::sort(leaves.begin(), leaves.begin() + static_cast<std::ptrdiff_t>(used),
               [&](std::uint16_t a, std::uint16_t b) { return f[a] != f[b] ? f[a] < f[b] : a < b; });
-    std::array<std::uint64_t, kLiterals> weight{};  // internal nodes
-    std::array<std::uint16_t, 2 * kLiterals> parent{};
+    std::array<std::uint64_t, kLiterals> weight;  // internal nodes
+    std::array<std::uint16_t, 2 * kLiterals> parent;
     std::size_t next_leaf = 0, next_node = 0, nodes = 0;
     const auto take = [&]() -> std::size_t {  // index: leaves 0..used-1, nodes used + i
       if (next_leaf < used && (next_node == nodes || f[leaves[next_leaf]] <= weight[next_node]))
@@ -75,7 +76,8 @@ void code_lengths(const std::uint32_t* freq, std::size_t n, std::size_t max_bits
       ++nodes;
     }
     // Depths from the root (the last node) down: a node's parent is always made after it.
-    std::array<std::uint8_t, 2 * kLiterals> depth{};
+    std::array<std::uint8_t, 2 * kLiterals> depth;
+    depth[used + nodes - 1] = 0;  // the root
     std::size_t deepest = 0;
     for (std::size_t i = used + nodes - 1; i-- > 0;) {
       depth[i] = static_cast<std::uint8_t>(depth[parent[i]] + 1);
@@ -319,8 +321,8 @@ void RunLengthDeflate::runs(const unsigned char* data, std::size_t n) {
   }
   // Each token's whole code: a literal's, or a length's code, its extra bits and distance 1's
   // one-bit code 0 (at most 15 + 5 + 1 bits).
-  std::array<std::uint32_t, 256 + 259> code{};
-  std::array<std::uint8_t, 256 + 259> code_bits{};
+  std::array<std::uint32_t, 256 + 259> code;  // 256-258 unused
+  std::array<std::uint8_t, 256 + 259> code_bits;
   for (std::size_t t = 0; t < 256; ++t) {
     code[t] = lit_code[t];
     code_bits[t] = lit_len[t];

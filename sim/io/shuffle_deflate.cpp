@@ -25,11 +25,11 @@ struct ShuffleDeflate::Stream {
 
 namespace {
 
-// Whether a byte plane looks like noise: from its first 4 KiB, nearly 8 bits of entropy per
+// Whether a byte plane looks like noise: from its first 2 KiB, nearly 8 bits of entropy per
 // byte and almost no runs. Such a plane is stored; run-length matching and Huffman codes would
 // cost time and save at most a few bytes.
 bool looks_like_noise(const unsigned char* plane, std::size_t size) {
-  const std::size_t m = std::min<std::size_t>(size, 4096);
+  const std::size_t m = std::min<std::size_t>(size, 2048);
   if (m < 64) return false;
   std::array<std::uint32_t, 256> count{};
   std::size_t changes = 0;

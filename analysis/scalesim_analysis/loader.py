@@ -15,7 +15,8 @@ import pandas as pd
 
 SCHEMA_VERSION = 1
 
-REQUEST_COLUMNS = ["id", "class", "arrival_ns", "completion_ns", "latency_ns", "path", "status"]
+REQUEST_COLUMNS = ["id", "class", "arrival_ns", "completion_ns", "latency_ns", "path", "status",
+                   "ttft_s", "tpot_s"]
 TIMESERIES_COLUMNS = ["t_s", "utilisation", "queue_length", "throughput_per_s"]
 SUMMARY_COLUMNS = ["name", "type", "count", "mean_s", "p50_s", "p90_s", "p99_s", "p999_s",
                    "throughput_per_s", "utilisation", "slo_met", "cost_usd"]

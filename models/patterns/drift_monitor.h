@@ -80,9 +80,8 @@ class DriftMonitor : public ComponentSeries {
         triggered_at_ = ctx.now();
         ++triggers_;
         Customer c;
-        c.id = (std::uint64_t{ctx.self()} << 40) | triggers_;
+        c.id = (std::uint64_t{ctx.self()} << Customer::kSourceShift) | triggers_;
         c.created = ctx.now();
-        c.source = ctx.self();
         c.served_by = kNoLp;
         ctx.schedule(retrain_.to, retrain_.latency, kCustomerArrives, c);
       }

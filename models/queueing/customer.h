@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "models/queueing/half_precision.h"
 #include "scalesim/event.h"
 #include "scalesim/sim_time.h"
 
@@ -13,12 +14,23 @@ inline constexpr std::uint32_t kNoLp = 0xffffffffu;
 // Components that hold a customer (stations, model servers) keep its arrival time themselves,
 // so the payload has room for the request's own sizes.
 struct Customer {
+  static constexpr unsigned kSourceShift = 40;
   std::uint64_t id = 0;             // unique per source: (source LP << 40) | sequence
   SimTime created = 0;              // when the source emitted it (end-to-end latency starts here)
-  std::uint32_t source = 0;         // LP id of the source (its request class)
   std::uint32_t served_by = kNoLp;  // LP id of the last station that served it
   std::uint32_t size = 0;           // input size in the model's unit (tokens...); 0 = default
   std::uint32_t aux = 0;            // a second size (tokens to generate); 0 = none
+  // Set by the last LLM engine that served it, in half-precision seconds (half_precision.h;
+  // kNoHalf: none): from `created` to its first output token, and the mean time between its
+  // output tokens after the first.
+  std::uint16_t ttft = kNoHalf;
+  std::uint16_t tpot = kNoHalf;
+
+  // LP id of the source that emitted it (its request class), from the id.
+  static constexpr std::uint32_t source_of(std::uint64_t id) {
+    return static_cast<std::uint32_t>(id >> kSourceShift);
+  }
+  constexpr std::uint32_t source() const { return source_of(id); }
 };
 static_assert(sizeof(Customer) == 32);
 static_assert(kEventFitsBudget<Customer>, "a queueing event must fit one cache line");

@@ -31,7 +31,7 @@ namespace scalesim {
 // give a class with external linkage a member of internal-linkage type.
 namespace results_rows {
 
-// A /requests row, packed (37 bytes) in memory exactly as in the file: parallel HDF5 writes
+// A /requests row, packed (45 bytes) in memory exactly as in the file: parallel HDF5 writes
 // through compression filters only when no datatype conversion is needed.
 #pragma pack(push, 1)
 struct RequestRow {
@@ -42,9 +42,11 @@ struct RequestRow {
   std::int64_t latency_ns;
   std::uint16_t path;
   std::uint8_t status;
+  float ttft_s;  // NaN unless an LLM engine served it (half precision, widened)
+  float tpot_s;
 };
 #pragma pack(pop)
-static_assert(sizeof(RequestRow) == 37);
+static_assert(sizeof(RequestRow) == 45);
 
 }  // namespace results_rows
 using results_rows::RequestRow;
@@ -189,7 +191,9 @@ CompoundType request_type() {
       .add("completion_ns", offsetof(RequestRow, completion_ns), H5T_NATIVE_INT64)
       .add("latency_ns", offsetof(RequestRow, latency_ns), H5T_NATIVE_INT64)
       .add("path", offsetof(RequestRow, path), H5T_NATIVE_UINT16)
-      .add("status", offsetof(RequestRow, status), H5T_NATIVE_UINT8);
+      .add("status", offsetof(RequestRow, status), H5T_NATIVE_UINT8)
+      .add("ttft_s", offsetof(RequestRow, ttft_s), H5T_NATIVE_FLOAT)
+      .add("tpot_s", offsetof(RequestRow, tpot_s), H5T_NATIVE_FLOAT);
   return t;
 }
 
@@ -285,7 +289,7 @@ void write_contents(const Hdf5Group& root, const QueueingNetwork& net, const Net
         const auto* sink = std::get_if<Sink>(&net.component(k));
         if (sink == nullptr) continue;
         for (const auto& c : sink->classes()) {
-          if (c.source != lp) continue;
+          if (c.source != lp) continue;  // (a class's statistics, not a Customer)
           latency.merge(c.latency);
           hist.merge(c.histogram);
           first = std::min(first, c.first);
@@ -393,9 +397,10 @@ struct ResultsFile::Impl final : RecordStream {
   void to_rows(std::span<const RequestRecord> records, std::vector<RequestRow>& rows) const {
     rows.clear();
     for (const auto& r : records) {
-      rows.push_back(
-          RequestRow{r.id, class_index[r.source], r.arrival, r.completion, r.completion - r.arrival,
-                     r.served_by == kNoLp ? std::uint16_t{0} : path_index[r.served_by], 0});
+      rows.push_back(RequestRow{r.id, class_index[Customer::source_of(r.id)], r.arrival,
+                                r.completion, r.completion - r.arrival,
+                                r.served_by == kNoLp ? std::uint16_t{0} : path_index[r.served_by],
+                                0, from_half(r.ttft), from_half(r.tpot)});
     }
   }
 

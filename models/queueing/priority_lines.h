@@ -30,7 +30,7 @@ class PriorityLines {
   std::uint32_t levels() const { return static_cast<std::uint32_t>(lines_.size()); }
   std::uint32_t level_of(const Customer& c) const {
     const std::uint8_t l =
-        c.source < level_of_source_.size() ? level_of_source_[c.source] : kUnlisted;
+        c.source() < level_of_source_.size() ? level_of_source_[c.source()] : kUnlisted;
     return l == kUnlisted ? levels() - 1 : l;
   }
   const std::vector<std::uint8_t>& level_of_source() const { return level_of_source_; }

@@ -20,15 +20,15 @@ class RejectionCounts {
   void count_arrival(const Customer& c, bool measured) {
     if (!measured) return;
     ++measured_arrivals_;
-    grow(c.source);
-    ++arrivals_by_class_[c.source];
+    grow(c.source());
+    ++arrivals_by_class_[c.source()];
   }
   void count_rejection(const Customer& c, bool measured) {
     ++rejected_;
     if (!measured) return;
     ++measured_rejected_;
-    grow(c.source);
-    ++rejected_by_class_[c.source];
+    grow(c.source());
+    ++rejected_by_class_[c.source()];
   }
 
   std::uint64_t rejected() const { return rejected_; }

@@ -38,8 +38,11 @@ class RequestEmitter : public ComponentSeries {
   // true while more may follow.
   template <class Ctx>
   bool emit(Ctx& ctx, std::uint32_t size, std::uint32_t aux) {
-    const Customer c{
-        (std::uint64_t{ctx.self()} << 40) | emitted_, ctx.now(), ctx.self(), kNoLp, size, aux};
+    Customer c;
+    c.id = (std::uint64_t{ctx.self()} << Customer::kSourceShift) | emitted_;
+    c.created = ctx.now();
+    c.size = size;
+    c.aux = aux;
     series_.advance(ctx.now(), 0, 0);
     series_.count();
     ctx.schedule(out_.to, out_.latency, kCustomerArrives, c);

@@ -105,8 +105,8 @@ class Router : public ComponentSeries {
       }
       case Policy::kByClass:
         // Every class that can arrive has a route: checked at build (network_builder.cpp).
-        i = ev.payload.source < route_of_class_.size() ? route_of_class_[ev.payload.source]
-                                                       : default_route_;
+        i = ev.payload.source() < route_of_class_.size() ? route_of_class_[ev.payload.source()]
+                                                         : default_route_;
         break;
       case Policy::kRandom: {
         const double u = ctx.rng().uniform();

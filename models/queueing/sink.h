@@ -27,12 +27,13 @@ struct ReportContext;
 
 // One completed request, as /requests stores it.
 struct RequestRecord {
-  std::uint64_t id;
-  SimTime arrival;     // emitted by its source
-  SimTime completion;  // reached the sink
-  std::uint32_t source;
-  std::uint32_t served_by;  // last station, or kNoLp
+  std::uint64_t id;          // its source (request class): Customer::source_of(id)
+  SimTime arrival;           // emitted by its source
+  SimTime completion;        // reached the sink
+  std::uint32_t served_by;   // last station, or kNoLp
+  std::uint16_t ttft, tpot;  // from the last LLM engine (Customer), half-precision seconds
 };
+static_assert(sizeof(RequestRecord) == 32);
 
 // Takes a sink's request records a block at a time, so that a run's memory does not grow with
 // the number of requests (the results file streams them). Called from the thread that runs the
@@ -86,8 +87,8 @@ class Sink : public ComponentSeries {
       // overall ones (the same additions in the same order): kept once, copied when asked. A
       // second source ends that, before its request is added anywhere.
       if (measured() == 0) {
-        one_source_ = c.source;
-      } else if (c.source != one_source_) {
+        one_source_ = c.source();
+      } else if (c.source() != one_source_) {
         sync_classes();
         one_class_ = false;
       }
@@ -99,7 +100,7 @@ class Sink : public ComponentSeries {
     if (measured() == 1) first_ = ctx.now();
     last_ = ctx.now();
     if (one_class_) return record(ctx, c);
-    ClassLatency& cls = class_of(c.source);
+    ClassLatency& cls = class_of(c.source());
     cls.latency.add(to_seconds(latency));
     cls.histogram.add(static_cast<std::uint64_t>(latency));
     if (cls.latency.count() == 1) cls.first = ctx.now();
@@ -190,7 +191,7 @@ class Sink : public ComponentSeries {
   template <class Ctx>
   void record(Ctx& ctx, const Customer& c) {
     if (record_requests_ && keep(c.id)) {
-      records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.source, c.served_by});
+      records_.push_back(RequestRecord{c.id, c.created, ctx.now(), c.served_by, c.ttft, c.tpot});
       if (records_.size() == block_ && stream_ != nullptr) [[unlikely]] {
         stream_->block(ctx.self(), records_);
         records_.clear();  // keeps its capacity: no allocation per block

@@ -136,7 +136,7 @@ void LlmEngine::record(const LlmSequence& s, SimTime now) {
   if (s.output > 1) {
     // TPOT: the mean gap between output tokens after the first (none for a static batch,
     // whose answer returns whole).
-    const SimTime tpot = (now - s.first_token) / static_cast<SimTime>(s.output - 1);
+    const SimTime tpot = tpot_of(s, now);
     tpot_.add(to_seconds(tpot));
     tpot_hist_.add(static_cast<std::uint64_t>(tpot));
     good = good && tpot <= setup_.tpot_slo;

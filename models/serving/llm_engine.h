@@ -282,6 +282,8 @@ class LlmEngine : public ComponentSeries {
       if (out_) {
         Customer c = s.customer;
         c.served_by = ctx.self();
+        c.ttft = to_half(static_cast<float>(to_seconds(s.first_token - c.created)));
+        c.tpot = s.output > 1 ? to_half(static_cast<float>(to_seconds(tpot_of(s, now)))) : kNoHalf;
         ctx.schedule(out_->to, out_->latency, kCustomerArrives, c);
       }
     }
@@ -340,6 +342,10 @@ class LlmEngine : public ComponentSeries {
   // Moves the engine-wide and instance `e`'s counts by what its step changed.
   void account(std::uint32_t e, const Snapshot& before, SimTime now);
   void record(const LlmSequence& s, SimTime now);
+  // TPOT: the mean gap between output tokens after the first (REQUIRES: s.output > 1).
+  static SimTime tpot_of(const LlmSequence& s, SimTime now) {
+    return (now - s.first_token) / static_cast<SimTime>(s.output - 1);
+  }
   // The engine instance a request joins: a replica among [first, end) by the router, then
   // (pipeline parallelism) the replica's micro-batch with the fewest requests, as vLLM does.
   std::uint32_t route(std::uint32_t first, std::uint32_t end, std::int32_t group);

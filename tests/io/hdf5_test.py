@@ -150,7 +150,8 @@ class Hdf5Results(unittest.TestCase):
         if MPIEXEC:
             two = os.path.join(self.tmp.name, "s2.h5")
             run(["run", cfg, "-o", two, "--threads", "2"], ranks=2)
-            self.assertTrue(np.array_equal(datasets(one)["requests"], datasets(two)["requests"]))
+            # (bytes: NaN, in the columns no LLM engine fills, is not equal to itself)
+            self.assertEqual(datasets(one)["requests"].tobytes(), datasets(two)["requests"].tobytes())
 
     @unittest.skipUnless(MPIEXEC, "built without MPI: one rank only")
     def test_one_and_two_ranks_give_identical_datasets(self):
@@ -212,6 +213,35 @@ class Hdf5Results(unittest.TestCase):
 class LlmEngineHdf5(unittest.TestCase):
     """An LLM engine's own datasets: kv_timeseries and the by_replica table agree with the
     engine's statistics (warm-up 0, a run that drains)."""
+
+    def test_llm_requests_carry_their_ttft_and_tpot(self):
+        # Each /requests row of an LLM engine's request has its TTFT (from its creation) and
+        # TPOT, in half precision; a request no engine served has NaN in both.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "llm.h5")
+            cfg = os.path.join(SOURCE, "configs", "examples", "llm_serving_azure.yaml")
+            run(["run", cfg, "--set", "warmup=0s", "--set", "components.requests.customers=3000",
+                 "-o", path])
+            with h5py.File(path, "r") as f:
+                r = f["requests"][()]
+                engine = f["components/engine"].attrs
+                self.assertEqual(len(r), int(engine["served"]))
+                ttft, tpot = r["ttft_s"].astype(float), r["tpot_s"].astype(float)
+                self.assertTrue(np.all(np.isfinite(ttft)) and np.all(np.isfinite(tpot)))
+                latency = r["latency_ns"] / 1e9
+                # The first token comes before the answer reaches the sink (1 ms link after).
+                self.assertTrue(np.all((ttft > 0) & (ttft <= latency * (1 + 2**-11))))
+                self.assertTrue(np.all(tpot >= 0))
+                # The same requests as the engine's own exact statistics: their means agree
+                # within the half precision (<= 2^-11 each), TTFT less the 1 ms link before it.
+                self.assertLess(abs((ttft.mean() - 0.001) / float(engine["mean_ttft_s"]) - 1), 2**-11)
+                self.assertLess(abs(tpot.mean() / float(engine["mean_tpot_s"]) - 1), 2**-11)
+            plain = os.path.join(tmp, "net.h5")  # a queueing network: no LLM engine
+            run(["run", NETWORK, "-o", plain])
+            with h5py.File(plain, "r") as f:
+                r = f["requests"][()]
+                self.assertGreater(len(r), 0)
+                self.assertTrue(np.all(np.isnan(r["ttft_s"])) and np.all(np.isnan(r["tpot_s"])))
 
     def test_kv_timeseries_and_replica_table(self):
         with tempfile.TemporaryDirectory() as tmp:

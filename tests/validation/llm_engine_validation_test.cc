@@ -68,6 +68,7 @@ TEST(LlmEngineValidation, OneRequestTakesTheClosedFormUnderEveryScheduler) {
         one_engine("{process: deterministic, rate: 1/s}", 1,
                    "    scheduler: " + c.scheduler + "\n" + kStep +
                        "    kv_blocks: 1000\n    prompt_tokens: 1000\n    output_tokens: 50\n")));
+    net.record_requests(true);
     simulate(net, 1);
     const auto& e = net.get<LlmEngine>("engine");
     ASSERT_EQ(e.completed(), 1u);
@@ -76,6 +77,14 @@ TEST(LlmEngineValidation, OneRequestTakesTheClosedFormUnderEveryScheduler) {
     EXPECT_EQ(e.ttft_seconds().mean(), to_seconds(ttft));
     EXPECT_EQ(e.end_to_end_seconds().mean(), to_seconds(ttft + lone_decodes(p, o)));
     EXPECT_EQ(e.tpot_seconds().mean(), to_seconds(lone_decodes(p, o) / (o - 1)));
+    // The request's own record (a /requests row) carries the same two figures, in half
+    // precision: the request enters the engine the instant it is created.
+    const auto& records = net.get<Sink>("done").records();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].ttft, to_half(static_cast<float>(to_seconds(ttft))));
+    EXPECT_EQ(records[0].tpot,
+              to_half(static_cast<float>(to_seconds(lone_decodes(p, o) / (o - 1)))));
+    EXPECT_NEAR(from_half(records[0].ttft), to_seconds(ttft), to_seconds(ttft) * 0x1p-11);
     EXPECT_EQ(e.iterations(), static_cast<std::uint64_t>(c.prefill_iterations + o - 1));
     EXPECT_EQ(e.output_tokens(), static_cast<std::uint64_t>(o));
     EXPECT_EQ(e.input_tokens(), static_cast<std::uint64_t>(p));

@@ -11,8 +11,9 @@ namespace {
 
 // 30,000 Poisson requests at 500/s (about 60 s) over a link with outages [10 s, 20 s) and
 // [40 s, 42 s), into a fast station.
-QueueingNetwork network(const std::string& policy,
-                        const std::string& outages = "[{at: 10s, for: 10s}, {at: 40s, for: 2s}]") {
+QueueingNetwork link_network(
+    const std::string& policy,
+    const std::string& outages = "[{at: 10s, for: 10s}, {at: 40s, for: 2s}]") {
   return QueueingNetwork::from_config(ConfigNode::load_string(
       "name: t\nseed: 4\nend: {time: 1000s}\ncomponents:\n"
       "  src: {type: source, arrivals: {process: poisson, rate: 500/s}, customers: 30000, to: "
@@ -26,7 +27,7 @@ QueueingNetwork network(const std::string& policy,
 }
 
 TEST(NetworkLink, HoldsRequestsUntilTheLinkIsBack) {
-  QueueingNetwork net = network("hold");
+  QueueingNetwork net = link_network("hold");
   const NetworkRun run = simulate(net, 4);
   const auto& wan = net.get<NetworkLink>("wan");
   // 12 s of outage at 500/s: Poisson count 6000, sd 77; 4 sd.
@@ -42,14 +43,14 @@ TEST(NetworkLink, HoldsRequestsUntilTheLinkIsBack) {
 }
 
 TEST(NetworkLink, FailPolicyLosesAndCountsThem) {
-  QueueingNetwork net = network("fail");
+  QueueingNetwork net = link_network("fail");
   simulate(net, 4);
   const auto& wan = net.get<NetworkLink>("wan");
   EXPECT_EQ(wan.held(), 0u);
   EXPECT_NEAR(static_cast<double>(wan.dropped()), 6000.0, 310.0);
   EXPECT_EQ(net.get<Sink>("done").arrived() + wan.dropped(), 30000u);
   // The same draws as the hold run: exactly the requests that hold would have held are lost.
-  QueueingNetwork held = network("hold");
+  QueueingNetwork held = link_network("hold");
   simulate(held, 4);
   EXPECT_EQ(wan.dropped(), held.get<NetworkLink>("wan").held());
 }
@@ -57,7 +58,7 @@ TEST(NetworkLink, FailPolicyLosesAndCountsThem) {
 TEST(NetworkLink, ConfigErrorsNameTheKey) {
   auto error = [](const std::string& policy, const std::string& outages) {
     try {
-      (void)network(policy, outages);
+      (void)link_network(policy, outages);
     } catch (const ConfigError& e) {
       return std::string(e.what());
     }

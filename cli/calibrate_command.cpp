@@ -19,6 +19,7 @@
 #include "hardware/gpu/time_to_train.h"
 #include "hardware/redis/redis_calibration.h"
 #include "models/serving/llm_calibration.h"
+#include "models/serving/mlperf_server.h"
 #include "scalesim/atomic_file.h"
 #include "scalesim/json_writer.h"
 
@@ -443,6 +444,37 @@ std::string llm_serving_section(const LlmServingCalibration& cal, const std::str
   return s.str();
 }
 
+std::string mlperf_server_section(const MlperfServerReplay& replay, const std::string& shown) {
+  std::ostringstream o;
+  o << "## MLPerf Inference server scenario: predicted (`" << shown
+    << "`)\n\n"
+       "Each row is a VALID closed-division Server result: the highest Poisson query rate (one "
+       "sample per query) whose p99 latency stayed under the benchmark's bound. Its system is "
+       "rebuilt as a `model_server` (one replica per GPU fed from one queue, the submitter's "
+       "server `gpu_batch_size` as the largest batch, its `gpu_inference_streams` as model "
+       "instances, its batching timeout as `max_queue_delay`; `models/serving/mlperf_server.cpp`) "
+       "and `scalesim capacity`'s search finds the highest rate whose simulated p99 stays under "
+       "the same bound. Nothing is fitted to these rows. *In sample*: with the catalog's GPU fit, "
+       "which saw the same system's Offline result, so the row judges only the step from batch "
+       "times to a latency-bounded rate. *Out of sample*: with the GPU fit of the cross-validation "
+       "fold that left out the whole publication (that submitter's results in that round).\n\n"
+       "| system | p99 bound | measured (its p99) | in sample (its p99) | error | out of sample | "
+       "error | source | server config |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+  for (const auto& p : replay.points) {
+    o << "| " << p.label << " | " << num(p.bound_s * 1e3) << " ms | " << num(p.measured) << "/s ("
+      << num(p.measured_p99_s * 1e3) << " ms) | " << num(p.in_sample) << "/s ("
+      << num(p.p99_at_capacity_s * 1e3) << " ms) | " << pct(p.in_sample_error) << " | "
+      << (p.out_of_sample > 0 ? num(p.out_of_sample) + "/s | " + pct(p.out_of_sample_error)
+                              : std::string("- | -"))
+      << " | " << p.source << " | " << p.config_source << " |\n";
+  }
+  o << "\nOver " << replay.points.size() << " results: in sample median |error| "
+    << pct(replay.in_median).substr(1) << ", worst " << pct(replay.in_worst).substr(1)
+    << "; out of sample (leave one publication out) median " << pct(replay.out_median).substr(1)
+    << ", worst " << pct(replay.out_worst).substr(1) << ".\n";
+  return o.str();
+}
+
 std::vector<std::string> microbenchmark_files(const std::filesystem::path& data_dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -566,14 +598,14 @@ int calibrate_command(const std::vector<std::string>& args) {
       }
     }
     if (!report.empty()) {
+      // A data file as the report names it: relative to the folder above the catalog.
+      const auto relative = [&](const std::filesystem::path& f) {
+        return f.lexically_relative(std::filesystem::path(dir).parent_path().lexically_normal())
+            .string();
+      };
       std::vector<std::string> shown;
       shown.reserve(files.size());
-      for (const auto& f : files) {
-        shown.push_back(
-            std::filesystem::path(f)
-                .lexically_relative(std::filesystem::path(dir).parent_path().lexically_normal())
-                .string());
-      }
+      for (const auto& f : files) shown.push_back(relative(f));
       constexpr std::uint64_t kRedisSeed = 42;
       const auto redis_rows = redis_calibration_rows(
           (data_dir / "redis_local.json").lexically_normal().string(),
@@ -586,22 +618,19 @@ int calibrate_command(const std::vector<std::string>& args) {
              "source.\n\n"
           << gpu_section(catalog, rows, cvs, shown) << "\n";
       for (const auto& mb : microbenchmark_files(data_dir)) {
-        doc << microbenchmark_section(
-                   catalog, read_microbenchmark(mb),
-                   std::filesystem::path(mb)
-                       .lexically_relative(
-                           std::filesystem::path(dir).parent_path().lexically_normal())
-                       .string())
+        doc << microbenchmark_section(catalog, read_microbenchmark(mb), relative(mb)) << "\n";
+      }
+      const auto server_file = (data_dir / "mlperf_server.csv").lexically_normal();
+      if (std::filesystem::exists(server_file)) {
+        doc << mlperf_server_section(
+                   replay_mlperf_server(server_file.string(), catalog, &by_publication),
+                   relative(server_file))
             << "\n";
       }
       const auto ttt_file = (data_dir / "mlperf_training_results.csv").lexically_normal();
       if (std::filesystem::exists(ttt_file)) {
-        doc << time_to_train_section(
-                   predict_mlperf_time_to_train(catalog, ttt_file.string()),
-                   ttt_file
-                       .lexically_relative(
-                           std::filesystem::path(dir).parent_path().lexically_normal())
-                       .string())
+        doc << time_to_train_section(predict_mlperf_time_to_train(catalog, ttt_file.string()),
+                                     relative(ttt_file))
             << "\n";
       }
       doc << redis_section(redis_rows, kRedisSeed);
@@ -620,12 +649,8 @@ int calibrate_command(const std::vector<std::string>& args) {
         const auto llm_file = (data_dir / name).lexically_normal();
         if (!std::filesystem::exists(llm_file)) continue;
         doc << "\n"
-            << llm_serving_section(
-                   calibrate_llm_serving(llm_file.string(), catalog),
-                   llm_file
-                       .lexically_relative(
-                           std::filesystem::path(dir).parent_path().lexically_normal())
-                       .string());
+            << llm_serving_section(calibrate_llm_serving(llm_file.string(), catalog),
+                                   relative(llm_file));
       }
       write_file_atomically(report, doc.str());
       std::fprintf(stderr, "scalesim calibrate: wrote %s\n", report.c_str());

@@ -4,18 +4,17 @@
 //
 // Every trial is a full run with the same seed, so trials differ only in the rate (common random
 // numbers): the answer is deterministic, and bit-identical for any ranks and threads. The search
-// doubles (or halves) the config's own rate until one rate meets every SLO and another misses
-// one, then bisects geometrically until they are within the tolerance. It assumes that a higher
-// rate never helps an SLO, as latency and loss do; a trial log shows every rate tried.
+// (models/patterns/capacity_search.h) starts from the config's own rate; a trial log shows
+// every rate tried.
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "models/patterns/capacity_search.h"
 #include "models/patterns/slo.h"
 #include "models/queueing/queueing_network.h"
 #include "scalesim/json_writer.h"
@@ -25,12 +24,6 @@ namespace scalesim::cli {
 namespace po = boost::program_options;
 
 namespace {
-
-struct Trial {
-  double rate = 0;  // per second
-  bool met = false;
-  std::vector<SloResult> slos;
-};
 
 // "done.p99_latency_s < 15ms" as an SLO.
 SloSpec slo_from_argument(const std::string& text) {
@@ -155,15 +148,14 @@ int capacity_command(const std::vector<std::string>& args, Transport& transport)
     }
     ParallelOptions options;
     options.threads = resolve_threads(threads);
-    std::vector<Trial> trials;
     std::uint64_t used_seed = 0;
-    auto trial = [&](double rate) {
+    const auto trial = [&](double rate) {
       ConfigNode c = config;
       c.set_path(path, rate_text(rate));
       QueueingNetwork net = QueueingNetwork::from_config(c);
       const NetworkRun run = simulate(net, net.settings().seed, transport, options);
       used_seed = net.settings().seed;
-      Trial t;
+      CapacityTrial t;
       t.rate = rate;
       std::int64_t met = std::numeric_limits<std::int64_t>::max();
       std::string error;
@@ -188,35 +180,13 @@ int capacity_command(const std::vector<std::string>& args, Transport& transport)
       met = transport.allreduce_min(met);
       if (met < 0) throw ConfigError(error);  // every rank stops; rank 0 says why
       t.met = met == 1;
-      trials.push_back(std::move(t));
-      return trials.back().met;
+      return t;
     };
-    double lo = 0, hi = 0;  // highest rate met, lowest rate missed
-    if (trial(start)) {
-      lo = start;
-      for (double r = start * 2; static_cast<int>(trials.size()) < max_runs; r *= 2) {
-        if (!trial(r)) {
-          hi = r;
-          break;
-        }
-        lo = r;
-      }
-    } else {
-      hi = start;
-      for (double r = start / 2; static_cast<int>(trials.size()) < max_runs; r /= 2) {
-        if (trial(r)) {
-          lo = r;
-          break;
-        }
-        hi = r;
-      }
-    }
-    while (lo > 0 && hi > 0 && hi / lo > 1 + tolerance &&
-           static_cast<int>(trials.size()) < max_runs) {
-      const double mid = std::sqrt(lo * hi);
-      (trial(mid) ? lo : hi) = mid;
-    }
-    const bool bracketed = lo > 0 && hi > 0 && hi / lo <= 1 + tolerance;
+    const CapacityResult found_rate = search_capacity(start, tolerance, max_runs, trial);
+    const auto& trials = found_rate.trials;
+    const double lo = found_rate.capacity;
+    const double hi = found_rate.first_missed;
+    const bool bracketed = found_rate.converged;
     if (!root) return kExitOk;
     if (vm.count("json")) {
       JsonWriter j;

@@ -216,9 +216,24 @@ GpuSpec Catalog::gpu_or_mig(std::string_view name) const {
 
 ArchitectureEfficiency Catalog::efficiency(std::string_view architecture) const {
   ArchitectureEfficiency e;
+  if (common_override_) {
+    e = *common_override_;
+  } else {
+    for (const auto& common : common_efficiency_) e = apply_efficiency(e, common);
+  }
   e.architecture = std::string(architecture);
-  for (const auto& common : common_efficiency_) e = apply_efficiency(e, common);
   return apply_efficiency(e, find_named(architecture_nodes_, architecture, "GPU architecture"));
+}
+
+Catalog Catalog::with_common_efficiency(
+    const ArchitectureEfficiency& common,
+    const std::vector<std::pair<std::string, double>>& per_op_overhead) const {
+  Catalog c = *this;
+  c.common_override_ = common;
+  for (const auto& [name, t] : per_op_overhead) {
+    if (const auto it = c.stacks_.find(name); it != c.stacks_.end()) it->second.per_op_overhead = t;
+  }
+  return c;
 }
 
 const SoftwareStack& Catalog::stack(std::string_view name) const {

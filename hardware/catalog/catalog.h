@@ -3,9 +3,11 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hardware/cpu/cpu_instance.h"
@@ -60,6 +62,13 @@ class Catalog {
   // The file the fitted GPU efficiencies came from (scalesim calibrate rewrites it).
   const std::string& efficiency_file() const { return efficiency_file_; }
 
+  // A copy whose common GPU efficiency parameters, and eager stacks' per-op overheads, are
+  // these instead of the file's (per-architecture overrides still apply): a cross-validation
+  // fold's fit, put through the simulator by `scalesim calibrate`.
+  Catalog with_common_efficiency(
+      const ArchitectureEfficiency& common,
+      const std::vector<std::pair<std::string, double>>& per_op_overhead) const;
+
  private:
   static Catalog load_checked(const std::string& dir);
   void load_file(const std::string& path, bool models_dir);
@@ -70,6 +79,7 @@ class Catalog {
   std::map<std::string, SoftwareStack, std::less<>> stacks_;
   std::map<std::string, ConfigNode, std::less<>> architecture_nodes_;
   std::vector<ConfigNode> common_efficiency_;
+  std::optional<ArchitectureEfficiency> common_override_;  // with_common_efficiency()
   std::map<std::string, std::map<std::string, ConfigNode, std::less<>>, std::less<>> sections_;
   std::string efficiency_file_;
   NetworkCatalog network_;

@@ -69,6 +69,13 @@ std::string group_of(const GpuMeasurement& m, Grouping g) {
   return m.where();
 }
 
+const GpuFit* CrossValidation::fit_without(const std::string& group) const {
+  for (const auto& [g, fit] : fold_fits) {
+    if (g == group) return &fit;
+  }
+  return nullptr;
+}
+
 double median_abs(std::vector<double> errors) {
   if (errors.empty()) return 0;
   for (double& e : errors) e = std::abs(e);
@@ -99,7 +106,9 @@ CrossValidation cross_validate(const std::vector<ResolvedMeasurement>& data, con
   }
   // Folds are independent: threads take every k-th fold and write only their own points, so the
   // result is the same for any thread count.
-  const auto run_fold = [&](const std::string& g) {
+  cv.fold_fits.resize(groups.size());
+  const auto run_fold = [&](std::size_t f) {
+    const std::string& g = groups[f];
     const auto& out = members.at(g);
     std::vector<ResolvedMeasurement> kept;
     kept.reserve(data.size() - out.size());
@@ -115,6 +124,7 @@ CrossValidation cross_validate(const std::vector<ResolvedMeasurement>& data, con
     for (const std::size_t i : out) {
       cv.out_of_sample[i] = (predict(data[i], fold.fit) - data[i].m->value) / data[i].m->value;
     }
+    cv.fold_fits[f] = {g, fold.fit};
   };
   const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
                                                       std::max<std::size_t>(groups.size(), 1));
@@ -122,7 +132,7 @@ CrossValidation cross_validate(const std::vector<ResolvedMeasurement>& data, con
   workers.reserve(threads);
   for (std::size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      for (std::size_t f = t; f < groups.size(); f += threads) run_fold(groups[f]);
+      for (std::size_t f = t; f < groups.size(); f += threads) run_fold(f);
     });
   }
   workers.clear();  // joins

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hardware/gpu/gpu_calibration.h"
@@ -26,6 +27,10 @@ struct CrossValidation {
   std::vector<double> out_of_sample;
   double median_abs = 0;
   double worst_abs = 0;
+  // Each fold's fit, by the group it left out (in order of first appearance): what predicts
+  // other figures of that group out of sample (the MLPerf server replay).
+  std::vector<std::pair<std::string, GpuFit>> fold_fits;
+  const GpuFit* fit_without(const std::string& group) const;
 };
 
 // Each fold refits from `full` (the fit to every point) with the left-out group's points

@@ -7,8 +7,8 @@
 namespace scalesim {
 
 BuildContext::BuildContext(const ConfigNode& root, const NameTable& names,
-                           NetworkSettings& settings)
-    : root_(root), names_(names), settings_(settings) {}
+                           NetworkSettings& settings, const hardware::Catalog* given)
+    : root_(root), names_(names), settings_(settings), given_(given) {}
 
 LpId BuildContext::resolve(const ConfigNode& at, const std::string& name) const {
   const auto it = names_.find(name);
@@ -40,6 +40,7 @@ std::optional<Link> BuildContext::optional_link(const ConfigNode& node,
 }
 
 const hardware::Catalog& BuildContext::catalog() {
+  if (given_ != nullptr) return *given_;
   if (!catalog_) {
     std::string dir = hardware::Catalog::default_dir();
     if (const auto c = root_.find("catalog")) {

@@ -22,8 +22,10 @@ using NameTable = std::map<std::string, LpId, std::less<>>;
 
 class BuildContext {
  public:
-  // `root` is the whole config (its `catalog:` key and origin locate the catalog).
-  BuildContext(const ConfigNode& root, const NameTable& names, NetworkSettings& settings);
+  // `root` is the whole config (its `catalog:` key and origin locate the catalog, unless one is
+  // given).
+  BuildContext(const ConfigNode& root, const NameTable& names, NetworkSettings& settings,
+               const hardware::Catalog* given = nullptr);
 
   // The component being built.
   void set_self(LpId lp) { self_ = lp; }
@@ -51,6 +53,7 @@ class BuildContext {
   const NameTable& names_;
   NetworkSettings& settings_;
   LpId self_ = 0;
+  const hardware::Catalog* given_ = nullptr;
   std::optional<hardware::Catalog> catalog_;
 };
 

@@ -62,6 +62,15 @@ SimTime nth_emission_time(const QueueingNetwork& net, std::uint64_t n, const Con
 }  // namespace
 
 QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
+  return build(root, nullptr);
+}
+
+QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root,
+                                             const hardware::Catalog& catalog) {
+  return build(root, &catalog);
+}
+
+QueueingNetwork QueueingNetwork::build(const ConfigNode& root, const hardware::Catalog* catalog) {
   root.expect_keys({"name", "description", "seed", "warmup", "end", "output", "components",
                     "catalog", "slos", "knobs", "template"});
   // `knobs:` only holds the anchors (`&rate 20000/s`) that the components below refer to
@@ -130,7 +139,7 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
   NameTable names;
   for (const auto& [name, node] : entries) names.emplace(name, static_cast<LpId>(names.size()));
 
-  BuildContext ctx(root, names, net.settings_);
+  BuildContext ctx(root, names, net.settings_, catalog);
   bool unbounded_source = false;
   for (const auto& [name, node] : entries) {
     node.expect_map();
@@ -307,7 +316,7 @@ QueueingNetwork QueueingNetwork::from_config(const ConfigNode& root) {
     const SimTime t = nth_emission_time(net, warmup_requests + 1, root.at("warmup").at("requests"));
     ConfigNode timed = ConfigNode::load_string(root.emit(), root.origin());
     timed.set_path("warmup", std::to_string(t) + "ns");
-    QueueingNetwork rebuilt = from_config(timed);
+    QueueingNetwork rebuilt = build(timed, catalog);
     rebuilt.settings_.warmup_requests = warmup_requests;
     return rebuilt;
   }

@@ -20,6 +20,10 @@
 #include "scalesim/parallel/partition.h"
 #include "scalesim/parallel/transport.h"
 
+namespace scalesim::hardware {
+class Catalog;
+}  // namespace scalesim::hardware
+
 namespace scalesim {
 
 // Components that queue customers in front of servers (stations, model servers).
@@ -34,6 +38,8 @@ class QueueingNetwork {
 
   // Builds from a parsed config; every mistake is a ConfigError with file:line:column.
   static QueueingNetwork from_config(const ConfigNode& root);
+  // With this hardware catalog instead of the config's `catalog:` folder or the default one.
+  static QueueingNetwork from_config(const ConfigNode& root, const hardware::Catalog& catalog);
 
   std::uint32_t lp_count() const { return static_cast<std::uint32_t>(components_.size()); }
 
@@ -72,6 +78,8 @@ class QueueingNetwork {
   void load_lp(LpId lp, ByteReader& r);
 
  private:
+  static QueueingNetwork build(const ConfigNode& root, const hardware::Catalog* catalog);
+
   NetworkSettings settings_;
   std::vector<std::string> names_;
   std::vector<Component> components_;

@@ -293,16 +293,11 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
       loo_errors.push_back(cal.points[i].error);
     }
   }
-  const auto worst = [](const std::vector<double>& e) {
-    double w = 0;
-    for (double x : e) w = std::max(w, std::abs(x));
-    return w;
-  };
   cal.compared = loo_errors.size();
   cal.roofline_median = median_abs(roofline_errors);
-  cal.roofline_worst = worst(roofline_errors);
+  cal.roofline_worst = max_abs(roofline_errors);
   cal.loo_median = median_abs(loo_errors);
-  cal.loo_worst = worst(loo_errors);
+  cal.loo_worst = max_abs(loo_errors);
   return cal;
 }
 

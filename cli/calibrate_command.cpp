@@ -102,8 +102,10 @@ std::string gpu_section(const Catalog& c, const std::vector<ComparisonRow>& rows
   o << "| kernel launch (measured, not fitted) | " << num(common.kernel_launch * 1e6) << " us |\n"
     << "| streaming efficiency, weights (measured, not fitted) | " << num(common.stream_efficiency)
     << " |\n"
-    << "| fill time (work at half efficiency = peak x fill time) | " << num(common.fill_time * 1e6)
-    << " us |\n| HBM efficiency, activations | " << num(common.memory_efficiency) << " |\n";
+    << "| fill (work at half efficiency = peak x fill cycles / sustained clock) | "
+    << num(common.fill_cycles) << " cycles (" << num(common.fill_cycles / 1.41e9 * 1e6)
+    << " us at an A100's 1.41 GHz) |\n| HBM efficiency, activations | "
+    << num(common.memory_efficiency) << " |\n";
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
     o << "| peak efficiency " << kPrecisionNames[i] << " | " << num(common.max_efficiency[i])
       << " |\n";

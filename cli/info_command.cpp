@@ -39,9 +39,9 @@ void print_hardware(const Catalog& c) {
   for (const auto& a : c.architectures()) {
     const auto e = c.efficiency(a);
     std::printf(
-        "  %-7s kernel launch %.2f us, fill time %.2f us, HBM efficiency %.2f, peak "
+        "  %-7s kernel launch %.2f us, fill %.0f cycles, HBM efficiency %.2f, peak "
         "efficiency",
-        a.c_str(), e.kernel_launch * 1e6, e.fill_time * 1e6, e.memory_efficiency);
+        a.c_str(), e.kernel_launch * 1e6, e.fill_cycles, e.memory_efficiency);
     for (std::size_t i = 0; i < hardware::kPrecisionCount; ++i) {
       std::printf(" %s %.2f", std::string(hardware::kPrecisionNames[i]).c_str(),
                   e.max_efficiency[i]);

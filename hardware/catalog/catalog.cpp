@@ -52,10 +52,13 @@ double fraction(const ConfigNode& node) {
 
 ArchitectureEfficiency apply_efficiency(ArchitectureEfficiency e, const ConfigNode& node) {
   node.expect_map();
-  node.expect_keys({"kernel_launch", "fill_time", "max_efficiency", "memory_efficiency",
+  node.expect_keys({"kernel_launch", "fill_cycles", "max_efficiency", "memory_efficiency",
                     "stream_efficiency", "gemm_efficiency", "note"});
   if (const auto k = node.find("kernel_launch")) e.kernel_launch = to_seconds(k->as_duration());
-  if (const auto f = node.find("fill_time")) e.fill_time = to_seconds(f->as_duration());
+  if (const auto f = node.find("fill_cycles")) {
+    e.fill_cycles = f->as_double();
+    if (!(e.fill_cycles > 0)) f->fail("fill_cycles must be greater than zero");
+  }
   if (const auto m = node.find("memory_efficiency")) e.memory_efficiency = fraction(*m);
   if (const auto m = node.find("stream_efficiency")) e.stream_efficiency = fraction(*m);
   // {precision: fraction, ...}

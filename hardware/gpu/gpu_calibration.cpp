@@ -221,7 +221,7 @@ GpuFit current_fit(const Catalog& catalog) {
 GpuFit prior_fit(const Catalog& catalog) {
   GpuFit fit;
   fit.common.kernel_launch = catalog.efficiency(catalog.architectures().front()).kernel_launch;
-  fit.common.fill_time = 1.5e-6;
+  fit.common.fill_cycles = 2100;  // 1.5 us at an A100's 1.41 GHz
   fit.common.memory_efficiency = 0.7;
   fit.common.max_efficiency = {0.7, 0.5, 0.5, 0.5, 0.5, 0.5};
   fit.common.stream_efficiency =
@@ -316,9 +316,10 @@ FitReport fit_gpu_model(const std::vector<ResolvedMeasurement>& data, GpuFit sta
   report.fit = std::move(start);
   GpuFit& fit = report.fit;
   if (data.empty()) return report;
-  // Physical ranges: efficiencies are fractions of peak; launch and fill are microseconds.
+  // Physical ranges: efficiencies are fractions of peak; a kernel's ramp is 70-30,000 cycles
+  // (0.05-20 us at 1.41 GHz); the launch is measured.
   // Kernel launch and the streaming rate are measured device properties, not fitted.
-  std::vector<Bounded> params = {{&fit.common.fill_time, 0.05e-6, 20e-6},
+  std::vector<Bounded> params = {{&fit.common.fill_cycles, 70, 30000},
                                  {&fit.common.memory_efficiency, 0.3, 0.95}};
   std::vector<bool> used(kPrecisionCount, false);
   std::vector<std::string> stacks;
@@ -392,7 +393,7 @@ void write_efficiency_file(const Catalog& catalog, const GpuFit& fit, const std:
   o << "common:\n  kernel_launch: " << format_seconds(fit.common.kernel_launch)
     << "  # measured, not fitted: back-to-back empty kernels on the H200, "
        "calibration/gpu_microbench_h200-sxm-141gb.csv"
-    << "\n  fill_time: " << format_seconds(fit.common.fill_time)
+    << "\n  fill_cycles: " << format_fraction(fit.common.fill_cycles)
     << "\n  stream_efficiency: " << format_fraction(fit.common.stream_efficiency)
     << "  # measured, not fitted: H200 copy/triad, calibration/gpu_microbench_h200-sxm-141gb.csv"
     << "\n  memory_efficiency: " << format_fraction(fit.common.memory_efficiency)

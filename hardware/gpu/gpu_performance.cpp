@@ -28,6 +28,7 @@ WorkTime GpuPerformance::run(const BatchWork& w, Precision p, double flop_factor
                                 " support in the catalog");
   }
   const double e_max = eff_.max_efficiency[index_of(p)];
+  const double fill_time = eff_.fill_cycles / gpu_.sustained_clock();
   const double hbm = gpu_.hbm_bandwidth * eff_.memory_efficiency;
   const double kernels = w.kernels * traffic_factor;
   const double e_gemm = eff_.gemm_efficiency[index_of(p)];
@@ -35,12 +36,12 @@ WorkTime GpuPerformance::run(const BatchWork& w, Precision p, double flop_factor
   const double gemm_flops = e_gemm > 0 && w.gemms > 0 ? w.gemm_flops * flop_factor : 0.0;
   const double flops = w.flops * flop_factor - gemm_flops;
   const double per_kernel = kernels > 0 ? flops / kernels : flops;
-  const double efficiency = e_max * per_kernel / (per_kernel + peak * eff_.fill_time);
+  const double efficiency = e_max * per_kernel / (per_kernel + peak * fill_time);
   WorkTime t;
   t.compute = flops > 0 ? flops / (peak * efficiency) : 0.0;
   if (gemm_flops > 0) {
     const double per_gemm = gemm_flops / w.gemms;
-    t.compute += gemm_flops / (peak * e_gemm * per_gemm / (per_gemm + peak * eff_.fill_time));
+    t.compute += gemm_flops / (peak * e_gemm * per_gemm / (per_gemm + peak * fill_time));
   }
   // A fused kernel reads its input and writes its output: two crossings per activation. Each
   // further pass is an unfused elementwise op (batch norm, activation) that only streams.

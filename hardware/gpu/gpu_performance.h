@@ -1,7 +1,7 @@
 // Time of GPU work: a per-kernel fixed cost plus a roofline over compute and memory, with
 // achieved efficiency rising with the work per kernel (small kernels cannot fill the GPU):
 //
-//   e(W)     = e_max[p] * W / (W + peak[p] * fill_time)          W = FLOPs per kernel
+//   e(W)     = e_max[p] * W / (W + peak[p] * fill)   W = FLOPs per kernel, fill = cycles / clock
 //   compute  = flops / (peak[p] * e(W))
 //   memory   = (weights + lookups + 2 * activations) / (HBM * e_mem)
 //   extra    = (passes - 2) * activations / (HBM * e_mem)         unfused elementwise ops

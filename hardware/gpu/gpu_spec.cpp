@@ -9,7 +9,7 @@ GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   node.expect_map();
   node.expect_keys({"architecture", "peak_tflops", "memory", "hbm_bandwidth", "gpu_link",
                     "gpu_link_bandwidth", "host_link_bandwidth", "tdp_watts", "full_load_watts",
-                    "price_per_hour", "mig_slices", "source"});
+                    "boost_clock_mhz", "price_per_hour", "mig_slices", "source"});
   GpuSpec g;
   g.name = name;
   g.architecture = node.string("architecture");
@@ -31,6 +31,7 @@ GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   g.gpu_link_bandwidth = node.bandwidth("gpu_link_bandwidth");
   g.host_link_bandwidth = node.bandwidth("host_link_bandwidth");
   g.tdp_watts = node.positive_number("tdp_watts");
+  g.boost_clock = node.positive_number("boost_clock_mhz") * 1e6;
   if (node.find("full_load_watts")) g.full_load_watts = node.positive_number("full_load_watts");
   g.price_per_hour = node.number("price_per_hour");
   g.mig_slices = static_cast<int>(node.integer_or("mig_slices", 0));

@@ -22,6 +22,9 @@ struct GpuSpec {
   std::string gpu_link;            // "nvlink2", "nvlink3", "pcie3", "pcie4"
   double host_link_bandwidth = 0;  // PCIe to the host, bytes/s per direction
   double tdp_watts = 0;
+  // Boost clock (Hz) at which the datasheet's peaks are quoted: what sets how long a kernel's
+  // ramp (launching its blocks, the first and last waves) takes, in cycles.
+  double boost_clock = 0;
   // Power the GPU would draw running dense tensor GEMMs at its boost clock (peak FP16 x the
   // architecture's energy per FLOP); 0 = not power-limited.
   double full_load_watts = 0;
@@ -34,6 +37,8 @@ struct GpuSpec {
   // f V^2 and the voltage with the clock, so P ~ f^3 and a card capped below its full-load
   // power runs at (TDP / full-load power)^(1/3) of its boost clock.
   double sustained_clock_fraction() const;
+  // The clock it sustains under full load (Hz).
+  double sustained_clock() const { return boost_clock * sustained_clock_fraction(); }
   bool supports(Precision p) const { return peak(p) > 0; }
 
   // A MIG instance of `compute_slices` sevenths of the GPU (A100: 1g, 2g, 3g, 4g, 7g), with
@@ -47,7 +52,9 @@ struct GpuSpec {
 struct ArchitectureEfficiency {
   std::string architecture;
   double kernel_launch = 5e-6;  // s per kernel: launch and ramp-down, not overlapped with work
-  double fill_time = 1.5e-6;    // s: work W reaches efficiency e_max * W / (W + peak * fill_time)
+  // GPU cycles of a kernel's ramp: work W reaches efficiency e_max * W / (W + peak * fill)
+  // with fill = fill_cycles / the GPU's sustained clock.
+  double fill_cycles = 2100;
   std::array<double, kPrecisionCount> max_efficiency{0.6, 0.5, 0.6, 0.6, 0.5, 0.5};
   double memory_efficiency = 0.8;  // fraction of HBM bandwidth activation traffic reaches
   // Fraction of HBM bandwidth a long sequential read reaches (weights): a device property,

@@ -19,7 +19,7 @@ namespace {
 // to the 125 TensorRT-LLM rows of calibration/llm_serving_tables.csv (docs/calibration.md, the
 // stack table of its last section; a test keeps these equal to the fit). Other schedulers have
 // too few public step measurements for a default: 0 unless `host_overhead` says otherwise.
-constexpr double kTensorRtLlmHostPerIteration = 1.82e-3;
+constexpr double kTensorRtLlmHostPerIteration = 2.00e-3;
 constexpr double kTensorRtLlmHostPerSequence = 0.023e-3;
 
 std::uint32_t count_at(const ConfigNode& node, std::string_view key, std::int64_t def,

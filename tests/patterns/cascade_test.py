@@ -3,8 +3,10 @@
 
 - The share served by the fast model equals P(confidence >= threshold) = 1 - t^7.2 for the
   template's Beta(7.2, 1) confidence, within a 99.9% binomial interval, at every threshold.
-- At the shipped threshold 0.8: about 80% served fast and about 60% lower compute cost than
-  sending everything to BERT-large (configs/patterns/cascade_all_complex.yaml).
+- At the shipped threshold 0.8: about 80% served fast and 50-62% lower compute cost than
+  sending everything to BERT-large (configs/patterns/cascade_all_complex.yaml): 0.8 minus
+  DistilBERT's cost per request over BERT-large's, which lies between their FLOP ratio (1/5)
+  and their layer ratio (1/4, the per-kernel costs), plus per-batch costs.
 - Cost rises with the threshold (more escalations); every declared SLO is met as shipped.
 Prints the threshold table that docs/patterns.md shows.
 """
@@ -54,8 +56,8 @@ for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
     if t == 0.8:
         if not 0.78 <= share <= 0.82:
             failures.append(f"shipped threshold: {share:.3f} served fast, not about 80%")
-        if not 0.55 <= saving <= 0.65:
-            failures.append(f"shipped threshold: compute cost {saving:.1%} lower, not about 60%")
+        if not 0.50 <= saving <= 0.62:
+            failures.append(f"shipped threshold: compute cost {saving:.1%} lower, not 50-62%")
 
 shipped = run(cascade)
 if not shipped["slo"] or not all(s["met"] for s in shipped["slo"]):

@@ -102,7 +102,8 @@ TEST(Catalog, BadEntriesFailWithFileAndLine) {
   s.write("hardware/extra.yaml",
           "gpus:\n  H1:\n    architecture: ampere\n    peak_tflops: {fp32: 10}\n"
           "    memory: 16\n    hbm_bandwidth: 900GB/s\n    gpu_link_bandwidth: 10GB/s\n"
-          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    price_per_hour: 1\n"
+          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    boost_clock_mhz: 1000\n    "
+          "price_per_hour: 1\n"
           "    source: x\n");
   const std::string e2 = load_error(s.dir());
   EXPECT_NE(e2.find("extra.yaml:5:"), std::string::npos) << e2;
@@ -111,14 +112,16 @@ TEST(Catalog, BadEntriesFailWithFileAndLine) {
   s.write("hardware/extra.yaml",
           "gpus:\n  V100-SXM2-16GB:\n    architecture: volta\n    peak_tflops: {fp32: 10}\n"
           "    memory: 16GiB\n    hbm_bandwidth: 900GB/s\n    gpu_link_bandwidth: 10GB/s\n"
-          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    price_per_hour: 1\n"
+          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    boost_clock_mhz: 1000\n    "
+          "price_per_hour: 1\n"
           "    source: x\n");
   EXPECT_NE(load_error(s.dir()).find("defined twice"), std::string::npos);
 
   s.write("hardware/extra.yaml",
           "gpus:\n  H2:\n    architecture: blackwell\n    peak_tflops: {fp32: 10}\n"
           "    memory: 16GiB\n    hbm_bandwidth: 900GB/s\n    gpu_link_bandwidth: 10GB/s\n"
-          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    price_per_hour: 1\n"
+          "    host_link_bandwidth: 10GB/s\n    tdp_watts: 100\n    boost_clock_mhz: 1000\n    "
+          "price_per_hour: 1\n"
           "    source: x\n");
   EXPECT_NE(load_error(s.dir()).find("architecture 'blackwell' but no efficiencies"),
             std::string::npos);

@@ -46,9 +46,9 @@ TEST(GpuCalibration, TheDataSetSpansDevicesModelsAndPublications) {
 TEST(GpuCrossValidation, RecoversAModelThatGeneratedTheData) {
   const Catalog c = Catalog::load(std::string(SCALESIM_SOURCE_DIR) + "/configs");
   auto data = measurements();
-  data.resize(60);
+  data.resize(100);
   GpuFit truth = prior_fit(c);
-  truth.common.fill_time = 2e-6;
+  truth.common.fill_cycles = 2800;
   truth.common.memory_efficiency = 0.6;
   truth.common.max_efficiency = {0.8, 0.6, 0.55, 0.55, 0.45};
   for (auto& [stack, t] : truth.per_op_overhead) t = 30e-6;
@@ -57,7 +57,7 @@ TEST(GpuCrossValidation, RecoversAModelThatGeneratedTheData) {
   const FitReport fit = fit_gpu_model(resolved, prior_fit(c));
   EXPECT_LT(fit.rms_log_error, 1e-3);
   const CrossValidation cv = cross_validate(resolved, fit.fit, prior_fit(c), Grouping::kPoint);
-  EXPECT_EQ(cv.folds, 60);
+  EXPECT_EQ(cv.folds, 100);
   EXPECT_LT(cv.worst_abs, 0.01);
 }
 

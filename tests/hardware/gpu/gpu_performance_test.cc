@@ -14,16 +14,17 @@ const Catalog& catalog() {
 }
 
 // A hand-built device and stack so the formula can be checked by hand.
-GpuPerformance toy(bool fused = true, double fill_time = 1e-6) {
+GpuPerformance toy(bool fused = true, double fill_cycles = 1000) {
   GpuSpec g;
   g.name = "toy";
   g.architecture = "toy";
   g.peak_flops[index_of(Precision::kFp16)] = 100e12;
   g.hbm_bandwidth = 1e12;
   g.memory_bytes = 10e9;
+  g.boost_clock = 1e9;  // a fill of 1,000 cycles takes 1 us
   ArchitectureEfficiency e;
   e.kernel_launch = 5e-6;
-  e.fill_time = fill_time;
+  e.fill_cycles = fill_cycles;
   e.max_efficiency[index_of(Precision::kFp16)] = 0.5;
   e.memory_efficiency = 0.8;
   e.stream_efficiency = 0.9;
@@ -42,8 +43,9 @@ TEST(GpuPerformance, FormulaByHand) {
   w.kernels = 10;
   w.weight_bytes = 1e9;
   w.activation_bytes = 2e9;
-  // fill 1 ms: peak x fill = 1e11 FLOPs, half efficiency at 1e11 FLOPs per kernel.
-  const WorkTime t = toy(true, 1e-3).forward(w, Precision::kFp16);
+  // fill 10^6 cycles at 1 GHz = 1 ms: peak x fill = 1e11 FLOPs, half efficiency at 1e11 FLOPs per
+  // kernel.
+  const WorkTime t = toy(true, 1e6).forward(w, Precision::kFp16);
   // e(W) = 0.5 * 1e11 / (1e11 + 100e12 * 1e-3) = 0.25
   EXPECT_NEAR(t.compute, 1e12 / (100e12 * 0.25), 1e-12);
   // memory = weights at the streaming rate + 2 activation crossings at the fitted rate
@@ -60,7 +62,7 @@ TEST(GpuPerformance, LargeGemmsRunAtTheirMeasuredEfficiency) {
   w.kernels = 10;
   w.gemm_flops = 8e11;
   w.gemms = 4;
-  GpuPerformance plain = toy(true, 1e-3);
+  GpuPerformance plain = toy(true, 1e6);
   EXPECT_NEAR(plain.forward(w, Precision::kFp16).compute, 1e12 / (100e12 * 0.25), 1e-12)
       << "without a measured GEMM efficiency GEMMs are priced as any other work";
   GpuSpec g = plain.gpu();
@@ -91,12 +93,13 @@ TEST(GpuPerformance, PowerCapSlowsComputeNotMemory) {
   g.full_load_watts = 400;
   EXPECT_NEAR(g.sustained_clock_fraction(), 0.5, 1e-12);
   capped = GpuPerformance(g, capped.efficiency(), capped.stack());
-  // e(W) = e_max W / (W + peak x fill time), with the sustained peak (toy fill time: 1 us).
-  const auto e = [&](double peak) { return 0.5 * 1e12 / (1e12 + peak * 1e-6); };
-  EXPECT_NEAR(capped.forward(compute_bound, Precision::kFp16).compute, 1e12 / (50e12 * e(50e12)),
-              1e-12);
+  // e(W) = e_max W / (W + peak x fill), with the sustained peak and the fill's 1,000 cycles at
+  // the sustained clock (1 us free running, 2 us at half the clock).
+  const auto e = [&](double peak, double fill) { return 0.5 * 1e12 / (1e12 + peak * fill); };
+  EXPECT_NEAR(capped.forward(compute_bound, Precision::kFp16).compute,
+              1e12 / (50e12 * e(50e12, 2e-6)), 1e-12);
   EXPECT_NEAR(free_running.forward(compute_bound, Precision::kFp16).compute,
-              1e12 / (100e12 * e(100e12)), 1e-12);
+              1e12 / (100e12 * e(100e12, 1e-6)), 1e-12);
   EXPECT_DOUBLE_EQ(capped.forward(memory_bound, Precision::kFp16).memory,
                    free_running.forward(memory_bound, Precision::kFp16).memory);
   // A TDP at or above the full-load power, or no full-load figure: no cap.

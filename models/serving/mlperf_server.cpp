@@ -157,7 +157,8 @@ std::vector<MlperfServerPoint> read_points(const std::string& path, const Catalo
 std::pair<double, double> server_capacity(const MlperfServerPoint& point, const Catalog& catalog,
                                           double start, const MlperfServerOptions& options) {
   const double input = effective_input(catalog, point);
-  double p99_at = 0;
+  // The p99 of the fastest rate that met the bound: the search's answer, so no rerun is needed.
+  double p99_at = 0, best_met = 0;
   const auto trial = [&](double rate) {
     QueueingNetwork net = QueueingNetwork::from_config(
         ConfigNode::load_string(topology(point, input, rate, options), point.label), catalog);
@@ -166,15 +167,13 @@ std::pair<double, double> server_capacity(const MlperfServerPoint& point, const 
     t.rate = rate;
     const double p99 = metric(headline_metrics(net, run), "done.p99_latency_s");
     t.met = p99 < point.bound_s;
+    if (t.met && rate > best_met) {
+      best_met = rate;
+      p99_at = p99;
+    }
     return t;
   };
   const CapacityResult found = search_capacity(start, options.tolerance, 40, trial);
-  if (found.capacity > 0) {
-    QueueingNetwork net = QueueingNetwork::from_config(
-        ConfigNode::load_string(topology(point, input, found.capacity, options), point.label),
-        catalog);
-    p99_at = metric(headline_metrics(net, simulate(net, options.seed)), "done.p99_latency_s");
-  }
   return {found.capacity, p99_at};
 }
 

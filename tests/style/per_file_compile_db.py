@@ -12,7 +12,6 @@ Entries that are not unity batches are copied unchanged. Exit status 0, or 1 wit
 import json
 import os
 import re
-import shlex
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
@@ -31,8 +30,7 @@ def expand(entry):
     for source in sources_of(path):
         e = dict(entry, file=source)
         if "command" in e:
-            e["command"] = e["command"].replace(shlex.quote(path), shlex.quote(source)).replace(
-                path, source)
+            e["command"] = e["command"].replace(path, source)
         if "arguments" in e:
             e["arguments"] = [source if a == path else a for a in e["arguments"]]
         e.pop("output", None)

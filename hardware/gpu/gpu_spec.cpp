@@ -8,8 +8,9 @@ namespace scalesim::hardware {
 GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   node.expect_map();
   node.expect_keys({"architecture", "peak_tflops", "memory", "hbm_bandwidth", "gpu_link",
-                    "gpu_link_bandwidth", "host_link_bandwidth", "tdp_watts", "full_load_watts",
-                    "boost_clock_mhz", "price_per_hour", "mig_slices", "source"});
+                    "gpu_link_bandwidth", "nvlink_bridge_bandwidth", "host_link_bandwidth",
+                    "tdp_watts", "full_load_watts", "boost_clock_mhz", "price_per_hour",
+                    "mig_slices", "source"});
   GpuSpec g;
   g.name = name;
   g.architecture = node.string("architecture");
@@ -29,6 +30,8 @@ GpuSpec GpuSpec::from_config(const std::string& name, const ConfigNode& node) {
   g.hbm_bandwidth = node.bandwidth("hbm_bandwidth");
   g.gpu_link = node.string_or("gpu_link", "pcie3");
   g.gpu_link_bandwidth = node.bandwidth("gpu_link_bandwidth");
+  if (node.find("nvlink_bridge_bandwidth"))
+    g.nvlink_bridge_bandwidth = node.bandwidth("nvlink_bridge_bandwidth");
   g.host_link_bandwidth = node.bandwidth("host_link_bandwidth");
   g.tdp_watts = node.positive_number("tdp_watts");
   g.boost_clock = node.positive_number("boost_clock_mhz") * 1e6;

@@ -17,9 +17,12 @@ struct GpuSpec {
   std::string architecture;  // "volta", "ampere": selects the fitted efficiencies
   std::array<double, kPrecisionCount> peak_flops{};  // dense FLOP/s (OP/s for int8); 0 = none
   double memory_bytes = 0;
-  double hbm_bandwidth = 0;        // bytes/s
-  double gpu_link_bandwidth = 0;   // GPU-to-GPU, bytes/s per direction (NVLink or PCIe)
-  std::string gpu_link;            // "nvlink2", "nvlink3", "pcie3", "pcie4"
+  double hbm_bandwidth = 0;       // bytes/s
+  double gpu_link_bandwidth = 0;  // GPU-to-GPU, bytes/s per direction (NVLink or PCIe)
+  std::string gpu_link;           // "nvlink2", "nvlink3", "pcie3", "pcie4"
+  // A PCIe card that takes an NVLink bridge joining it to one other card (A100 PCIe, A30, H100
+  // PCIe): the bridge's bytes/s per direction; 0 = no bridge.
+  double nvlink_bridge_bandwidth = 0;
   double host_link_bandwidth = 0;  // PCIe to the host, bytes/s per direction
   double tdp_watts = 0;
   // Boost clock (Hz) at which the datasheet's peaks are quoted: what sets how long a kernel's

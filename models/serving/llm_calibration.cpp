@@ -171,7 +171,8 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
   const std::size_t c_system = column("system"), c_gpu = column("gpu"),
                     c_tp = column("tensor_parallel"), c_gpus = column("num_gpus"),
                     c_model = column("model"), c_precision = column("precision"),
-                    c_in = column("input_tokens"), c_out = column("output_tokens"),
+                    c_scenario = column("scenario"), c_in = column("input_tokens"),
+                    c_out = column("output_tokens"),
                     c_batch = column("batch_or_concurrency_or_rate"), c_metric = column("metric"),
                     c_value = column("value"), c_unit = column("unit");
   LlmServingCalibration cal;
@@ -228,11 +229,21 @@ LlmServingCalibration calibrate_llm_serving(const std::string& csv_path, const C
     // FP8 rows (TensorRT-LLM and MLPerf on Hopper) quantise weights, activations and KV cache.
     const Precision precision =
         f[c_precision].find("fp8") != std::string::npos ? Precision::kFp8 : Precision::kFp16;
-    const LlmStepTime step(GpuStepModel{catalog.performance(*gpu, "tensorrt"),
-                                        catalog.model(*model), precision, static_cast<int>(tp)});
+    GpuStepModel gpu_model{catalog.performance(*gpu, "tensorrt"), catalog.model(*model), precision,
+                           static_cast<int>(tp)};
+    // PCIe cards the source says are NVLink-bridged ("A100-PCIe-80GB (pairwise NVLink)").
+    gpu_model.nvlink_bridge = tp == 2 && f[c_gpu].find("PCIe") != std::string::npos &&
+                              f[c_gpu].find("NVLink") != std::string::npos &&
+                              gpu_model.perf.gpu().nvlink_bridge_bandwidth > 0;
+    const LlmStepTime step(std::move(gpu_model));
     const double batch = number_after(f[c_batch], "batch").value_or(1);
     Priced work;
-    if (p.metric == "prefill_time" || p.metric == "TTFT") {
+    // One prefill of the batch's prompts: Splitwise's prompt_time, a batch-1 TTFT, a
+    // Sarathi-Serve prefill-only batch.
+    const bool one_prefill =
+        p.metric == "prefill_time" || p.metric == "TTFT" ||
+        (p.metric == "batch_execution_time" && f[c_scenario].find("prefill") != std::string::npos);
+    if (one_prefill) {
       work.add(step, prefill(batch, csv_number(f[c_in], where, "input_tokens")));
     } else if (p.metric == "decode_step_time") {
       // Splitwise's token_time is the mean step over the generated tokens: contexts from the

@@ -203,12 +203,12 @@ std::string gib(double bytes) {
 }  // namespace
 
 LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
-  node.expect_keys({"type",          "to",          "model",           "gpu",
-                    "precision",     "software",    "tensor_parallel", "pipeline_parallel",
-                    "replicas",      "router",      "scheduler",       "step_time",
-                    "kv_blocks",     "swap_blocks", "price_per_hour",  "prompt_tokens",
-                    "output_tokens", "slo",         "disaggregation",  "prefix_sharing",
-                    "host_overhead"});
+  node.expect_keys({"type",          "to",           "model",           "gpu",
+                    "precision",     "software",     "tensor_parallel", "pipeline_parallel",
+                    "replicas",      "router",       "scheduler",       "step_time",
+                    "kv_blocks",     "swap_blocks",  "price_per_hour",  "prompt_tokens",
+                    "output_tokens", "slo",          "disaggregation",  "prefix_sharing",
+                    "host_overhead", "nvlink_bridge"});
   LlmEngineSetup s;
   s.name = node.path().substr(node.path().rfind('.') + 1);
   SchedulerChoice choice = scheduler_at(node);
@@ -281,7 +281,7 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
   char buf[320];
   if (!on_gpu) {
     for (const char* key : {"model", "precision", "software", "tensor_parallel",
-                            "pipeline_parallel", "host_overhead"}) {
+                            "pipeline_parallel", "host_overhead", "nvlink_bridge"}) {
       if (node.has(key)) node.at(key).fail(std::string("'") + key + "' needs `gpu:`");
     }
     if (!node.has("kv_blocks")) node.fail("a hardware-free llm_engine needs `kv_blocks:`");
@@ -414,6 +414,20 @@ LlmEngine LlmEngine::from_config(const ConfigNode& node, BuildContext& ctx) {
         if (!host->has(key)) continue;
         *field = to_seconds(host->duration(key));  // the parser refuses negative durations
       }
+    }
+    if (node.boolean_or("nvlink_bridge", false)) {
+      // A bridge joins two PCIe cards: the pair is one tensor-parallel group.
+      const ConfigNode bridge = node.at("nvlink_bridge");
+      if (!(gpu_model.perf.gpu().nvlink_bridge_bandwidth > 0)) {
+        bridge.fail("GPU '" + gpu_model.perf.gpu().name +
+                    "' takes no NVLink bridge (catalog nvlink_bridge_bandwidth)");
+      }
+      if (tp != 2) {
+        bridge.fail("an NVLink bridge joins two GPUs: it needs tensor_parallel 2, not " +
+                    std::to_string(tp));
+      }
+      gpu_model.nvlink_bridge = true;
+      s.description += ", NVLink-bridged pair";
     }
     s.step = std::make_shared<LlmStepTime>(std::move(gpu_model));
   }

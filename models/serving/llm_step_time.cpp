@@ -82,9 +82,10 @@ double LlmStepTime::iteration_seconds(const IterationWork& w) const {
     const double tokens = static_cast<double>(w.prefill_tokens) + w.decode_seqs;
     const double message =
         tokens * gpu_->model.decoder->hidden * bytes_per_element(gpu_->precision);
+    const double link = gpu_->nvlink_bridge ? gpu_->perf.gpu().nvlink_bridge_bandwidth
+                                            : gpu_->perf.gpu().gpu_link_bandwidth;
     t += 2.0 * layers *
-         ring_allreduce_time(message, gpu_->tensor_parallel, gpu_->perf.gpu().gpu_link_bandwidth,
-                             gpu_->link_latency);
+         ring_allreduce_time(message, gpu_->tensor_parallel, link, gpu_->link_latency);
   }
   return t;
 }

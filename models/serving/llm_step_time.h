@@ -41,6 +41,9 @@ struct GpuStepModel {
   // sequence in it: not on the GPU roofline (llm_engine `host_overhead`).
   double host_per_iteration = 0, host_per_sequence = 0;
   double link_latency = 2e-6;  // s per all-reduce ring step (hardware/gpu, training's default)
+  // PCIe cards joined in pairs by NVLink bridges: tensor parallelism 2 all-reduces over the
+  // bridge instead of the GPU's own link (stage hand-offs stay on PCIe).
+  bool nvlink_bridge = false;
 };
 
 class LlmStepTime {

@@ -35,6 +35,8 @@ SKIPPED = [
     (r"^spack\b", "needs Spack and the network (tests/install checks the recipe)"),
     (r"^/usr/bin/python3 -m unittest discover -s analysis/tests",
      "the analysis.unit test runs it"),
+    (r"\bscalesim calibrate --report docs/calibration\.md$",
+     "the calibration.report test runs it and diffs what it writes against docs/calibration.md"),
     (r"^#", "a comment line inside a block"),
     (r"\bCONFIG\.yaml\b", "CONFIG.yaml stands for the reader's own config"),
     (r"^analysis/scalesim-report results/run\.h5\b",

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "hardware/gpu/calibration_csv.h"
+#include "hardware/gpu/gpu_performance.h"
 #include "models/queueing/queueing_network.h"
 #include "models/serving/llm_engine.h"
 
@@ -24,14 +25,46 @@ const std::string kFile = std::string(SCALESIM_SOURCE_DIR) + "/calibration/llm_s
 TEST(LlmCalibrationTest, EveryShippedRowIsComparedOrSetAsideWithAReason) {
   const auto catalog = hardware::Catalog::load(hardware::Catalog::default_dir());
   const LlmServingCalibration cal = calibrate_llm_serving(kFile, catalog);
-  ASSERT_EQ(cal.points.size(), 20u);
-  EXPECT_EQ(cal.compared, 14u);  // the Vidur operator rows and their like are set aside
+  ASSERT_EQ(cal.points.size(), 47u);
+  EXPECT_EQ(cal.compared, 41u);  // the Vidur operator rows and their like are set aside
   for (const LlmServingPoint& p : cal.points) {
     if (!p.skipped.empty()) continue;
     EXPECT_GT(p.roofline_s, 0) << p.label;
     EXPECT_GE(p.iterations, 1) << p.label;
   }
   EXPECT_EQ(cal.overheads.size(), 3u);
+}
+
+TEST(LlmCalibrationTest, PcieCardsTheSourceCallsNvlinkBridgedAllReduceOverTheBridge) {
+  // Sarathi-Serve's A100 PCIe pairs are NVLink-bridged (Azure NC96ads_A100_v4). Its 4096-token
+  // prefill row, read once as published and once with the bridge struck from the GPU column,
+  // differs by exactly the two rings per layer of Yi-34B (60 layers, hidden 7168, fp16) over
+  // PCIe 4 instead of the bridge.
+  const auto catalog = hardware::Catalog::load(hardware::Catalog::default_dir());
+  std::ifstream in(kFile);
+  std::string header, line, row;
+  std::getline(in, header);
+  while (std::getline(in, line)) {
+    if (line.find("prefill.csv (row batch_num_prefill_tokens 4096") != std::string::npos)
+      row = line;
+  }
+  ASSERT_FALSE(row.empty());
+  const auto roofline = [&](const std::string& r) {
+    const auto file = std::filesystem::temp_directory_path() / "llm_serving_bridge.csv";
+    std::ofstream(file) << header << "\n" << r << "\n";
+    const LlmServingCalibration cal = calibrate_llm_serving(file.string(), catalog);
+    std::filesystem::remove(file);
+    return cal.points.at(0).roofline_s;
+  };
+  std::string pcie = row;
+  const std::string bridge = " (pairwise NVLink)";
+  ASSERT_NE(pcie.find(bridge), std::string::npos);
+  pcie.erase(pcie.find(bridge), bridge.size());
+  const double message = 4096.0 * 7168 * 2;
+  const double rings = 2 * 60 *
+                       (hardware::ring_allreduce_time(message, 2, 31.5e9, 2e-6) -
+                        hardware::ring_allreduce_time(message, 2, 300e9, 2e-6));
+  EXPECT_NEAR(roofline(pcie) - roofline(row), rings, 1e-9);
 }
 
 TEST(LlmCalibrationTest, ThePublishedTablesArePredictedOutOfSample) {
@@ -131,10 +164,10 @@ TEST(LlmCalibrationTest, TheOverheadFitRecoversAKnownStackOverhead) {
     EXPECT_NEAR(o.per_sequence_s, 0.4e-3, 1e-7) << o.stack;
   }
   EXPECT_GT(cal.roofline_median, 0.01);  // the overhead matters: without it the rows are off
-  // Left out, a row is predicted from the other rows of its stack. In each stack one row alone
-  // has more than one sequence an iteration, so without it the two terms cannot be told apart
-  // and the fit keeps the per-iteration one: with an overhead of that kind only, every row
-  // left out is predicted exactly.
+  // Left out, a row is predicted from the other rows of its stack. Where one row alone has more
+  // than one sequence an iteration (Splitwise, TensorRT-LLM), the two terms cannot be told apart
+  // without it and the fit keeps the per-iteration one: with an overhead of that kind only,
+  // every row left out is predicted exactly.
   const LlmServingCalibration per_step = with_known_overhead(5e-3, 0);
   EXPECT_LT(per_step.loo_worst, 1e-9);
   for (const StackOverhead& o : per_step.overheads) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "hardware/gpu/gpu_performance.h"
 #include "models/queueing/queueing_network.h"
 #include "models/serving/llm_engine.h"
 
@@ -49,6 +50,43 @@ TEST(LlmEngineConfigTest, TensorParallelismMustDivideTheHeads) {
   EXPECT_NE(e.find("<string>:13:"), std::string::npos) << e;
   EXPECT_NE(e.find("does not divide the 32 attention heads of llama-3.1-8b"), std::string::npos)
       << e;
+}
+
+TEST(LlmEngineConfigTest, AnNvlinkBridgeCarriesTheTensorParallelAllReduces) {
+  // Two A100 PCIe cards joined by a bridge (300 GB/s a direction) instead of PCIe 4 (31.5 GB/s):
+  // one prefill of 4096 tokens of Llama-2-13B saves exactly the difference of the two rings,
+  // two all-reduces of the hidden states per layer.
+  const auto step_of = [](const std::string& bridge) {
+    QueueingNetwork net = QueueingNetwork::from_config(ConfigNode::load_string(with_engine(
+        "    model: llama-2-13b\n    gpu: A100-PCIe-80GB\n    tensor_parallel: 2\n" + bridge)));
+    IterationWork w;
+    w.prefill_tokens = 4096;
+    w.prefill_pairs = 4096.0 * 4097 / 2;
+    w.prefill_seqs = 1;
+    return net.get<LlmEngine>("engine").setup().step->iteration_seconds(w);
+  };
+  const double pcie = step_of(""), bridged = step_of("    nvlink_bridge: true\n");
+  const double message = 4096.0 * 5120 * 2;  // tokens x hidden x fp16 bytes
+  const double expected = 2 * 40 *
+                          (hardware::ring_allreduce_time(message, 2, 31.5e9, 2e-6) -
+                           hardware::ring_allreduce_time(message, 2, 300e9, 2e-6));
+  EXPECT_NEAR(pcie - bridged, expected, 1e-9 * pcie);
+  EXPECT_GT(expected, 0.05 * pcie);  // it matters: the PCIe rings are a large part of the step
+
+  // A card that takes no bridge, and a bridge asked to join more than two GPUs.
+  std::string e = error_of(
+      with_engine("    model: llama-2-13b\n    gpu: A100-SXM4-80GB\n    tensor_parallel: 2\n"
+                  "    nvlink_bridge: true\n"));
+  EXPECT_NE(e.find("<string>:14:"), std::string::npos) << e;
+  EXPECT_NE(e.find("GPU 'A100-SXM4-80GB' takes no NVLink bridge"), std::string::npos) << e;
+  e = error_of(
+      with_engine("    model: llama-2-13b\n    gpu: A100-PCIe-80GB\n    tensor_parallel: 4\n"
+                  "    nvlink_bridge: true\n"));
+  EXPECT_NE(e.find("it needs tensor_parallel 2, not 4"), std::string::npos) << e;
+  e =
+      error_of(with_engine("    step_time: {fixed: 1ms}\n    kv_blocks: 100\n"
+                           "    nvlink_bridge: true\n"));
+  EXPECT_NE(e.find("'nvlink_bridge' needs `gpu:`"), std::string::npos) << e;
 }
 
 TEST(LlmEngineConfigTest, SchedulerParametersAreChecked) {

@@ -107,6 +107,7 @@ void json_catalog(const Catalog& c, bool hardware_kind) {
           .value("memory_bytes", g.memory_bytes)
           .value("hbm_bandwidth", g.hbm_bandwidth)
           .value("gpu_link_bandwidth", g.gpu_link_bandwidth)
+          .value("nvlink_bridge_bandwidth", g.nvlink_bridge_bandwidth)
           .value("tdp_watts", g.tdp_watts)
           .value("price_per_hour", g.price_per_hour)
           .value("source", g.source)
